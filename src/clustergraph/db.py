@@ -1,0 +1,118 @@
+"""The Neo4j driver's lifecycle, the schema migration and the counting of Cypher round trips.
+
+One `AsyncDriver` per process, opened and closed by the app's lifespan (or by a CLI command). Each unit of work
+opens its own session: graphql-core resolves sibling fields concurrently and a session is not concurrency-safe.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, LiteralString, TypeVar, cast
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Driver, GraphDatabase, Query
+
+from .settings import Settings
+
+T = TypeVar("T")
+
+
+def create_async_driver(settings: Settings) -> AsyncDriver:
+    """The service's driver (not yet connected; the first query connects)."""
+    return AsyncGraphDatabase.driver(
+        settings.bolt_uri,
+        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        max_connection_pool_size=settings.neo4j_max_pool_size,
+        connection_timeout=settings.neo4j_connection_timeout_s,
+        notifications_min_severity="OFF",
+    )
+
+
+def create_driver(settings: Settings) -> Driver:
+    """A blocking driver, for the CLI and test fixtures."""
+    return GraphDatabase.driver(
+        settings.bolt_uri,
+        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        connection_timeout=settings.neo4j_connection_timeout_s,
+        notifications_min_severity="OFF",
+    )
+
+
+def schema_statements() -> list[LiteralString]:
+    """The statements of cypher/schema.cypher, comments removed, one per entry."""
+    text = resources.files("clustergraph").joinpath("schema.cypher").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("//")]
+    statements = [s.strip() for s in "\n".join(lines).split(";\n")]
+    # The file is part of the package, not user input: this is the one cast from str to LiteralString.
+    return [cast(LiteralString, s.rstrip(";")) for s in statements if s]
+
+
+def migrate(driver: Driver, database: str) -> int:
+    """Apply every constraint and index idempotently and wait for the indexes to come online."""
+    statements = schema_statements()
+    with driver.session(database=database) as session:
+        for statement in statements:
+            session.run(statement).consume()
+        session.run("CALL db.awaitIndexes(300)").consume()
+    return len(statements)
+
+
+async def migrate_async(driver: AsyncDriver, database: str) -> int:
+    """`migrate` for the service's start-up."""
+    statements = schema_statements()
+    async with driver.session(database=database) as session:
+        for statement in statements:
+            await (await session.run(statement)).consume()
+        await (await session.run("CALL db.awaitIndexes(300)")).consume()
+    return len(statements)
+
+
+# --- round trips ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RoundTripCounter:
+    """Counts the Cypher round trips made on behalf of one request (or one test)."""
+
+    count: int = 0
+    statements: list[str] = field(default_factory=list)
+
+    def record(self, query: str) -> None:
+        self.count += 1
+        self.statements.append(query)
+
+
+_current_counter: contextvars.ContextVar[RoundTripCounter | None] = contextvars.ContextVar(
+    "clustergraph_round_trips", default=None
+)
+#: Every round trip the process has made; read by tests and by the metrics log.
+TOTAL_ROUND_TRIPS = RoundTripCounter()
+
+
+def count_round_trips(counter: RoundTripCounter | None) -> contextvars.Token[RoundTripCounter | None]:
+    """Route the round trips of the current context (a request) into `counter`."""
+    return _current_counter.set(counter)
+
+
+async def read(
+    driver: AsyncDriver,
+    database: str,
+    query: LiteralString,
+    params: dict[str, Any],
+    transform: Callable[[list[dict[str, Any]]], T],
+    timeout_s: float | None = None,
+) -> T:
+    """Run one read query as a managed read transaction on its own session: one round trip."""
+    TOTAL_ROUND_TRIPS.record(query)
+    counter = _current_counter.get()
+    if counter is not None:
+        counter.record(query)
+
+    async def work(tx: AsyncManagedTransaction) -> T:
+        result = await tx.run(Query(query, timeout=timeout_s), params)
+        return transform(await result.data())
+
+    async with driver.session(database=database, default_access_mode="READ") as session:
+        return await session.execute_read(work)

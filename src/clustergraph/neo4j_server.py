@@ -1,0 +1,348 @@
+"""A real Neo4j Community server run locally without Docker.
+
+The server is the `org.neo4j:neo4j` artifact and its dependencies from Maven Central (plus Neo4j Browser), fetched
+once with `mvn` into a cache folder, then run with `java` as a background process whose data and logs live in a
+per-instance folder outside the repository. `dev` (the default) serves `make run`; `test` serves the test suite on
+its own ports and data, so the tests never touch the development graph.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
+from .settings import NEO4J_BROWSER_VERSION, NEO4J_VERSION, Settings
+
+ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+JVM_OPTIONS = (
+    "-XX:+UseG1GC",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Dlog4j2.disable.jmx=true",
+    "-Dfile.encoding=UTF-8",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+)
+
+POM_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by clustergraph: the Neo4j Community server and Neo4j Browser, resolved from Maven Central. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.clustergraph</groupId>
+  <artifactId>neo4j-community-server</artifactId>
+  <version>{neo4j}</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.neo4j</groupId><artifactId>neo4j</artifactId><version>{neo4j}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.neo4j.client</groupId><artifactId>neo4j-browser</artifactId><version>{browser}</version>
+    </dependency>
+  </dependencies>
+</project>
+"""
+
+
+class Neo4jServerError(RuntimeError):
+    """The local server could not be prepared, started or stopped; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Where one local server keeps its files, and the ports it listens on."""
+
+    name: str
+    home: Path
+    lib: Path
+    bolt_port: int
+    http_port: int
+    heap: str
+    pagecache: str
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.home / "conf"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "run" / "neo4j.pid"
+
+    @property
+    def console_log(self) -> Path:
+        return self.logs_dir / "console.log"
+
+    @property
+    def bolt_uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+    @property
+    def browser_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/browser/"
+
+
+def instance_for(settings: Settings) -> Instance:
+    """The local instance that these settings describe."""
+    return Instance(
+        name=settings.local_neo4j_instance,
+        home=settings.state_dir / f"neo4j-{settings.local_neo4j_instance}",
+        lib=settings.cache_dir / f"neo4j-{NEO4J_VERSION}" / "lib",
+        bolt_port=settings.local_neo4j_bolt_port,
+        http_port=settings.local_neo4j_http_port,
+        heap=settings.local_neo4j_heap,
+        pagecache=settings.local_neo4j_pagecache,
+    )
+
+
+# --- prerequisites -------------------------------------------------------------------------------------------
+
+
+def java_executable() -> str:
+    """Path of a Java 17+ `java`, or a clear error saying how to get one."""
+    java_home = os.environ.get("JAVA_HOME")
+    candidate = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    if not candidate or not Path(candidate).exists():
+        raise Neo4jServerError(
+            "Java 17 or newer is needed to run Neo4j, and no `java` was found "
+            "(neither $JAVA_HOME/bin/java nor on PATH). Install one, e.g. `apt-get install openjdk-17-jre-headless`."
+        )
+    out = subprocess.run([candidate, "-version"], capture_output=True, text=True, check=False)
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not match:
+        raise Neo4jServerError(f"Could not read the Java version from `{candidate} -version`: {out.stderr.strip()}")
+    major = int(match.group(1))
+    if major == 1:  # "1.8.0" style
+        major = int(match.group(2) or 0)
+    if major < 17:
+        raise Neo4jServerError(
+            f"Neo4j {NEO4J_VERSION} needs Java 17 or newer; `{candidate}` is Java {major}. "
+            "Install Java 17+ or point JAVA_HOME at one."
+        )
+    return candidate
+
+
+def ensure_jars(instance: Instance) -> Path:
+    """Fetch the server's jars with Maven into the cache once; later calls find them there."""
+    marker = instance.lib.parent / ".complete"
+    if marker.exists():
+        return instance.lib
+    mvn = shutil.which("mvn")
+    if not mvn:
+        raise Neo4jServerError(
+            f"The Neo4j {NEO4J_VERSION} jars are not in {instance.lib.parent} yet, and Maven (`mvn`) is needed "
+            "to fetch them from Maven Central. Install it, e.g. `apt-get install maven`."
+        )
+    root = instance.lib.parent
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pom.xml").write_text(POM_TEMPLATE.format(neo4j=NEO4J_VERSION, browser=NEO4J_BROWSER_VERSION))
+    partial = root / "lib.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    cmd = [
+        mvn, "-B", "-q", "-f", str(root / "pom.xml"),
+        f"{DEPENDENCY_PLUGIN}:copy-dependencies",
+        f"-DoutputDirectory={partial}", "-DincludeScope=runtime",
+    ]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-20:])
+        raise Neo4jServerError(f"Maven could not fetch Neo4j {NEO4J_VERSION} from Maven Central:\n{tail}")
+    shutil.rmtree(instance.lib, ignore_errors=True)
+    partial.rename(instance.lib)
+    marker.write_text(f"neo4j {NEO4J_VERSION}, neo4j-browser {NEO4J_BROWSER_VERSION}\n")
+    return instance.lib
+
+
+def port_in_use(port: int) -> bool:
+    """True when something already listens on 127.0.0.1:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+# --- configuration -------------------------------------------------------------------------------------------
+
+
+def write_config(instance: Instance) -> Path:
+    """Write the instance's neo4j.conf (rewritten at every start, so settings changes take effect)."""
+    instance.conf_dir.mkdir(parents=True, exist_ok=True)
+    conf = instance.conf_dir / "neo4j.conf"
+    conf.write_text(
+        "# Written by `clustergraph neo4j start`; edits are overwritten at the next start.\n"
+        f"server.directories.data={instance.data_dir}\n"
+        f"server.directories.logs={instance.logs_dir}\n"
+        f"server.directories.plugins={instance.home / 'plugins'}\n"
+        f"server.directories.import={instance.home / 'import'}\n"
+        f"server.directories.run={instance.home / 'run'}\n"
+        "server.default_listen_address=127.0.0.1\n"
+        f"server.bolt.listen_address=127.0.0.1:{instance.bolt_port}\n"
+        f"server.bolt.advertised_address=127.0.0.1:{instance.bolt_port}\n"
+        f"server.http.listen_address=127.0.0.1:{instance.http_port}\n"
+        f"server.http.advertised_address=127.0.0.1:{instance.http_port}\n"
+        "server.https.enabled=false\n"
+        "dbms.security.auth_enabled=true\n"
+        f"server.memory.pagecache.size={instance.pagecache}\n"
+        "db.tx_log.rotation.retention_policy=2 files\n"
+        "dbms.usage_report.enabled=false\n"
+        "server.config.strict_validation.enabled=true\n"
+    )
+    return conf
+
+
+def _set_initial_password(java: str, instance: Instance, password: str) -> None:
+    env = {**os.environ, "NEO4J_HOME": str(instance.home), "NEO4J_CONF": str(instance.conf_dir)}
+    cmd = [java, "-cp", f"{instance.lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", password]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise Neo4jServerError(f"Could not set the initial password: {(result.stdout + result.stderr).strip()}")
+
+
+# --- process control -----------------------------------------------------------------------------------------
+
+
+def running_pid(instance: Instance) -> int | None:
+    """PID of this instance's server if it is alive, else None (a stale pid file is removed)."""
+    try:
+        pid = int(instance.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        instance.pid_file.unlink(missing_ok=True)
+        return None
+    except PermissionError:
+        return pid
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    text = cmdline.read_bytes() if cmdline.exists() else b""
+    if text and ENTRY_POINT.encode() not in text:  # the pid was reused by another program
+        instance.pid_file.unlink(missing_ok=True)
+        return None
+    return pid
+
+
+def log_tail(instance: Instance, lines: int = 30) -> str:
+    """The last lines of the server's logs, for error messages."""
+    parts = []
+    for path in (instance.console_log, instance.logs_dir / "neo4j.log"):
+        if path.exists():
+            text = path.read_text(errors="replace").splitlines()[-lines:]
+            parts.append(f"--- {path} ---\n" + "\n".join(text))
+    return "\n".join(parts) or "(no log written)"
+
+
+def _bolt_answers(instance: Instance, user: str, password: str) -> bool:
+    try:
+        with GraphDatabase.driver(instance.bolt_uri, auth=(user, password), connection_timeout=2) as driver:
+            driver.verify_connectivity()
+    except ServiceUnavailable:
+        return False
+    except AuthError as exc:
+        raise Neo4jServerError(
+            f"Neo4j at {instance.bolt_uri} refused the configured credentials for user {user!r}: {exc.message}. "
+            f"The data folder {instance.data_dir} was created with another password; set NEO4J_PASSWORD to it, "
+            "or remove that folder to start afresh."
+        ) from exc
+    return True
+
+
+def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
+    """Start the local server in the background and return once Bolt accepts the configured credentials."""
+    instance = instance_for(settings)
+    password = settings.neo4j_password.get_secret_value()
+    process: subprocess.Popen[bytes] | None = None
+    if running_pid(instance) is not None:
+        if _bolt_answers(instance, settings.neo4j_user, password):
+            return instance
+    else:
+        java = java_executable()
+        for port, what in ((instance.bolt_port, "Bolt"), (instance.http_port, "HTTP")):
+            if port_in_use(port):
+                raise Neo4jServerError(
+                    f"Port {port} ({what}) on 127.0.0.1 is taken by another process, so the local Neo4j "
+                    f"'{instance.name}' cannot listen there. Stop that process (`ss -ltnp 'sport = :{port}'` "
+                    "names it), or choose other ports with LOCAL_NEO4J_BOLT_PORT / LOCAL_NEO4J_HTTP_PORT."
+                )
+        ensure_jars(instance)
+        write_config(instance)
+        for folder in (instance.logs_dir, instance.pid_file.parent, instance.home / "plugins"):
+            folder.mkdir(parents=True, exist_ok=True)
+        if not (instance.data_dir / "databases").exists() and not (instance.data_dir / "dbms").exists():
+            _set_initial_password(java, instance, password)
+        cmd = [
+            java, f"-Xms{instance.heap}", f"-Xmx{instance.heap}", *JVM_OPTIONS,
+            "-cp", f"{instance.lib}/*", ENTRY_POINT,
+            f"--home-dir={instance.home}", f"--config-dir={instance.conf_dir}",
+        ]  # fmt: skip
+        with instance.console_log.open("ab") as console:
+            process = subprocess.Popen(  # noqa: S603 -- fixed argv, no shell
+                cmd, stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=instance.home, start_new_session=True,
+            )  # fmt: skip
+        instance.pid_file.write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        exited = process.poll() is not None if process is not None else running_pid(instance) is None
+        if exited:
+            instance.pid_file.unlink(missing_ok=True)
+            raise Neo4jServerError(f"Neo4j '{instance.name}' exited during start-up.\n{log_tail(instance)}")
+        if port_in_use(instance.bolt_port) and _bolt_answers(instance, settings.neo4j_user, password):
+            return instance
+        time.sleep(0.5)
+    raise Neo4jServerError(
+        f"Neo4j '{instance.name}' did not answer on {instance.bolt_uri} within {timeout_s:.0f}s.\n{log_tail(instance)}"
+    )
+
+
+def stop(settings: Settings, timeout_s: float = 60.0) -> bool:
+    """Stop the local server cleanly (SIGTERM, then SIGKILL after the timeout). False if it was not running."""
+    instance = instance_for(settings)
+    pid = running_pid(instance)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    instance.pid_file.unlink(missing_ok=True)
+    return True
+
+
+def status(settings: Settings) -> str:
+    """One line saying whether the local server runs, and where."""
+    instance = instance_for(settings)
+    pid = running_pid(instance)
+    if pid is None:
+        return f"Neo4j '{instance.name}' is not running (data in {instance.data_dir})."
+    return (
+        f"Neo4j '{instance.name}' is running (pid {pid}): Bolt {instance.bolt_uri}, "
+        f"Browser {instance.browser_url}, data in {instance.data_dir}."
+    )
