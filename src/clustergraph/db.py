@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, LiteralString, TypeVar, cast
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Driver, GraphDatabase, Query
+from neo4j import (
+    READ_ACCESS,
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    Driver,
+    GraphDatabase,
+    unit_of_work,
+)
 
 from .settings import Settings
 
@@ -111,8 +119,9 @@ async def read(
         counter.record(query)
 
     async def work(tx: AsyncManagedTransaction) -> T:
-        result = await tx.run(Query(query, timeout=timeout_s), params)
+        result = await tx.run(query, params)
         return transform(await result.data())
 
-    async with driver.session(database=database, default_access_mode="READ") as session:
-        return await session.execute_read(work)
+    unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
+    async with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+        return await session.execute_read(unit)

@@ -127,3 +127,125 @@ RELATIONSHIP_TYPE_COUNTS: LiteralString = """
 """
 
 PING: LiteralString = "RETURN 1 AS ok"
+
+# --- API reads with a fixed shape (the list and filter statements are built in cypher_builder.py) -----------
+
+RELATED_CLUSTERS: LiteralString = """
+    UNWIND $ids AS pid
+    MATCH (c:Cluster {id: pid})
+    CALL (c) {
+        MATCH (c)-[:IN_INDUSTRY]->(:Industry)<-[:IN_INDUSTRY]-(o:Cluster)
+        RETURN o, 'SAME_INDUSTRY' AS reason, 1.0 AS weight
+        UNION ALL
+        MATCH (c)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(:City)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(o:Cluster)
+        WHERE o <> c
+        RETURN o, 'SAME_CITY' AS reason, 1.0 AS weight
+        UNION ALL
+        MATCH (c)-[:LOCATED_IN]->(:County)<-[:LOCATED_IN]-(o:Cluster)
+        WHERE o <> c
+        RETURN o, 'SAME_COUNTY' AS reason, 1.0 AS weight
+        UNION ALL
+        MATCH (c)<-[:MEMBER_OF]-(:Enterprise)-[:MEMBER_OF]->(o:Cluster)
+        WHERE o <> c
+        RETURN o, 'SHARED_ENTERPRISE' AS reason, 2.0 AS weight
+    }
+    WITH pid, o, sum(weight) AS score, collect(DISTINCT reason) AS reasons,
+         count(CASE WHEN reason = 'SHARED_ENTERPRISE' THEN 1 END) AS sharedEnterprises
+    ORDER BY score DESC, o.name ASC, o.id ASC
+    WITH pid, collect({node: o {.*}, score: score, reasons: reasons, sharedEnterprises: sharedEnterprises}) AS related
+    RETURN pid, related[0..$first] AS related
+"""
+
+CITY_INDUSTRIES: LiteralString = """
+    UNWIND $ids AS pid
+    MATCH (city:City {id: pid})
+    CALL (city) {
+        MATCH (city)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(c:Cluster)-[:IN_INDUSTRY]->(i:Industry)
+        WITH i, count(DISTINCT c) AS clusters
+        ORDER BY clusters DESC, i.name ASC
+        RETURN collect({node: i {.*}, count: clusters}) AS industries
+    }
+    RETURN pid, industries
+"""
+
+BATCH_NAMED_COUNTS: LiteralString = """
+    UNWIND $ids AS pid
+    MATCH (b:Batch {id: pid})
+    RETURN pid, COUNT { (b)<-[:IN_BATCH]-(:Recognition) } AS named
+"""
+
+STATS_LABEL_COUNTS: LiteralString = """
+    UNWIND ['Province', 'City', 'County', 'Industry', 'Cluster', 'Enterprise', 'Recognition', 'Batch',
+            'RecognitionYear'] AS label
+    CALL (label) { MATCH (n) WHERE label IN labels(n) RETURN count(n) AS count }
+    RETURN label, count
+"""
+
+STATS_RELATIONSHIP_COUNTS: LiteralString = """
+    UNWIND ['IN_PROVINCE', 'IN_CITY', 'LOCATED_IN', 'IN_INDUSTRY', 'RECOGNIZED', 'IN_BATCH', 'IN_YEAR',
+            'MEMBER_OF'] AS type
+    CALL (type) { MATCH ()-[r]->() WHERE type(r) = type RETURN count(r) AS count }
+    RETURN type, count
+"""
+
+STATS_CLUSTERS_BY_INDUSTRY: LiteralString = """
+    MATCH (i:Industry)
+    RETURN i {.*} AS node, COUNT { (i)<-[:IN_INDUSTRY]-(:Cluster) } AS count
+    ORDER BY count DESC, i.name
+"""
+
+STATS_CLUSTERS_BY_CITY: LiteralString = """
+    MATCH (city:City)
+    RETURN city {.*} AS node, COUNT { (city)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(:Cluster) } AS count
+    ORDER BY count DESC, city.name
+"""
+
+STATS_CLUSTERS_BY_LEVEL: LiteralString = """
+    MATCH (c:Cluster)-[:RECOGNIZED]->(r:Recognition)
+    RETURN r.level AS level, count(DISTINCT c) AS count
+    ORDER BY level
+"""
+
+STATS_TIMELINE: LiteralString = """
+    MATCH (c:Cluster)-[:RECOGNIZED]->(r:Recognition)
+    WITH c, r, COLLECT { MATCH (c)-[:RECOGNIZED]->(o:Recognition) WHERE o.year IS NOT NULL RETURN min(o.year) }[0]
+         AS firstYear
+    RETURN r.year AS year, r.level AS level, count(DISTINCT c) AS count,
+           count(DISTINCT CASE WHEN r.year IS NOT NULL AND r.year = firstYear THEN c END) AS newCount
+    ORDER BY year IS NULL, year, level
+"""
+
+STATS_OUTPUT_VALUE: LiteralString = """
+    MATCH (c:Cluster)
+    RETURN count(c.outputValueCny) AS count, sum(c.outputValueCny) AS sum, min(c.outputValueCny) AS min,
+           max(c.outputValueCny) AS max, avg(c.outputValueCny) AS avg
+"""
+
+STATS_COVERAGE: LiteralString = """
+    MATCH (b:Batch)
+    RETURN b {.*} AS node, COUNT { (b)<-[:IN_BATCH]-(:Recognition) } AS named
+    ORDER BY b.year, b.level
+"""
+
+STATS_UNDATED: LiteralString = """
+    MATCH (r:Recognition) WHERE r.year IS NULL
+    RETURN r.level AS level, count(r) AS count
+    ORDER BY level
+"""
+
+SEARCH: LiteralString = """
+    CALL db.index.fulltext.queryNodes('name_search', $query, {limit: $first})
+    YIELD node, score
+    RETURN [label IN labels(node) WHERE label IN $labels][0] AS label, node {.*} AS node, score
+    ORDER BY score DESC, node.id
+"""
+
+#: {from_label} and {to_label} are filled by `cypher_builder.shortest_path_statement` from the model's labels.
+SHORTEST_PATH_TEMPLATE: LiteralString = """
+    MATCH (a:{from_label} {id: $from}), (b:{to_label} {id: $to})
+    MATCH p = shortestPath((a)-[*..12]-(b))
+    RETURN [x IN nodes(p) | {label: [l IN labels(x) WHERE l IN $labels][0], node: x {.*}}] AS nodes,
+           [r IN relationships(p) | {type: type(r), start: startNode(r).id, end: endNode(r).id,
+                                    startLabel: labels(startNode(r))[0], endLabel: labels(endNode(r))[0]}]
+               AS relationships
+"""

@@ -1,0 +1,84 @@
+# The task runner. `make run` and `make test` are the two commands of the README's quick start; CI runs `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+CG := .venv/bin/clustergraph
+
+# The test suite's own Neo4j: other ports, other data folder, so tests never touch the data of `make run`.
+TEST_NEO4J_ENV := NEO4J_URI= LOCAL_NEO4J_INSTANCE=test LOCAL_NEO4J_BOLT_PORT=7688 LOCAL_NEO4J_HTTP_PORT=7475 \
+	LOCAL_NEO4J_HEAP=768m LOCAL_NEO4J_PAGECACHE=256m
+TEST_NEO4J_URI := bolt://127.0.0.1:7688
+
+.PHONY: help install run serve neo4j-start neo4j-stop neo4j-status test test-neo4j-start test-neo4j-stop \
+	lint format typecheck check export-schema lock clean
+
+help:
+	@echo "make run      install, start the local Neo4j (unless NEO4J_URI is set), migrate, load data/, serve :8000"
+	@echo "make test     install, start the test Neo4j (ports 7688/7475), run the whole test suite, stop it"
+	@echo "make check    lint, format check, type check"
+	@echo "make neo4j-start | neo4j-stop | neo4j-status     the local development Neo4j"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+
+run: install
+	$(CG) neo4j start
+	$(CG) migrate
+	$(CG) load
+	$(CG) serve
+
+serve: install
+	$(CG) serve
+
+neo4j-start: install
+	$(CG) neo4j start
+
+neo4j-stop: install
+	$(CG) neo4j stop
+
+neo4j-status: install
+	$(CG) neo4j status
+
+test-neo4j-start: install
+	$(TEST_NEO4J_ENV) $(CG) neo4j start
+
+test-neo4j-stop: install
+	$(TEST_NEO4J_ENV) $(CG) neo4j stop
+
+# With CLUSTERGRAPH_TEST_NEO4J_URI set, the tests use that (disposable!) server and nothing local is started.
+test: install
+	@if [ -n "$$CLUSTERGRAPH_TEST_NEO4J_URI" ]; then \
+		.venv/bin/pytest $(PYTEST_ARGS); \
+	else \
+		$(TEST_NEO4J_ENV) $(CG) neo4j start || exit 1; \
+		CLUSTERGRAPH_TEST_NEO4J_URI=$(TEST_NEO4J_URI) .venv/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+		$(TEST_NEO4J_ENV) $(CG) neo4j stop; \
+		exit $$rc; \
+	fi
+
+lint: install
+	.venv/bin/ruff check src tests
+	.venv/bin/ruff format --check src tests
+
+format: install
+	.venv/bin/ruff format src tests
+	.venv/bin/ruff check --fix src tests
+
+typecheck: install
+	.venv/bin/mypy
+
+check: lint typecheck
+
+export-schema: install
+	$(CG) export-schema
+
+lock: $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

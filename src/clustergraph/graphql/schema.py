@@ -1,0 +1,419 @@
+"""The root `Query` type and the schema."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.printer import print_schema
+
+from ..cypher_builder import QueryInputError
+from ..graph_model import SEARCHABLE
+from .inputs import (
+    BatchOrder,
+    BatchWhere,
+    CityOrder,
+    CityWhere,
+    ClusterOrder,
+    ClusterWhere,
+    CountyOrder,
+    CountyWhere,
+    EnterpriseOrder,
+    EnterpriseWhere,
+    IndustryOrder,
+    IndustryWhere,
+    ProvinceOrder,
+    ProvinceWhere,
+    RecognitionLevel,
+    RecognitionOrder,
+    RecognitionWhere,
+    RecognitionYearOrder,
+    RecognitionYearWhere,
+)
+from .lists import ORDER_ARG, WHERE_ARG, After, Before, First, Last, PageArgs, bad_input, load_root, prepare, shape
+from .types import (
+    NODE_CLASSES,
+    Batch,
+    BatchAggregate,
+    BatchConnection,
+    City,
+    CityConnection,
+    Cluster,
+    ClusterAggregate,
+    ClusterConnection,
+    CountAggregate,
+    County,
+    CountyConnection,
+    Enterprise,
+    EnterpriseConnection,
+    GraphNode,
+    Industry,
+    IndustryConnection,
+    Inf,
+    NumericAggregate,
+    Province,
+    ProvinceConnection,
+    Recognition,
+    RecognitionAggregate,
+    RecognitionConnection,
+    RecognitionYear,
+    RecognitionYearConnection,
+    build_connection,
+)
+
+PARSER_CACHE_SIZE = 512
+VALIDATION_CACHE_SIZE = 512
+
+
+def _decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
+    """(type name, key) of a global ID; with `expected`, a plain key of that type is accepted too."""
+    try:
+        gid = relay.GlobalID.from_id(value)
+    except Exception:  # noqa: BLE001 -- any decoding failure means "not a global ID"
+        gid = None
+    if gid is not None and gid.type_name in NODE_CLASSES:
+        if expected is not None and gid.type_name != expected:
+            raise bad_input(f"id: {value!r} is the ID of a {gid.type_name}, not of a {expected}")
+        return gid.type_name, gid.node_id
+    if expected is not None:
+        return expected, value
+    raise bad_input(f"id: {value!r} is not an ID returned by this API")
+
+
+async def _by_id(info: Inf, cls: type[GraphNode], value: str) -> Any:
+    _type, key = _decode_id(value, cls.type_name)
+    row = await info.context.loaders.node(cls.type_name).load(key)
+    return cls.from_props(row) if row is not None else None
+
+
+async def _root_list(
+    info: Inf, node_cls: type[GraphNode], conn_cls: type, agg_cls: type, where: Any, order_by: Any, args: PageArgs
+) -> Any:
+    query = prepare(info, node_cls.type_name, where, order_by, args)
+    return build_connection(conn_cls, node_cls, agg_cls, shape(query, await load_root(info, query)))
+
+
+_ID_ARG = "The node's global ID, or its key."
+
+
+# --- statistics ----------------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A label and its number of nodes.")
+class LabelCount:
+    label: str = strawberry.field(description="Node label (or relationship type).")
+    count: int = strawberry.field(description="How many.")
+
+
+@strawberry.type(description="A city and its number of clusters.")
+class CityCount:
+    city: City = strawberry.field(description="The city.")
+    count: int = strawberry.field(description="Number of clusters.")
+
+
+@strawberry.type(description="An industry and its number of clusters.")
+class IndustryClusterCount:
+    industry: Industry = strawberry.field(description="The industry.")
+    count: int = strawberry.field(description="Number of clusters.")
+
+
+@strawberry.type(description="A level and its number of clusters.")
+class LevelCount:
+    level: RecognitionLevel = strawberry.field(description="The level.")
+    count: int = strawberry.field(description="Number of clusters (or recognitions, where the field says so).")
+
+
+@strawberry.type(description="The recognitions of one year at one level: the timeline.")
+class TimelineEntry:
+    year: int | None = strawberry.field(description="The year; null gathers the recognitions of unknown year.")
+    level: RecognitionLevel = strawberry.field(description="The level.")
+    cluster_count: int = strawberry.field(description="Clusters recognised that year at that level.")
+    new_cluster_count: int = strawberry.field(description="Of those, clusters with no dated recognition before.")
+
+
+@strawberry.type(description="How much of an official list the graph names.")
+class BatchCoverage:
+    batch: Batch = strawberry.field(description="The official list.")
+    official_count: int | None = strawberry.field(description="Official number of Sichuan clusters; null if unknown.")
+    named_count: int = strawberry.field(description="Recognitions of the batch that the graph names.")
+    missing_count: int | None = strawberry.field(description="Official minus named; null when the official is unknown.")
+    ratio: float | None = strawberry.field(description="Named / official; null when the official is unknown.")
+
+
+@strawberry.type(description="Counts and sums over the whole graph, computed in Cypher.")
+class Stats:
+    @strawberry.field(description="Number of nodes of each label.")
+    async def label_counts(self, info: Inf) -> list[LabelCount]:
+        return [LabelCount(label=r["label"], count=r["count"]) for r in await info.context.repo.stats("labels")]
+
+    @strawberry.field(description="Number of relationships of each type.")
+    async def relationship_counts(self, info: Inf) -> list[LabelCount]:
+        rows = await info.context.repo.stats("relationships")
+        return [LabelCount(label=r["type"], count=r["count"]) for r in rows]
+
+    @strawberry.field(description="Clusters per industry, most first.")
+    async def clusters_by_industry(self, info: Inf) -> list[IndustryClusterCount]:
+        rows = await info.context.repo.stats("by_industry")
+        return [IndustryClusterCount(industry=Industry.from_props(r["node"]), count=r["count"]) for r in rows]
+
+    @strawberry.field(description="Clusters per city (all 21, including those with none), most first.")
+    async def clusters_by_city(self, info: Inf) -> list[CityCount]:
+        rows = await info.context.repo.stats("by_city")
+        return [CityCount(city=City.from_props(r["node"]), count=r["count"]) for r in rows]
+
+    @strawberry.field(description="Clusters with at least one recognition at each level.")
+    async def clusters_by_level(self, info: Inf) -> list[LevelCount]:
+        rows = await info.context.repo.stats("by_level")
+        return [LevelCount(level=RecognitionLevel(r["level"]), count=r["count"]) for r in rows]
+
+    @strawberry.field(description="Recognitions whose year no source states, per level.")
+    async def undated_recognitions(self, info: Inf) -> list[LevelCount]:
+        rows = await info.context.repo.stats("undated")
+        return [LevelCount(level=RecognitionLevel(r["level"]), count=r["count"]) for r in rows]
+
+    @strawberry.field(description="Clusters per year and level, with how many were new that year.")
+    async def timeline(self, info: Inf) -> list[TimelineEntry]:
+        rows = await info.context.repo.stats("timeline")
+        return [
+            TimelineEntry(year=r["year"], level=RecognitionLevel(r["level"]), cluster_count=r["count"],
+                          new_cluster_count=r["newCount"])  # fmt: skip
+            for r in rows
+        ]
+
+    @strawberry.field(description="Stated output values of clusters (yuan), over those that have one.")
+    async def output_value_cny(self, info: Inf) -> NumericAggregate:
+        rows = await info.context.repo.stats("output_value")
+        return NumericAggregate.from_map(rows[0])
+
+    @strawberry.field(description="For each official list: official size in Sichuan against what the graph names.")
+    async def coverage(self, info: Inf) -> list[BatchCoverage]:
+        out = []
+        for r in await info.context.repo.stats("coverage"):
+            batch = Batch.from_props(r["node"])
+            official = batch.official_count_sichuan
+            named = r["named"]
+            out.append(BatchCoverage(
+                batch=batch, official_count=official, named_count=named,
+                missing_count=max(official - named, 0) if official is not None else None,
+                ratio=named / official if official else None,
+            ))  # fmt: skip
+        return out
+
+
+# --- search and paths ----------------------------------------------------------------------------------------
+
+SearchResult = Annotated[
+    Cluster | Enterprise | City | County | Industry | Province,
+    strawberry.union("SearchResult", description="A node found by full-text search."),
+]
+
+
+@strawberry.type(description="A search result and its relevance score.")
+class SearchHit:
+    score: float = strawberry.field(description="Full-text relevance; higher is better.")
+    node: SearchResult = strawberry.field(description="The node found.")
+
+
+@strawberry.type(description="A relationship along a path.")
+class PathRelationship:
+    type: str = strawberry.field(description="Relationship type, e.g. LOCATED_IN.")
+    start: relay.Node = strawberry.field(description="The node it starts from.")
+    end: relay.Node = strawberry.field(description="The node it points to.")
+
+
+@strawberry.type(description="The shortest connection between two nodes.")
+class Path:
+    length: int = strawberry.field(description="Number of relationships.")
+    nodes: list[relay.Node] = strawberry.field(description="The nodes along the path, from the first to the last.")
+    relationships: list[PathRelationship] = strawberry.field(description="The relationships, in path order.")
+
+
+# --- the root ------------------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="Sichuan's special SME industrial clusters as a knowledge graph.")
+class Query:
+    node: relay.Node | None = relay.node(description="Any node by its global ID.")
+    nodes: list[relay.Node | None] = relay.node(description="Nodes by their global IDs, in the same order.")
+
+    @strawberry.field(description="A cluster.")
+    async def cluster(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> Cluster | None:  # noqa: A002
+        return await _by_id(info, Cluster, id)
+
+    @strawberry.field(description="A city (prefecture-level division).")
+    async def city(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> City | None:  # noqa: A002
+        return await _by_id(info, City, id)
+
+    @strawberry.field(description="A county-level division.")
+    async def county(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> County | None:  # noqa: A002
+        return await _by_id(info, County, id)
+
+    @strawberry.field(description="An industry.")
+    async def industry(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> Industry | None:  # noqa: A002
+        return await _by_id(info, Industry, id)
+
+    @strawberry.field(description="An enterprise.")
+    async def enterprise(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> Enterprise | None:  # noqa: A002
+        return await _by_id(info, Enterprise, id)
+
+    @strawberry.field(description="An official list (batch).")
+    async def batch(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> Batch | None:  # noqa: A002
+        return await _by_id(info, Batch, id)
+
+    @strawberry.field(description="A recognition year.")
+    async def recognition_year(self, info: Inf, year: int) -> RecognitionYear | None:
+        row = await info.context.loaders.node("RecognitionYear").load(str(year))
+        return RecognitionYear.from_props(row) if row is not None else None
+
+    @strawberry.field(description="Provinces.")
+    async def provinces(
+        self, info: Inf,
+        where: Annotated[ProvinceWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ProvinceOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> ProvinceConnection:  # fmt: skip
+        return await _root_list(info, Province, ProvinceConnection, CountAggregate, where, order_by,
+                                PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Cities (prefecture-level divisions).")
+    async def cities(
+        self, info: Inf,
+        where: Annotated[CityWhere | None, WHERE_ARG] = None, order_by: Annotated[list[CityOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> CityConnection:  # fmt: skip
+        return await _root_list(info, City, CityConnection, CountAggregate, where, order_by,
+                                PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="County-level divisions with clusters.")
+    async def counties(
+        self, info: Inf,
+        where: Annotated[CountyWhere | None, WHERE_ARG] = None, order_by: Annotated[list[CountyOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> CountyConnection:  # fmt: skip
+        return await _root_list(info, County, CountyConnection, CountAggregate, where, order_by,
+                                PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="The six advantageous industries.")
+    async def industries(
+        self, info: Inf,
+        where: Annotated[IndustryWhere | None, WHERE_ARG] = None, order_by: Annotated[list[IndustryOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> IndustryConnection:  # fmt: skip
+        return await _root_list(info, Industry, IndustryConnection, CountAggregate, where, order_by,
+                                PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Clusters.")
+    async def clusters(
+        self, info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> ClusterConnection:  # fmt: skip
+        return await _root_list(info, Cluster, ClusterConnection, ClusterAggregate, where, order_by,
+                                PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Enterprises.")
+    async def enterprises(
+        self, info: Inf,
+        where: Annotated[EnterpriseWhere | None, WHERE_ARG] = None, order_by: Annotated[list[EnterpriseOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> EnterpriseConnection:  # fmt: skip
+        return await _root_list(info, Enterprise, EnterpriseConnection, CountAggregate, where, order_by,
+                                PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Recognitions.")
+    async def recognitions(
+        self, info: Inf,
+        where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> RecognitionConnection:  # fmt: skip
+        return await _root_list(info, Recognition, RecognitionConnection, RecognitionAggregate, where, order_by,
+                                PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Official lists (batches).")
+    async def batches(
+        self, info: Inf,
+        where: Annotated[BatchWhere | None, WHERE_ARG] = None, order_by: Annotated[list[BatchOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> BatchConnection:  # fmt: skip
+        return await _root_list(info, Batch, BatchConnection, BatchAggregate, where, order_by,
+                                PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Recognition years.")
+    async def recognition_years(
+        self, info: Inf,
+        where: Annotated[RecognitionYearWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[RecognitionYearOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> RecognitionYearConnection:  # fmt: skip
+        return await _root_list(info, RecognitionYear, RecognitionYearConnection, CountAggregate, where,
+                                order_by, PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Counts and sums over the whole graph.")
+    def stats(self) -> Stats:
+        return Stats()
+
+    @strawberry.field(description="Full-text search over names in Chinese and English; best first.")
+    async def search(
+        self, info: Inf,
+        text: Annotated[str, strawberry.argument(description="Words or characters to look for.")],
+        first: Annotated[int, strawberry.argument(description="How many results (at most the max page size).")] = 10,
+    ) -> list[SearchHit]:  # fmt: skip
+        maximum = info.context.settings.max_page_size
+        if not 0 <= first <= maximum:
+            raise bad_input(f"first: {first} is not between 0 and {maximum}")
+        if not text.strip():
+            raise bad_input("text: give at least one word or character to search for")
+        if len(text) > 200:
+            raise bad_input(f"text: {len(text)} characters is more than the 200 a search takes")
+        rows = await info.context.repo.search(text, first)
+        return [
+            SearchHit(score=r["score"], node=NODE_CLASSES[r["label"]].from_props(r["node"]))
+            for r in rows
+            if r["label"] in SEARCHABLE
+        ]
+
+    @strawberry.field(description="The shortest connection between two nodes (at most 12 relationships).")
+    async def path(
+        self, info: Inf,
+        from_: Annotated[strawberry.ID, strawberry.argument(name="from", description="Global ID of the start.")],
+        to: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the end.")],
+    ) -> Path | None:  # fmt: skip
+        from_type, from_key = _decode_id(from_)
+        to_type, to_key = _decode_id(to)
+        if (from_type, from_key) == (to_type, to_key):
+            row = await info.context.loaders.node(from_type).load(from_key)
+            if row is None:
+                return None
+            return Path(length=0, nodes=[NODE_CLASSES[from_type].from_props(row)], relationships=[])
+        try:
+            found = await info.context.repo.shortest_path(from_type, from_key, to_type, to_key)
+        except QueryInputError as exc:
+            raise bad_input(str(exc)) from exc
+        if found is None:
+            return None
+        nodes = [NODE_CLASSES[n["label"]].from_props(n["node"]) for n in found["nodes"]]
+        by_key = {(type(n).type_name, n.id): n for n in nodes}  # type: ignore[attr-defined]
+        rels = [
+            PathRelationship(type=r["type"], start=by_key[(r["startLabel"], r["start"])],
+                             end=by_key[(r["endLabel"], r["end"])])  # fmt: skip
+            for r in found["relationships"]
+        ]
+        return Path(length=len(rels), nodes=nodes, relationships=rels)
+
+
+def create_schema() -> strawberry.Schema:
+    """The GraphQL schema, with bounded parser and validation caches."""
+    return strawberry.Schema(
+        query=Query,
+        types=list(NODE_CLASSES.values()),
+        extensions=[ParserCache(maxsize=PARSER_CACHE_SIZE), ValidationCache(maxsize=VALIDATION_CACHE_SIZE)],
+    )
+
+
+def schema_sdl() -> str:
+    """The schema as SDL, as committed in schema/schema.graphql."""
+    return print_schema(create_schema()) + "\n"
+
+

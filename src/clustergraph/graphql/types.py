@@ -1,0 +1,686 @@
+"""GraphQL object types: the graph's nodes (each a Relay `Node`), their connections, aggregates and graph answers.
+
+Resolvers stay thin: a scalar is read from the node's property map; a relationship asks this request's DataLoaders
+(one round trip per level of the query, whatever the number of parents).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from collections.abc import Iterable
+from enum import Enum
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from .context import Context
+from .inputs import (
+    BatchOrder,
+    BatchWhere,
+    CityOrder,
+    CityWhere,
+    ClusterOrder,
+    ClusterWhere,
+    CountyOrder,
+    CountyWhere,
+    EnterpriseOrder,
+    EnterpriseWhere,
+    NameStatus,
+    RecognitionLevel,
+    RecognitionOrder,
+    RecognitionWhere,
+)
+from .lists import ORDER_ARG, WHERE_ARG, After, Before, First, Last, PageArgs, Shaped, bad_input, load_nested, prepare, shape
+
+Inf = Info[Context, Any]
+N = TypeVar("N")
+
+_FIRST = "Page forward: how many items (default and maximum in the settings)."
+_AFTER = "Page forward: the cursor after which the page starts."
+_LAST = "Page backward: how many items."
+_BEFORE = "Page backward: the cursor before which the page ends."
+_WHERE = "Only the items that match."
+_ORDER = "Sort keys, first one first; ties are broken by key."
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class GraphNode(relay.Node):
+    """Shared behaviour of the node types: building from a property map, and Relay's node lookup."""
+
+    type_name: ClassVar[str]
+
+    @classmethod
+    def from_props(cls, props: dict[str, Any]) -> Any:
+        names = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+        values = {_snake(k): v for k, v in props.items()}
+        return cls(**{k: cls.convert(k, v) for k, v in values.items() if k in names})
+
+    @classmethod
+    def convert(cls, name: str, value: Any) -> Any:
+        return value
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Inf, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        rows = await info.context.loaders.node(cls.type_name).load_many(list(node_ids))
+        return [cls.from_props(r) if r is not None else None for r in rows]
+
+
+async def _one(info: Inf, parent: GraphNode, field: str, cls: type[GraphNode]) -> Any:
+    node, _edge = await info.context.loaders.one(parent.type_name, field).load(parent.id)  # type: ignore[attr-defined]
+    return cls.from_props(node) if node is not None else None
+
+
+# --- page info, edges, connections, aggregates ---------------------------------------------------------------
+
+
+@strawberry.type(description="Where the page starts and ends, and whether there are items beyond it.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow the page.")
+    has_previous_page: bool = strawberry.field(description="Items precede the page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item of the page.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item of the page.")
+
+
+@strawberry.type(description="An item of a page and its cursor.")
+class Edge(Generic[N]):
+    cursor: str = strawberry.field(description="Opaque keyset cursor: pass it as after/before.")
+    node: N = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="sum, min, max and average of a number field over the items that have a value.")
+class NumericAggregate:
+    count: int = strawberry.field(description="Items with a value.")
+    sum: float | None = strawberry.field(description="Sum of the values (null when none has a value).")
+    min: float | None = strawberry.field(description="Smallest value.")
+    max: float | None = strawberry.field(description="Largest value.")
+    avg: float | None = strawberry.field(description="Average value.")
+
+    @classmethod
+    def from_map(cls, m: dict[str, Any]) -> NumericAggregate:
+        count = m["count"]
+        return cls(count=count, sum=m["sum"] if count else None, min=m["min"], max=m["max"], avg=m["avg"])
+
+
+@strawberry.type(description="Aggregates over all items of the list that match its `where` (not just the page).")
+class CountAggregate:
+    count: int = strawberry.field(description="Number of matching items.")
+
+
+@strawberry.type(description="Aggregates over all clusters of the list that match its `where` (not just the page).")
+class ClusterAggregate:
+    count: int = strawberry.field(description="Number of matching clusters.")
+    output_value_cny: NumericAggregate = strawberry.field(description="Stated output values, yuan.")
+    enterprise_count: NumericAggregate = strawberry.field(description="Stated enterprise counts.")
+
+
+@strawberry.type(description="Aggregates over all batches of the list that match its `where`.")
+class BatchAggregate:
+    count: int = strawberry.field(description="Number of matching batches.")
+    official_count: NumericAggregate = strawberry.field(description="Official list sizes.")
+    official_count_sichuan: NumericAggregate = strawberry.field(description="Official Sichuan counts.")
+
+
+@strawberry.type(description="Aggregates over all recognitions of the list that match its `where`.")
+class RecognitionAggregate:
+    count: int = strawberry.field(description="Number of matching recognitions.")
+    year: NumericAggregate = strawberry.field(description="Years of the dated recognitions.")
+
+
+def _aggregate(cls: type, data: dict[str, Any] | None) -> Any:
+    if data is None:
+        return None
+    values = {k: NumericAggregate.from_map(v) if isinstance(v, dict) else v for k, v in data.items()}
+    return cls(**values)
+
+
+@strawberry.type(description="A page of items with its edges, page info, total count and aggregates.")
+class Connection(Generic[N]):
+    edges: list[Edge[N]] = strawberry.field(description="The items of the page with their cursors.")
+    nodes: list[N] = strawberry.field(description="The items of the page.")
+    page_info: PageInfo = strawberry.field(description="Where the page is in the list.")
+    total_count: int = strawberry.field(description="Number of items matching `where` in the whole list.")
+
+
+def _page_info(s: Shaped) -> PageInfo:
+    return PageInfo(
+        has_next_page=s.has_next,
+        has_previous_page=s.has_previous,
+        start_cursor=s.cursors[0] if s.cursors else None,
+        end_cursor=s.cursors[-1] if s.cursors else None,
+    )
+
+
+def build_connection(cls: type, node_cls: type[GraphNode], aggregate_cls: type, s: Shaped) -> Any:
+    nodes = [node_cls.from_props(r["node"]) for r in s.rows]
+    return cls(
+        edges=[Edge(cursor=c, node=n) for c, n in zip(s.cursors, nodes, strict=True)],
+        nodes=nodes,
+        page_info=_page_info(s),
+        total_count=s.total if s.total is not None else 0,
+        aggregate=_aggregate(aggregate_cls, s.aggregate),
+    )
+
+
+async def nested_list(
+    info: Inf, parent: GraphNode, field: str, node_cls: type[GraphNode], conn_cls: type, agg_cls: type,
+    where: Any, order_by: Any, args: PageArgs, rel_args: dict[str, Any] | None = None,
+) -> Any:  # fmt: skip
+    query = prepare(info, node_cls.type_name, where, order_by, args)
+    data = await load_nested(info, parent.type_name, field, parent.id, query, rel_args)  # type: ignore[attr-defined]
+    return build_connection(conn_cls, node_cls, agg_cls, shape(query, data))
+
+
+# --- the node types ------------------------------------------------------------------------------------------
+
+_KEY_D = "The node's key: its stable id in the graph (the `id` property in Neo4j), usable in URLs."
+_SOURCES_D = "URLs of the public pages the facts come from."
+
+
+@strawberry.type(description="A province (Sichuan).")
+class Province(GraphNode):
+    type_name: ClassVar[str] = "Province"
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="English name.")
+    name_zh: str = strawberry.field(description="Chinese name.")
+    admin_code: str = strawberry.field(description="GB/T 2260 administrative division code.")
+    sources: list[str] = strawberry.field(description=_SOURCES_D)
+
+    @strawberry.field(description=_KEY_D)
+    def key(self) -> str:
+        return self.id
+
+    @strawberry.field(description="The province's prefecture-level divisions.")
+    async def cities(
+        self, info: Inf,
+        where: Annotated[CityWhere | None, WHERE_ARG] = None, order_by: Annotated[list[CityOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> CityConnection:  # fmt: skip
+        return await nested_list(info, self, "cities", City, CityConnection, CountAggregate, where, order_by,
+                                 PageArgs(first, after, last, before))  # fmt: skip
+
+
+@strawberry.type(description="A prefecture-level division of Sichuan (地级市 or 自治州).")
+class City(GraphNode):
+    type_name: ClassVar[str] = "City"
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="English name.")
+    name_zh: str = strawberry.field(description="Chinese name.")
+    admin_code: str = strawberry.field(description="GB/T 2260 administrative division code.")
+    kind: str = strawberry.field(description="Kind of division, in English.")
+    kind_zh: str = strawberry.field(description="Kind of division, in Chinese (地级市, 自治州).")
+    latitude: float | None = strawberry.field(default=None, description="Approximate latitude of the seat.")
+    longitude: float | None = strawberry.field(default=None, description="Approximate longitude of the seat.")
+    sources: list[str] = strawberry.field(description=_SOURCES_D)
+
+    @classmethod
+    def from_props(cls, props: dict[str, Any]) -> Any:
+        location = props.get("location")
+        extra = {"latitude": location.y, "longitude": location.x} if location is not None else {}
+        return super().from_props({**props, **extra})
+
+    @strawberry.field(description=_KEY_D)
+    def key(self) -> str:
+        return self.id
+
+    @strawberry.field(description="The province.")
+    async def province(self, info: Inf) -> Province | None:
+        return await _one(info, self, "province", Province)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The city's counties that have a cluster in the graph.")
+    async def counties(
+        self, info: Inf,
+        where: Annotated[CountyWhere | None, WHERE_ARG] = None, order_by: Annotated[list[CountyOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> CountyConnection:  # fmt: skip
+        return await nested_list(info, self, "counties", County, CountyConnection, CountAggregate, where, order_by,
+                                 PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Clusters located in the city (through its counties).")
+    async def clusters(
+        self, info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> ClusterConnection:  # fmt: skip
+        return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
+                                 order_by, PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Industries of the city's clusters, with how many clusters each; most first.")
+    async def industries(self, info: Inf) -> list[IndustryCount]:
+        rows = await info.context.loaders.city_industries().load(self.id)
+        return [IndustryCount(industry=Industry.from_props(r["node"]), cluster_count=r["count"]) for r in rows]
+
+
+@strawberry.type(description="A county-level division (县, 区 or county-level city) where a cluster sits.")
+class County(GraphNode):
+    type_name: ClassVar[str] = "County"
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="English name.")
+    name_zh: str = strawberry.field(description="Chinese name.")
+
+    @strawberry.field(description=_KEY_D)
+    def key(self) -> str:
+        return self.id
+
+    @strawberry.field(description="The city the county belongs to.")
+    async def city(self, info: Inf) -> City | None:
+        return await _one(info, self, "city", City)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Clusters located in the county.")
+    async def clusters(
+        self, info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> ClusterConnection:  # fmt: skip
+        return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
+                                 order_by, PageArgs(first, after, last, before))  # fmt: skip
+
+
+@strawberry.type(description="One of Sichuan's six advantageous industries (优势产业).")
+class Industry(GraphNode):
+    type_name: ClassVar[str] = "Industry"
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="English name.")
+    name_zh: str = strawberry.field(description="Chinese name.")
+    sources: list[str] = strawberry.field(description=_SOURCES_D)
+
+    @strawberry.field(description=_KEY_D)
+    def key(self) -> str:
+        return self.id
+
+    @strawberry.field(description="Clusters in the industry.")
+    async def clusters(
+        self, info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> ClusterConnection:  # fmt: skip
+        return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
+                                 order_by, PageArgs(first, after, last, before))  # fmt: skip
+
+
+@strawberry.type(description="A special SME industrial cluster (中小企业特色产业集群).")
+class Cluster(GraphNode):
+    type_name: ClassVar[str] = "Cluster"
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="English name.")
+    name_zh: str = strawberry.field(description="Chinese name, with the dataset's marker when not verified.")
+    name_status: NameStatus = strawberry.field(description="How sure the Chinese name is.")
+    alternate_names_zh: list[str] = strawberry.field(
+        default_factory=list, description="Other Chinese names the sources use (e.g. on the national list)."
+    )
+    leading_sector: str | None = strawberry.field(default=None, description="Leading sector, in English.")
+    leading_sector_zh: str | None = strawberry.field(default=None, description="Leading sector, in Chinese.")
+    output_value_cny: float | None = strawberry.field(
+        default=None, description="Output value in yuan where a source states one (see the recognition notes)."
+    )
+    enterprise_count: int | None = strawberry.field(
+        default=None, description="Number of enterprises a source gives (what was counted is in the notes)."
+    )
+    sources: list[str] = strawberry.field(description=_SOURCES_D)
+
+    @classmethod
+    def convert(cls, name: str, value: Any) -> Any:
+        return NameStatus(value) if name == "name_status" else value
+
+    @strawberry.field(description=_KEY_D)
+    def key(self) -> str:
+        return self.id
+
+    @strawberry.field(description="The county the cluster sits in.")
+    async def county(self, info: Inf) -> County | None:
+        return await _one(info, self, "county", County)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The city the cluster sits in.")
+    async def city(self, info: Inf) -> City | None:
+        return await _one(info, self, "city", City)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The cluster's industry.")
+    async def industry(self, info: Inf) -> Industry | None:
+        return await _one(info, self, "industry", Industry)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="True when the industry is the dataset's judgement rather than plain from the name.")
+    async def industry_inferred(self, info: Inf) -> bool | None:
+        _node, edge = await info.context.loaders.one("Cluster", "industry").load(self.id)
+        return edge["inferred"] if edge else None
+
+    @strawberry.field(description="The cluster's recognitions: provincial and/or national, with year and batch.")
+    async def recognitions(
+        self, info: Inf,
+        where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> RecognitionConnection:  # fmt: skip
+        return await nested_list(info, self, "recognitions", Recognition, RecognitionConnection,
+                                 RecognitionAggregate, where, order_by, PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Member enterprises, with the role the source gives them.")
+    async def enterprises(
+        self, info: Inf,
+        where: Annotated[EnterpriseWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[EnterpriseOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> EnterpriseMembershipConnection:  # fmt: skip
+        query = prepare(info, "Enterprise", where, order_by, PageArgs(first, after, last, before))
+        data = await load_nested(info, "Cluster", "enterprises", self.id, query)
+        return _membership_connection(EnterpriseMembershipConnection, EnterpriseMembershipEdge, Enterprise,
+                                      shape(query, data))  # fmt: skip
+
+    @strawberry.field(description="Clusters sharing an industry, a city, a county or enterprises; best first.")
+    async def related_clusters(
+        self, info: Inf, first: Annotated[int, strawberry.argument(description="How many (at most the max page size).")] = 10
+    ) -> list[RelatedCluster]:
+        if not 0 <= first <= info.context.settings.max_page_size:
+            raise bad_input(f"first: {first} is not between 0 and {info.context.settings.max_page_size}")
+        rows = await info.context.loaders.related_clusters(first).load(self.id)
+        return [
+            RelatedCluster(
+                cluster=Cluster.from_props(r["node"]),
+                score=r["score"],
+                reasons=[RelationReason(x) for x in sorted(r["reasons"])],
+                shared_enterprise_count=r["sharedEnterprises"],
+            )
+            for r in rows
+        ]
+
+
+@strawberry.type(description="An enterprise named by a source as a member of a cluster.")
+class Enterprise(GraphNode):
+    type_name: ClassVar[str] = "Enterprise"
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="English name (a rendering unless the source gives one).")
+    name_zh: str = strawberry.field(description="Chinese name as the source gives it.")
+    sources: list[str] = strawberry.field(description=_SOURCES_D)
+
+    @strawberry.field(description=_KEY_D)
+    def key(self) -> str:
+        return self.id
+
+    @strawberry.field(description="Clusters the enterprise belongs to, with its role in each.")
+    async def clusters(
+        self, info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> ClusterMembershipConnection:  # fmt: skip
+        query = prepare(info, "Cluster", where, order_by, PageArgs(first, after, last, before))
+        data = await load_nested(info, "Enterprise", "clusters", self.id, query)
+        return _membership_connection(ClusterMembershipConnection, ClusterMembershipEdge, Cluster,
+                                      shape(query, data))  # fmt: skip
+
+
+@strawberry.type(description="One recognition of a cluster: the level, and the year and batch where known.")
+class Recognition(GraphNode):
+    type_name: ClassVar[str] = "Recognition"
+    id: relay.NodeID[str]
+    level: RecognitionLevel = strawberry.field(description="Provincial or national.")
+    year: int | None = strawberry.field(default=None, description="Year of the batch; null when no source states it.")
+    notes: str | None = strawberry.field(default=None, description="What the sources say, and what they do not.")
+    sources: list[str] = strawberry.field(description=_SOURCES_D)
+
+    @classmethod
+    def convert(cls, name: str, value: Any) -> Any:
+        return RecognitionLevel(value) if name == "level" else value
+
+    @strawberry.field(description=_KEY_D)
+    def key(self) -> str:
+        return self.id
+
+    @strawberry.field(description="The recognised cluster.")
+    async def cluster(self, info: Inf) -> Cluster | None:
+        return await _one(info, self, "cluster", Cluster)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The official list (batch); null when the year is unknown.")
+    async def batch(self, info: Inf) -> Batch | None:
+        return await _one(info, self, "batch", Batch)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="An official list of recognised clusters, with its official size.")
+class Batch(GraphNode):
+    type_name: ClassVar[str] = "Batch"
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="English name of the list.")
+    name_zh: str = strawberry.field(description="Chinese name of the list.")
+    level: RecognitionLevel = strawberry.field(description="Provincial or national.")
+    year: int = strawberry.field(description="Year of the batch.")
+    ordinal: int = strawberry.field(description="1 for the first batch of its level, and so on.")
+    authority: str = strawberry.field(description="Who published it, in English.")
+    authority_zh: str = strawberry.field(description="Who published it, in Chinese.")
+    published: datetime.date | None = strawberry.field(default=None, description="Publication date, where known.")
+    official_count: int | None = strawberry.field(
+        default=None, description="Official number of clusters on the list (nationwide for national lists)."
+    )
+    official_count_sichuan: int | None = strawberry.field(
+        default=None, description="Official number of Sichuan clusters on the list; null when unknown."
+    )
+    notes: str | None = strawberry.field(default=None, description="What is known of the list.")
+    sources: list[str] = strawberry.field(description=_SOURCES_D)
+
+    @classmethod
+    def convert(cls, name: str, value: Any) -> Any:
+        if name == "level":
+            return RecognitionLevel(value)
+        if name == "published" and value is not None:
+            return value.to_native()
+        return value
+
+    @strawberry.field(description=_KEY_D)
+    def key(self) -> str:
+        return self.id
+
+    @strawberry.field(description="How many of the list's Sichuan clusters the graph names.")
+    async def named_count(self, info: Inf) -> int:
+        return await info.context.loaders.batch_named_counts().load(self.id)
+
+    @strawberry.field(description="Sichuan clusters on the list that the graph does not name; null when unknown.")
+    async def missing_count(self, info: Inf) -> int | None:
+        if self.official_count_sichuan is None:
+            return None
+        named = await info.context.loaders.batch_named_counts().load(self.id)
+        return max(self.official_count_sichuan - named, 0)
+
+    @strawberry.field(description="The batch's recognitions.")
+    async def recognitions(
+        self, info: Inf,
+        where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> RecognitionConnection:  # fmt: skip
+        return await nested_list(info, self, "recognitions", Recognition, RecognitionConnection,
+                                 RecognitionAggregate, where, order_by, PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="The batch's clusters.")
+    async def clusters(
+        self, info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> ClusterConnection:  # fmt: skip
+        return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
+                                 order_by, PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="The year of the batch.")
+    async def recognition_year(self, info: Inf) -> RecognitionYear | None:
+        return await _one(info, self, "recognition_year", RecognitionYear)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="A year in which clusters were recognised: the timeline's unit.")
+class RecognitionYear(GraphNode):
+    type_name: ClassVar[str] = "RecognitionYear"
+    id: relay.NodeID[str]
+    year: int = strawberry.field(description="The year.")
+
+    @strawberry.field(description=_KEY_D)
+    def key(self) -> str:
+        return self.id
+
+    @strawberry.field(description="Batches published in the year.")
+    async def batches(
+        self, info: Inf,
+        where: Annotated[BatchWhere | None, WHERE_ARG] = None, order_by: Annotated[list[BatchOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> BatchConnection:  # fmt: skip
+        return await nested_list(info, self, "batches", Batch, BatchConnection, BatchAggregate, where, order_by,
+                                 PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Recognitions of the year.")
+    async def recognitions(
+        self, info: Inf,
+        where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> RecognitionConnection:  # fmt: skip
+        return await nested_list(info, self, "recognitions", Recognition, RecognitionConnection,
+                                 RecognitionAggregate, where, order_by, PageArgs(first, after, last, before))  # fmt: skip
+
+    @strawberry.field(description="Clusters recognised in the year, optionally at one level or only the new ones.")
+    async def clusters(
+        self, info: Inf,
+        level: Annotated[RecognitionLevel | None, strawberry.argument(description="Only this level.")] = None,
+        new_only: Annotated[bool | None, strawberry.argument(
+            description="true: only clusters with no dated recognition in an earlier year (new in this year); "
+            "false: only those recognised before.",
+        )] = None,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> ClusterConnection:  # fmt: skip
+        rel_args = {"level": level.value if level else None, "new_only": new_only}
+        return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
+                                 order_by, PageArgs(first, after, last, before), rel_args)  # fmt: skip
+
+
+NODE_CLASSES: dict[str, type[GraphNode]] = {
+    c.type_name: c
+    for c in (Province, City, County, Industry, Cluster, Enterprise, Recognition, Batch, RecognitionYear)
+}
+
+# --- connections of each type --------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A page of provinces.")
+class ProvinceConnection(Connection[Province]):
+    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+@strawberry.type(description="A page of cities.")
+class CityConnection(Connection[City]):
+    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+@strawberry.type(description="A page of counties.")
+class CountyConnection(Connection[County]):
+    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+@strawberry.type(description="A page of industries.")
+class IndustryConnection(Connection[Industry]):
+    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+@strawberry.type(description="A page of clusters.")
+class ClusterConnection(Connection[Cluster]):
+    aggregate: ClusterAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+@strawberry.type(description="A page of enterprises.")
+class EnterpriseConnection(Connection[Enterprise]):
+    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+@strawberry.type(description="A page of recognitions.")
+class RecognitionConnection(Connection[Recognition]):
+    aggregate: RecognitionAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+@strawberry.type(description="A page of batches.")
+class BatchConnection(Connection[Batch]):
+    aggregate: BatchAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+@strawberry.type(description="A page of recognition years.")
+class RecognitionYearConnection(Connection[RecognitionYear]):
+    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+# --- memberships: edges that carry the enterprise's role ----------------------------------------------------
+
+
+@strawberry.type(description="A member enterprise of a cluster, with its role.")
+class EnterpriseMembershipEdge:
+    cursor: str = strawberry.field(description="Opaque keyset cursor.")
+    node: Enterprise = strawberry.field(description="The enterprise.")
+    role: str | None = strawberry.field(description="Its role as the source gives it, in English.")
+    role_zh: str | None = strawberry.field(description="Its role, in Chinese (e.g. 链主企业).")
+    sources: list[str] = strawberry.field(description="Pages that name it as a member.")
+
+
+@strawberry.type(description="A cluster an enterprise belongs to, with the enterprise's role.")
+class ClusterMembershipEdge:
+    cursor: str = strawberry.field(description="Opaque keyset cursor.")
+    node: Cluster = strawberry.field(description="The cluster.")
+    role: str | None = strawberry.field(description="The enterprise's role, in English.")
+    role_zh: str | None = strawberry.field(description="The enterprise's role, in Chinese.")
+    sources: list[str] = strawberry.field(description="Pages that name it as a member.")
+
+
+@strawberry.type(description="A page of a cluster's member enterprises.")
+class EnterpriseMembershipConnection:
+    edges: list[EnterpriseMembershipEdge] = strawberry.field(description="Members with their roles.")
+    nodes: list[Enterprise] = strawberry.field(description="The enterprises of the page.")
+    page_info: PageInfo = strawberry.field(description="Where the page is in the list.")
+    total_count: int = strawberry.field(description="Number of matching members.")
+    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+@strawberry.type(description="A page of the clusters an enterprise belongs to.")
+class ClusterMembershipConnection:
+    edges: list[ClusterMembershipEdge] = strawberry.field(description="Clusters with the enterprise's role.")
+    nodes: list[Cluster] = strawberry.field(description="The clusters of the page.")
+    page_info: PageInfo = strawberry.field(description="Where the page is in the list.")
+    total_count: int = strawberry.field(description="Number of matching clusters.")
+    aggregate: ClusterAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+def _membership_connection(conn_cls: type, edge_cls: type, node_cls: type[GraphNode], s: Shaped) -> Any:
+    nodes = [node_cls.from_props(r["node"]) for r in s.rows]
+    edges = []
+    for cursor, node, row in zip(s.cursors, nodes, s.rows, strict=True):
+        edge = row.get("edge") or {}
+        edges.append(edge_cls(cursor=cursor, node=node, role=edge.get("role"), role_zh=edge.get("roleZh"),
+                              sources=edge.get("sources") or []))  # fmt: skip
+    agg_cls = ClusterAggregate if node_cls is Cluster else CountAggregate
+    return conn_cls(edges=edges, nodes=nodes, page_info=_page_info(s),
+                    total_count=s.total if s.total is not None else 0,
+                    aggregate=_aggregate(agg_cls, s.aggregate))  # fmt: skip
+
+
+# --- graph answers -------------------------------------------------------------------------------------------
+
+
+@strawberry.enum(description="Why two clusters are related.")
+class RelationReason(Enum):
+    SAME_INDUSTRY = "SAME_INDUSTRY"
+    SAME_CITY = "SAME_CITY"
+    SAME_COUNTY = "SAME_COUNTY"
+    SHARED_ENTERPRISE = "SHARED_ENTERPRISE"
+
+
+@strawberry.type(description="A cluster related to another, with a score and the reasons.")
+class RelatedCluster:
+    cluster: Cluster = strawberry.field(description="The related cluster.")
+    score: float = strawberry.field(
+        description="1 per shared industry, city or county, 2 per shared enterprise; higher is closer."
+    )
+    reasons: list[RelationReason] = strawberry.field(description="What the two clusters share.")
+    shared_enterprise_count: int = strawberry.field(description="Enterprises that belong to both.")
+
+
+@strawberry.type(description="An industry and how many of some clusters are in it.")
+class IndustryCount:
+    industry: Industry = strawberry.field(description="The industry.")
+    cluster_count: int = strawberry.field(description="Number of clusters.")

@@ -1,0 +1,97 @@
+"""Fixtures shared by the whole suite: settings for the test Neo4j, a driver, and a graph in a known state.
+
+The integration tests run against a real Neo4j: `make test` starts one on bolt://127.0.0.1:7688 (its own data
+folder) and passes its URI in CLUSTERGRAPH_TEST_NEO4J_URI. The tests wipe that database, so never point this
+variable at a server whose data matters.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver
+from neo4j.exceptions import ServiceUnavailable
+
+from clustergraph.db import create_driver, migrate
+from clustergraph.loader import load_dataset
+from clustergraph.settings import DEV_PASSWORD, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+TEST_NEO4J_URI = os.environ.get("CLUSTERGRAPH_TEST_NEO4J_URI", "bolt://127.0.0.1:7688")
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """Settings for the test Neo4j; the environment's NEO4J_* and any .env file are deliberately ignored."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option
+        neo4j_uri=TEST_NEO4J_URI,
+        neo4j_password=os.environ.get("CLUSTERGRAPH_TEST_NEO4J_PASSWORD", DEV_PASSWORD),
+        neo4j_database=os.environ.get("CLUSTERGRAPH_TEST_NEO4J_DATABASE", "neo4j"),
+        dataset_dir=DATA_DIR,
+        cors_origins=["http://localhost:5173"],
+    )
+
+
+@pytest.fixture(scope="session")
+def driver(settings: Settings) -> Iterator[Driver]:
+    """A blocking driver on the test Neo4j; fails (never skips) when the server is not there."""
+    with create_driver(settings) as drv:
+        try:
+            drv.verify_connectivity()
+        except ServiceUnavailable as exc:
+            pytest.fail(
+                f"The test Neo4j at {settings.bolt_uri} is not reachable ({exc}). Run the suite with `make test`, "
+                "which starts it, or set CLUSTERGRAPH_TEST_NEO4J_URI to a disposable server."
+            )
+        yield drv
+
+
+def reset_graph(driver: Driver, settings: Settings) -> None:
+    """Delete every node and relationship, then re-apply the constraints and indexes."""
+    with driver.session(database=settings.neo4j_database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    migrate(driver, settings.neo4j_database)
+
+
+def run_cypher(driver: Driver, settings: Settings, query: str, **params: object) -> list[dict]:
+    """An independent Cypher query, for computing expected answers in tests."""
+    records, _, _ = driver.execute_query(query, params, database_=settings.neo4j_database)  # type: ignore[arg-type]
+    return [r.data() for r in records]
+
+
+def _restore_dataset(driver: Driver, settings: Settings) -> None:
+    reset_graph(driver, settings)
+    load_dataset(driver, settings.neo4j_database, DATA_DIR)
+
+
+@pytest.fixture
+def empty_graph(driver: Driver, settings: Settings) -> Iterator[Driver]:
+    """An empty database with the schema applied; the shared dataset is restored afterwards."""
+    reset_graph(driver, settings)
+    yield driver
+    _restore_dataset(driver, settings)
+
+
+@pytest.fixture(scope="session")
+def _dataset_loaded(driver: Driver, settings: Settings) -> Driver:
+    _restore_dataset(driver, settings)
+    return driver
+
+
+@pytest.fixture
+def dataset_graph(_dataset_loaded: Driver, settings: Settings) -> Driver:
+    """The real dataset, loaded once per session. Tests that write must use `fresh_dataset_graph` instead."""
+    return _dataset_loaded
+
+
+@pytest.fixture
+def fresh_dataset_graph(driver: Driver, settings: Settings, request: pytest.FixtureRequest) -> Iterator[Driver]:
+    """The real dataset, loaded for this test alone; the shared copy is restored afterwards."""
+    _restore_dataset(driver, settings)
+    yield driver
+    _restore_dataset(driver, settings)
