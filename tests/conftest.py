@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from neo4j import Driver
@@ -90,8 +91,34 @@ def dataset_graph(_dataset_loaded: Driver, settings: Settings) -> Driver:
 
 
 @pytest.fixture
-def fresh_dataset_graph(driver: Driver, settings: Settings, request: pytest.FixtureRequest) -> Iterator[Driver]:
+def fresh_dataset_graph(
+    driver: Driver, settings: Settings, request: pytest.FixtureRequest
+) -> Iterator[Driver]:
     """The real dataset, loaded for this test alone; the shared copy is restored afterwards."""
     _restore_dataset(driver, settings)
     yield driver
     _restore_dataset(driver, settings)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings, _dataset_loaded: Driver) -> Iterator[Any]:
+    """The app, its lifespan running (driver opened, schema applied), over the real dataset."""
+    from starlette.testclient import TestClient
+
+    from clustergraph.app import create_app
+
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def gql(client: Any, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    """POST a GraphQL request and return the decoded body (the HTTP status is checked by callers that care)."""
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, **kwargs)
+    return response.json()  # type: ignore[no-any-return]
+
+
+def gql_data(client: Any, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """POST a GraphQL request that must succeed; return its `data`."""
+    body = gql(client, query, variables)
+    assert "errors" not in body, body.get("errors")
+    return body["data"]  # type: ignore[no-any-return]

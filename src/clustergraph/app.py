@@ -212,9 +212,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
-            Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["content-type", "authorization", "x-request-id"],
-                       expose_headers=["x-request-id"]),  # fmt: skip
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type", "authorization", "x-request-id"],
+                expose_headers=["x-request-id"],
+            ),  # fmt: skip
         ],
         lifespan=lifespan,
     )

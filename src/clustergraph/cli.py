@@ -11,7 +11,9 @@ from .settings import Settings
 
 app = typer.Typer(help="ClusterGraph: Sichuan's SME industrial clusters as a GraphQL knowledge graph.",
                   no_args_is_help=True, add_completion=False)  # fmt: skip
-neo4j_app = typer.Typer(help="Run a real Neo4j Community server locally (no Docker needed).", no_args_is_help=True)
+neo4j_app = typer.Typer(
+    help="Run a real Neo4j Community server locally (no Docker needed).", no_args_is_help=True
+)
 app.add_typer(neo4j_app, name="neo4j")
 
 
@@ -77,7 +79,9 @@ def migrate() -> None:
 
 @app.command()
 def load(
-    path: Annotated[Path | None, typer.Argument(help="Folder of the dataset's CSV files (default: data/).")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="Folder of the dataset's CSV files (default: data/).")
+    ] = None,
 ) -> None:
     """Validate every row of the dataset, then load it in one transaction (nothing is written if a row is bad)."""
     from .dataset import DatasetError
@@ -103,7 +107,9 @@ def load(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: settings HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings PORT).")] = None,
-    workers: Annotated[int | None, typer.Option(help="uvicorn worker processes (default: settings WORKERS).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="uvicorn worker processes (default: settings WORKERS).")
+    ] = None,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql) with uvicorn."""

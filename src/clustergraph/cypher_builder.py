@@ -220,7 +220,9 @@ def decode_cursor(order: Order, cursor: str, arg: str) -> list[Any]:
     except (binascii.Error, ValueError, TypeError) as exc:
         raise QueryInputError(f"{arg}: {cursor[:40]!r} is not a cursor returned by this API") from exc
     if signature != order.signature:
-        raise QueryInputError(f"{arg}: the cursor was made for another orderBy; request it again with the same one")
+        raise QueryInputError(
+            f"{arg}: the cursor was made for another orderBy; request it again with the same one"
+        )
     if not isinstance(values, list) or len(values) != len(order.keys):
         raise QueryInputError(f"{arg}: {cursor[:40]!r} is not a cursor returned by this API")
     for value in values:
@@ -241,14 +243,18 @@ def _keyset_condition(order: Order, values: tuple[Any, ...], params: Params, bac
         for j in range(i):
             prior = values[j]
             col = _fmt("s{j}", j=cast(LiteralString, str(j)))
-            equal_prefix.append(_fmt("{c} IS NULL", c=col) if prior is None else _fmt("{c} = {p}", c=col, p=params.add(prior)))
+            equal_prefix.append(
+                _fmt("{c} IS NULL", c=col) if prior is None else _fmt("{c} = {p}", c=col, p=params.add(prior))
+            )
         col = _fmt("s{i}", i=cast(LiteralString, str(i)))
         desc = descending != backward
         if value is None:
             beyond: LiteralString | None = None if not desc else _fmt("{c} IS NOT NULL", c=col)
         else:
             p = params.add(value)
-            beyond = _fmt("({c} > {p} OR {c} IS NULL)", c=col, p=p) if not desc else _fmt("{c} < {p}", c=col, p=p)
+            beyond = (
+                _fmt("({c} > {p} OR {c} IS NULL)", c=col, p=p) if not desc else _fmt("{c} < {p}", c=col, p=p)
+            )
         if beyond is None:
             continue
         alternatives.append(_fmt("({s})", s=" AND ".join([*equal_prefix, beyond])))

@@ -87,7 +87,9 @@ RequiredSources = Annotated[list[str], BeforeValidator(_parse_sources), Field(mi
 Slug = Annotated[str, BeforeValidator(_strip), Field(pattern=ID_PATTERN, max_length=120)]
 Year = Annotated[Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)] | None, BeforeValidator(_blank_to_none)]
 Count = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_blank_to_none)]
-Date = Annotated[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None, BeforeValidator(_blank_to_none)]
+Date = Annotated[
+    Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None, BeforeValidator(_blank_to_none)
+]
 Flag = Annotated[bool, BeforeValidator(_parse_bool)]
 Level = Literal["provincial", "national"]
 
@@ -308,7 +310,9 @@ def read_dataset(directory: Path) -> GraphPlan:
     years: set[int] = set()
     for line, b in r.rows("batches.csv"):
         if b.id != f"{b.level}-{b.year}":
-            r.error("batches.csv", line, "id", b.id, f"must be '{b.level}-{b.year}' (level and year of the row)")
+            r.error(
+                "batches.csv", line, "id", b.id, f"must be '{b.level}-{b.year}' (level and year of the row)"
+            )
             continue
         if b.id in batch_ids:
             r.error("batches.csv", line, "id", b.id, "duplicate batch")
@@ -335,7 +339,9 @@ def read_dataset(directory: Path) -> GraphPlan:
             r.error("clusters.csv", line, "city_zh", c.city_zh, "not in cities.csv")
             ok = False
         elif city.name_en != c.city_en:
-            r.error("clusters.csv", line, "city_en", c.city_en, f"cities.csv names {c.city_zh} {city.name_en!r}")
+            r.error(
+                "clusters.csv", line, "city_en", c.city_en, f"cities.csv names {c.city_zh} {city.name_en!r}"
+            )
             ok = False
         industry = industry_by_zh.get(c.industry_zh)
         if industry is None:
@@ -356,7 +362,8 @@ def read_dataset(directory: Path) -> GraphPlan:
         county_id = slugify(c.county_en)
         known_county = counties.get(county_id)
         if known_county is not None and (known_county["nameZh"], known_county["cityId"]) != (
-            c.county_zh, city.admin_code if city else None
+            c.county_zh,
+            city.admin_code if city else None,
         ):
             r.error("clusters.csv", line, "county_en", c.county_en,
                     f"county id '{county_id}' already names {known_county['nameZh']} in another city")  # fmt: skip

@@ -117,8 +117,12 @@ TYPES: dict[str, NodeType] = {
         NodeType(
             "City",
             "City",
-            (*_names(), Prop("admin_code", "adminCode", S), Prop("kind", "kind", S, case_insensitive=True),
-             Prop("kind_zh", "kindZh", S)),  # fmt: skip
+            (
+                *_names(),
+                Prop("admin_code", "adminCode", S),
+                Prop("kind", "kind", S, case_insensitive=True),
+                Prop("kind_zh", "kindZh", S),
+            ),  # fmt: skip
             rels=(
                 Rel("province", "Province", "({a})-[:IN_PROVINCE]->({b}:Province)", many=False),
                 Rel("counties", "County", "({a})<-[:IN_CITY]-({b}:County)", many=True),
@@ -139,15 +143,23 @@ TYPES: dict[str, NodeType] = {
                 Rel("city", "City", "({a})-[:IN_CITY]->({b}:City)", many=False),
                 Rel("clusters", "Cluster", "({a})<-[:LOCATED_IN]-({b}:Cluster)", many=True),
             ),
-            sort_keys=(*_name_sorts(), SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:LOCATED_IN]-(:Cluster) }", I)),
+            sort_keys=(
+                *_name_sorts(),
+                SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:LOCATED_IN]-(:Cluster) }", I),
+            ),
         ),
         NodeType(
             "Industry",
             "Industry",
             _names(),
             rels=(
-                Rel("clusters", "Cluster", "({a})<-[{r}:IN_INDUSTRY]-({b}:Cluster)", many=True,
-                    edge_props=("inferred",)),  # fmt: skip
+                Rel(
+                    "clusters",
+                    "Cluster",
+                    "({a})<-[{r}:IN_INDUSTRY]-({b}:Cluster)",
+                    many=True,
+                    edge_props=("inferred",),
+                ),  # fmt: skip
             ),
             sort_keys=(
                 *_name_sorts(),
@@ -174,11 +186,21 @@ TYPES: dict[str, NodeType] = {
             rels=(
                 Rel("county", "County", "({a})-[:LOCATED_IN]->({b}:County)", many=False),
                 Rel("city", "City", CLUSTER_TO_CITY, many=False),
-                Rel("industry", "Industry", "({a})-[{r}:IN_INDUSTRY]->({b}:Industry)", many=False,
-                    edge_props=("inferred",)),  # fmt: skip
+                Rel(
+                    "industry",
+                    "Industry",
+                    "({a})-[{r}:IN_INDUSTRY]->({b}:Industry)",
+                    many=False,
+                    edge_props=("inferred",),
+                ),  # fmt: skip
                 Rel("recognitions", "Recognition", "({a})-[:RECOGNIZED]->({b}:Recognition)", many=True),
-                Rel("enterprises", "Enterprise", "({a})<-[{r}:MEMBER_OF]-({b}:Enterprise)", many=True,
-                    edge_props=("role", "roleZh", "sources")),  # fmt: skip
+                Rel(
+                    "enterprises",
+                    "Enterprise",
+                    "({a})<-[{r}:MEMBER_OF]-({b}:Enterprise)",
+                    many=True,
+                    edge_props=("role", "roleZh", "sources"),
+                ),  # fmt: skip
             ),
             sort_keys=(
                 *_name_sorts(),
@@ -186,7 +208,9 @@ TYPES: dict[str, NodeType] = {
                 SortKey("ENTERPRISE_COUNT", "{n}.enterpriseCount", I),
                 SortKey("MEMBER_COUNT", "COUNT { ({n})<-[:MEMBER_OF]-(:Enterprise) }", I),
                 SortKey("RECOGNITION_COUNT", "COUNT { ({n})-[:RECOGNIZED]->(:Recognition) }", I),
-                SortKey("FIRST_RECOGNIZED", "COLLECT { MATCH ({n})-[:RECOGNIZED]->(r) RETURN min(r.year) }[0]", I),
+                SortKey(
+                    "FIRST_RECOGNIZED", "COLLECT { MATCH ({n})-[:RECOGNIZED]->(r) RETURN min(r.year) }[0]", I
+                ),
             ),
             numeric_aggregates=("output_value_cny", "enterprise_count"),
         ),
@@ -195,10 +219,18 @@ TYPES: dict[str, NodeType] = {
             "Enterprise",
             _names(),
             rels=(
-                Rel("clusters", "Cluster", "({a})-[{r}:MEMBER_OF]->({b}:Cluster)", many=True,
-                    edge_props=("role", "roleZh", "sources")),  # fmt: skip
+                Rel(
+                    "clusters",
+                    "Cluster",
+                    "({a})-[{r}:MEMBER_OF]->({b}:Cluster)",
+                    many=True,
+                    edge_props=("role", "roleZh", "sources"),
+                ),  # fmt: skip
             ),
-            sort_keys=(*_name_sorts(), SortKey("CLUSTER_COUNT", "COUNT { ({n})-[:MEMBER_OF]->(:Cluster) }", I)),
+            sort_keys=(
+                *_name_sorts(),
+                SortKey("CLUSTER_COUNT", "COUNT { ({n})-[:MEMBER_OF]->(:Cluster) }", I),
+            ),
         ),
         NodeType(
             "Recognition",
@@ -208,7 +240,11 @@ TYPES: dict[str, NodeType] = {
                 Rel("cluster", "Cluster", "({a})<-[:RECOGNIZED]-({b}:Cluster)", many=False),
                 Rel("batch", "Batch", "({a})-[:IN_BATCH]->({b}:Batch)", many=False),
             ),
-            sort_keys=(SortKey("KEY", "{n}.id", S), SortKey("YEAR", "{n}.year", I), SortKey("LEVEL", "{n}.level", S)),
+            sort_keys=(
+                SortKey("KEY", "{n}.id", S),
+                SortKey("YEAR", "{n}.year", I),
+                SortKey("LEVEL", "{n}.level", S),
+            ),
             default_sort=("YEAR", "LEVEL"),
             numeric_aggregates=("year",),
         ),
@@ -225,9 +261,18 @@ TYPES: dict[str, NodeType] = {
             ),
             rels=(
                 Rel("recognitions", "Recognition", "({a})<-[:IN_BATCH]-({b}:Recognition)", many=True),
-                Rel("clusters", "Cluster", "({a})<-[:IN_BATCH]-(:Recognition)<-[:RECOGNIZED]-({b}:Cluster)",
-                    many=True),  # fmt: skip
-                Rel("recognition_year", "RecognitionYear", "({a})-[:IN_YEAR]->({b}:RecognitionYear)", many=False),
+                Rel(
+                    "clusters",
+                    "Cluster",
+                    "({a})<-[:IN_BATCH]-(:Recognition)<-[:RECOGNIZED]-({b}:Cluster)",
+                    many=True,
+                ),  # fmt: skip
+                Rel(
+                    "recognition_year",
+                    "RecognitionYear",
+                    "({a})-[:IN_YEAR]->({b}:RecognitionYear)",
+                    many=False,
+                ),
             ),
             sort_keys=(
                 SortKey("KEY", "{n}.id", S),
@@ -254,8 +299,11 @@ TYPES: dict[str, NodeType] = {
                     many=True,
                     arg_conditions=(
                         ("level", "{m}.level = {value}"),
-                        ("new_only", "NOT EXISTS { MATCH ({b})-[:RECOGNIZED]->(earlier:Recognition) "
-                                     "WHERE earlier.year < {a}.year }"),
+                        (
+                            "new_only",
+                            "NOT EXISTS { MATCH ({b})-[:RECOGNIZED]->(earlier:Recognition) "
+                            "WHERE earlier.year < {a}.year }",
+                        ),
                     ),
                 ),
             ),

@@ -132,7 +132,9 @@ def java_executable() -> str:
     out = subprocess.run([candidate, "-version"], capture_output=True, text=True, check=False)
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
     if not match:
-        raise Neo4jServerError(f"Could not read the Java version from `{candidate} -version`: {out.stderr.strip()}")
+        raise Neo4jServerError(
+            f"Could not read the Java version from `{candidate} -version`: {out.stderr.strip()}"
+        )
     major = int(match.group(1))
     if major == 1:  # "1.8.0" style
         major = int(match.group(2) or 0)
@@ -216,7 +218,9 @@ def _set_initial_password(java: str, instance: Instance, password: str) -> None:
     cmd = [java, "-cp", f"{instance.lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", password]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
-        raise Neo4jServerError(f"Could not set the initial password: {(result.stdout + result.stderr).strip()}")
+        raise Neo4jServerError(
+            f"Could not set the initial password: {(result.stdout + result.stderr).strip()}"
+        )
 
 
 # --- process control -----------------------------------------------------------------------------------------

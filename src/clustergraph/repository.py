@@ -75,7 +75,9 @@ class Repository:
     ) -> list[ConnectionData]:
         """The same list of every parent in one round trip, in the order of `parent_ids`."""
         rel = TYPES[parent_type].rel_by_field[field]
-        statement, params = cb.connection_statement(TYPES[rel.target], rel, where, order, page, parts, rel_args)
+        statement, params = cb.connection_statement(
+            TYPES[rel.target], rel, where, order, page, parts, rel_args
+        )
         rows = await self._read(statement, {**params, "ids": parent_ids})
         by_parent = {
             r["pid"]: ConnectionData(rows=r.get("rows") or [], aggregate=r.get("aggregate")) for r in rows
@@ -89,7 +91,9 @@ class Repository:
         by_id = {r["pid"]: r["node"] for r in rows}
         return [by_id.get(i) for i in ids]
 
-    async def related_one(self, parent_type: str, field: str, ids: list[str]) -> list[tuple[Row | None, Row | None]]:
+    async def related_one(
+        self, parent_type: str, field: str, ids: list[str]
+    ) -> list[tuple[Row | None, Row | None]]:
         rel = TYPES[parent_type].rel_by_field[field]
         rows = await self._read(cb.related_one_statement(rel), {"ids": ids})
         by_id = {r["pid"]: (r["node"], r["edge"]) for r in rows}
@@ -113,7 +117,9 @@ class Repository:
         return [by_id.get(i, 0) for i in ids]
 
     async def search(self, text: str, first: int) -> list[Row]:
-        return await self._read(q.SEARCH, {"query": lucene_escape(text), "first": first, "labels": list(SEARCHABLE)})
+        return await self._read(
+            q.SEARCH, {"query": lucene_escape(text), "first": first, "labels": list(SEARCHABLE)}
+        )
 
     async def shortest_path(self, from_type: str, from_id: str, to_type: str, to_id: str) -> Row | None:
         statement = cb.shortest_path_statement(TYPES[from_type], TYPES[to_type])

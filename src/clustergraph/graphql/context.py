@@ -61,7 +61,14 @@ class Loaders:
 
         def load(ids: list[str]) -> Awaitable[list[ConnectionData]]:
             return self.repo.nested_connections(
-                type_name, field_name, ids, where, request.order, request.page, request.parts, dict(request.rel_args)
+                type_name,
+                field_name,
+                ids,
+                where,
+                request.order,
+                request.page,
+                request.parts,
+                dict(request.rel_args),
             )
 
         return self._get(("many", type_name, field_name, request), load)

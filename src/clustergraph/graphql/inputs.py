@@ -19,7 +19,8 @@ class SortDirection(Enum):
 @strawberry.enum(description="Who recognised a cluster: the province or the nation.")
 class RecognitionLevel(Enum):
     PROVINCIAL = strawberry.enum_value(
-        "PROVINCIAL", description="Sichuan Department of Economy and Information Technology (四川省经济和信息化厅)."
+        "PROVINCIAL",
+        description="Sichuan Department of Economy and Information Technology (四川省经济和信息化厅).",
     )
     NATIONAL = strawberry.enum_value(
         "NATIONAL", description="Ministry of Industry and Information Technology (工业和信息化部)."
@@ -28,12 +29,15 @@ class RecognitionLevel(Enum):
 
 @strawberry.enum(description="How sure the dataset is of a cluster's official Chinese name.")
 class NameStatus(Enum):
-    AS_LISTED = strawberry.enum_value("AS_LISTED", description="The name as the official list or a report of it gives.")
+    AS_LISTED = strawberry.enum_value(
+        "AS_LISTED", description="The name as the official list or a report of it gives."
+    )
     AS_WORDED_IN_SOURCE = strawberry.enum_value(
         "AS_WORDED_IN_SOURCE", description="Worded after a sentence in the source; the list name may differ."
     )
     UNVERIFIED = strawberry.enum_value(
-        "UNVERIFIED", description="Reconstructed from a description; must be checked against the official list."
+        "UNVERIFIED",
+        description="Reconstructed from a description; must be checked against the official list.",
     )
 
 
@@ -50,7 +54,9 @@ class StringFilter:
     is_null: bool | None = strawberry.field(default=None, description="true: has no value; false: has one.")
 
 
-@strawberry.input(description="Conditions on an integer field (years, counts); several are combined with AND.")
+@strawberry.input(
+    description="Conditions on an integer field (years, counts); several are combined with AND."
+)
 class IntFilter:
     eq: int | None = strawberry.field(default=None, description="Equal to.")
     in_: list[int] | None = strawberry.field(default=None, name="in", description="Equal to one of these.")
@@ -61,7 +67,9 @@ class IntFilter:
     is_null: bool | None = strawberry.field(default=None, description="true: has no value; false: has one.")
 
 
-@strawberry.input(description="Conditions on a number field (amounts in yuan); several are combined with AND.")
+@strawberry.input(
+    description="Conditions on a number field (amounts in yuan); several are combined with AND."
+)
 class FloatFilter:
     eq: float | None = strawberry.field(default=None, description="Equal to.")
     in_: list[float] | None = strawberry.field(default=None, name="in", description="Equal to one of these.")
@@ -75,7 +83,9 @@ class FloatFilter:
 @strawberry.input(description="Conditions on a recognition level.")
 class LevelFilter:
     eq: RecognitionLevel | None = strawberry.field(default=None, description="Equal to.")
-    in_: list[RecognitionLevel] | None = strawberry.field(default=None, name="in", description="One of these.")
+    in_: list[RecognitionLevel] | None = strawberry.field(
+        default=None, name="in", description="One of these."
+    )
 
 
 @strawberry.input(description="Conditions on a cluster's name status.")
@@ -141,7 +151,9 @@ class IndustryWhere:
     key: StringFilter | None = strawberry.field(default=None, description=_KEY)
     name: StringFilter | None = strawberry.field(default=None, description=_NAME)
     name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
-    clusters: ClusterListFilter | None = strawberry.field(default=None, description="Clusters in the industry.")
+    clusters: ClusterListFilter | None = strawberry.field(
+        default=None, description="Clusters in the industry."
+    )
 
 
 @strawberry.input(description="Filter clusters.")
@@ -153,36 +165,58 @@ class ClusterWhere:
     name: StringFilter | None = strawberry.field(default=None, description=_NAME)
     name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
     name_status: NameStatusFilter | None = strawberry.field(default=None, description="How sure the name is.")
-    leading_sector: StringFilter | None = strawberry.field(default=None, description="Leading sector (English).")
-    leading_sector_zh: StringFilter | None = strawberry.field(default=None, description="Leading sector (Chinese).")
-    output_value_cny: FloatFilter | None = strawberry.field(default=None, description="Stated output value, yuan.")
-    enterprise_count: IntFilter | None = strawberry.field(default=None, description="Stated number of enterprises.")
+    leading_sector: StringFilter | None = strawberry.field(
+        default=None, description="Leading sector (English)."
+    )
+    leading_sector_zh: StringFilter | None = strawberry.field(
+        default=None, description="Leading sector (Chinese)."
+    )
+    output_value_cny: FloatFilter | None = strawberry.field(
+        default=None, description="Stated output value, yuan."
+    )
+    enterprise_count: IntFilter | None = strawberry.field(
+        default=None, description="Stated number of enterprises."
+    )
     county: CountyWhere | None = strawberry.field(default=None, description="The county it sits in.")
     city: CityWhere | None = strawberry.field(default=None, description="The city it sits in.")
     industry: IndustryWhere | None = strawberry.field(default=None, description="Its industry.")
-    recognitions: RecognitionListFilter | None = strawberry.field(default=None, description="Its recognitions.")
-    enterprises: EnterpriseListFilter | None = strawberry.field(default=None, description="Its member enterprises.")
+    recognitions: RecognitionListFilter | None = strawberry.field(
+        default=None, description="Its recognitions."
+    )
+    enterprises: EnterpriseListFilter | None = strawberry.field(
+        default=None, description="Its member enterprises."
+    )
 
 
 @strawberry.input(description="Filter enterprises.")
 class EnterpriseWhere:
-    and_: list[EnterpriseWhere] | None = strawberry.field(default=None, name="AND", description="All of these.")
+    and_: list[EnterpriseWhere] | None = strawberry.field(
+        default=None, name="AND", description="All of these."
+    )
     or_: list[EnterpriseWhere] | None = strawberry.field(default=None, name="OR", description="Any of these.")
     not_: EnterpriseWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
     key: StringFilter | None = strawberry.field(default=None, description=_KEY)
     name: StringFilter | None = strawberry.field(default=None, description=_NAME)
     name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
-    clusters: ClusterListFilter | None = strawberry.field(default=None, description="Clusters it is a member of.")
+    clusters: ClusterListFilter | None = strawberry.field(
+        default=None, description="Clusters it is a member of."
+    )
 
 
 @strawberry.input(description="Filter recognitions.")
 class RecognitionWhere:
-    and_: list[RecognitionWhere] | None = strawberry.field(default=None, name="AND", description="All of these.")
-    or_: list[RecognitionWhere] | None = strawberry.field(default=None, name="OR", description="Any of these.")
+    and_: list[RecognitionWhere] | None = strawberry.field(
+        default=None, name="AND", description="All of these."
+    )
+    or_: list[RecognitionWhere] | None = strawberry.field(
+        default=None, name="OR", description="Any of these."
+    )
     not_: RecognitionWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
     key: StringFilter | None = strawberry.field(default=None, description=_KEY)
     level: LevelFilter | None = strawberry.field(default=None, description="Provincial or national.")
-    year: IntFilter | None = strawberry.field(default=None, description="Year of the batch (null when unknown).")
+    year: IntFilter | None = strawberry.field(
+        default=None, description="Year of the batch (null when unknown)."
+    )
     cluster: ClusterWhere | None = strawberry.field(default=None, description="The recognised cluster.")
     batch: BatchWhere | None = strawberry.field(default=None, description="The batch it belongs to.")
 
@@ -197,24 +231,40 @@ class BatchWhere:
     name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
     level: LevelFilter | None = strawberry.field(default=None, description="Provincial or national.")
     year: IntFilter | None = strawberry.field(default=None, description="Year of the batch.")
-    ordinal: IntFilter | None = strawberry.field(default=None, description="1 for the first batch, and so on.")
-    official_count: IntFilter | None = strawberry.field(default=None, description="Official size of the list.")
-    official_count_sichuan: IntFilter | None = strawberry.field(default=None, description="Official Sichuan count.")
-    recognitions: RecognitionListFilter | None = strawberry.field(default=None, description="Its recognitions.")
+    ordinal: IntFilter | None = strawberry.field(
+        default=None, description="1 for the first batch, and so on."
+    )
+    official_count: IntFilter | None = strawberry.field(
+        default=None, description="Official size of the list."
+    )
+    official_count_sichuan: IntFilter | None = strawberry.field(
+        default=None, description="Official Sichuan count."
+    )
+    recognitions: RecognitionListFilter | None = strawberry.field(
+        default=None, description="Its recognitions."
+    )
     clusters: ClusterListFilter | None = strawberry.field(default=None, description="Its clusters.")
     recognition_year: RecognitionYearWhere | None = strawberry.field(default=None, description="Its year.")
 
 
 @strawberry.input(description="Filter recognition years.")
 class RecognitionYearWhere:
-    and_: list[RecognitionYearWhere] | None = strawberry.field(default=None, name="AND", description="All of these.")
-    or_: list[RecognitionYearWhere] | None = strawberry.field(default=None, name="OR", description="Any of these.")
+    and_: list[RecognitionYearWhere] | None = strawberry.field(
+        default=None, name="AND", description="All of these."
+    )
+    or_: list[RecognitionYearWhere] | None = strawberry.field(
+        default=None, name="OR", description="Any of these."
+    )
     not_: RecognitionYearWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
     key: StringFilter | None = strawberry.field(default=None, description=_KEY)
     year: IntFilter | None = strawberry.field(default=None, description="The year.")
     batches: BatchListFilter | None = strawberry.field(default=None, description="Batches of the year.")
-    recognitions: RecognitionListFilter | None = strawberry.field(default=None, description="Its recognitions.")
-    clusters: ClusterListFilter | None = strawberry.field(default=None, description="Clusters recognised that year.")
+    recognitions: RecognitionListFilter | None = strawberry.field(
+        default=None, description="Its recognitions."
+    )
+    clusters: ClusterListFilter | None = strawberry.field(
+        default=None, description="Clusters recognised that year."
+    )
 
 
 # --- to-many relationship filters ----------------------------------------------------------------------------
@@ -315,11 +365,17 @@ class ClusterSortField(Enum):
     KEY = "KEY"
     NAME = "NAME"
     NAME_ZH = "NAME_ZH"
-    OUTPUT_VALUE_CNY = strawberry.enum_value("OUTPUT_VALUE_CNY", description="Stated output value (nulls last).")
-    ENTERPRISE_COUNT = strawberry.enum_value("ENTERPRISE_COUNT", description="Stated enterprises (nulls last).")
+    OUTPUT_VALUE_CNY = strawberry.enum_value(
+        "OUTPUT_VALUE_CNY", description="Stated output value (nulls last)."
+    )
+    ENTERPRISE_COUNT = strawberry.enum_value(
+        "ENTERPRISE_COUNT", description="Stated enterprises (nulls last)."
+    )
     MEMBER_COUNT = strawberry.enum_value("MEMBER_COUNT", description="Member enterprises in the graph.")
     RECOGNITION_COUNT = strawberry.enum_value("RECOGNITION_COUNT", description="Number of recognitions.")
-    FIRST_RECOGNIZED = strawberry.enum_value("FIRST_RECOGNIZED", description="Year of the first dated recognition.")
+    FIRST_RECOGNIZED = strawberry.enum_value(
+        "FIRST_RECOGNIZED", description="Year of the first dated recognition."
+    )
 
 
 @strawberry.enum(description="Sort keys for enterprises.")
@@ -343,8 +399,12 @@ class BatchSortField(Enum):
     YEAR = "YEAR"
     LEVEL = "LEVEL"
     ORDINAL = "ORDINAL"
-    OFFICIAL_COUNT_SICHUAN = strawberry.enum_value("OFFICIAL_COUNT_SICHUAN", description="Official Sichuan count.")
-    NAMED_COUNT = strawberry.enum_value("NAMED_COUNT", description="Recognitions of the batch the graph names.")
+    OFFICIAL_COUNT_SICHUAN = strawberry.enum_value(
+        "OFFICIAL_COUNT_SICHUAN", description="Official Sichuan count."
+    )
+    NAMED_COUNT = strawberry.enum_value(
+        "NAMED_COUNT", description="Recognitions of the batch the graph names."
+    )
 
 
 @strawberry.enum(description="Sort keys for recognition years.")
@@ -360,7 +420,9 @@ def _order(name: str, field_enum: type[Enum]) -> Any:
         "direction": strawberry.field(default=SortDirection.ASC, description="ASC (default) or DESC."),
     }
     return strawberry.input(
-        type(name, (), namespace), name=name, description="One sort key and its direction; the key breaks ties."
+        type(name, (), namespace),
+        name=name,
+        description="One sort key and its direction; the key breaks ties.",
     )
 
 

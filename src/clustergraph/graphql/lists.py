@@ -38,7 +38,9 @@ def make_page(context: Context, order: Order, args: PageArgs) -> Page:
     """Validate the pagination arguments against the settings' page sizes."""
     settings = context.settings
     if args.first is not None and args.last is not None:
-        raise QueryInputError("first and last cannot be used together: page forward (first/after) or back (last/before)")
+        raise QueryInputError(
+            "first and last cannot be used together: page forward (first/after) or back (last/before)"
+        )
     if args.first is not None and args.before is not None:
         raise QueryInputError("before goes with last, not first")
     if args.last is not None and args.after is not None:
@@ -166,7 +168,15 @@ NodeFactory = Callable[[dict[str, Any]], Any]
 
 WHERE_ARG = strawberry.argument(description="Only the items that match.")
 ORDER_ARG = strawberry.argument(description="Sort keys, the first one first; the key breaks remaining ties.")
-First = Annotated[int | None, strawberry.argument(description="Page forward: how many items from the start or `after`.")]
-After = Annotated[str | None, strawberry.argument(description="Page forward: the cursor the page starts after.")]
-Last = Annotated[int | None, strawberry.argument(description="Page backward: how many items before `before` or the end.")]
-Before = Annotated[str | None, strawberry.argument(description="Page backward: the cursor the page ends before.")]
+First = Annotated[
+    int | None, strawberry.argument(description="Page forward: how many items from the start or `after`.")
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Page forward: the cursor the page starts after.")
+]
+Last = Annotated[
+    int | None, strawberry.argument(description="Page backward: how many items before `before` or the end.")
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="Page backward: the cursor the page ends before.")
+]

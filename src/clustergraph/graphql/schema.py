@@ -32,7 +32,19 @@ from .inputs import (
     RecognitionYearOrder,
     RecognitionYearWhere,
 )
-from .lists import ORDER_ARG, WHERE_ARG, After, Before, First, Last, PageArgs, bad_input, load_root, prepare, shape
+from .lists import (
+    ORDER_ARG,
+    WHERE_ARG,
+    After,
+    Before,
+    First,
+    Last,
+    PageArgs,
+    bad_input,
+    load_root,
+    prepare,
+    shape,
+)
 from .types import (
     NODE_CLASSES,
     Batch,
@@ -89,7 +101,13 @@ async def _by_id(info: Inf, cls: type[GraphNode], value: str) -> Any:
 
 
 async def _root_list(
-    info: Inf, node_cls: type[GraphNode], conn_cls: type, agg_cls: type, where: Any, order_by: Any, args: PageArgs
+    info: Inf,
+    node_cls: type[GraphNode],
+    conn_cls: type,
+    agg_cls: type,
+    where: Any,
+    order_by: Any,
+    args: PageArgs,
 ) -> Any:
     query = prepare(info, node_cls.type_name, where, order_by, args)
     return build_connection(conn_cls, node_cls, agg_cls, shape(query, await load_root(info, query)))
@@ -122,23 +140,33 @@ class IndustryClusterCount:
 @strawberry.type(description="A level and its number of clusters.")
 class LevelCount:
     level: RecognitionLevel = strawberry.field(description="The level.")
-    count: int = strawberry.field(description="Number of clusters (or recognitions, where the field says so).")
+    count: int = strawberry.field(
+        description="Number of clusters (or recognitions, where the field says so)."
+    )
 
 
 @strawberry.type(description="The recognitions of one year at one level: the timeline.")
 class TimelineEntry:
-    year: int | None = strawberry.field(description="The year; null gathers the recognitions of unknown year.")
+    year: int | None = strawberry.field(
+        description="The year; null gathers the recognitions of unknown year."
+    )
     level: RecognitionLevel = strawberry.field(description="The level.")
     cluster_count: int = strawberry.field(description="Clusters recognised that year at that level.")
-    new_cluster_count: int = strawberry.field(description="Of those, clusters with no dated recognition before.")
+    new_cluster_count: int = strawberry.field(
+        description="Of those, clusters with no dated recognition before."
+    )
 
 
 @strawberry.type(description="How much of an official list the graph names.")
 class BatchCoverage:
     batch: Batch = strawberry.field(description="The official list.")
-    official_count: int | None = strawberry.field(description="Official number of Sichuan clusters; null if unknown.")
+    official_count: int | None = strawberry.field(
+        description="Official number of Sichuan clusters; null if unknown."
+    )
     named_count: int = strawberry.field(description="Recognitions of the batch that the graph names.")
-    missing_count: int | None = strawberry.field(description="Official minus named; null when the official is unknown.")
+    missing_count: int | None = strawberry.field(
+        description="Official minus named; null when the official is unknown."
+    )
     ratio: float | None = strawberry.field(description="Named / official; null when the official is unknown.")
 
 
@@ -146,7 +174,9 @@ class BatchCoverage:
 class Stats:
     @strawberry.field(description="Number of nodes of each label.")
     async def label_counts(self, info: Inf) -> list[LabelCount]:
-        return [LabelCount(label=r["label"], count=r["count"]) for r in await info.context.repo.stats("labels")]
+        return [
+            LabelCount(label=r["label"], count=r["count"]) for r in await info.context.repo.stats("labels")
+        ]
 
     @strawberry.field(description="Number of relationships of each type.")
     async def relationship_counts(self, info: Inf) -> list[LabelCount]:
@@ -177,8 +207,12 @@ class Stats:
     async def timeline(self, info: Inf) -> list[TimelineEntry]:
         rows = await info.context.repo.stats("timeline")
         return [
-            TimelineEntry(year=r["year"], level=RecognitionLevel(r["level"]), cluster_count=r["count"],
-                          new_cluster_count=r["newCount"])  # fmt: skip
+            TimelineEntry(
+                year=r["year"],
+                level=RecognitionLevel(r["level"]),
+                cluster_count=r["count"],
+                new_cluster_count=r["newCount"],
+            )  # fmt: skip
             for r in rows
         ]
 
@@ -187,7 +221,9 @@ class Stats:
         rows = await info.context.repo.stats("output_value")
         return NumericAggregate.from_map(rows[0])
 
-    @strawberry.field(description="For each official list: official size in Sichuan against what the graph names.")
+    @strawberry.field(
+        description="For each official list: official size in Sichuan against what the graph names."
+    )
     async def coverage(self, info: Inf) -> list[BatchCoverage]:
         out = []
         for r in await info.context.repo.stats("coverage"):
@@ -226,7 +262,9 @@ class PathRelationship:
 @strawberry.type(description="The shortest connection between two nodes.")
 class Path:
     length: int = strawberry.field(description="Number of relationships.")
-    nodes: list[relay.Node] = strawberry.field(description="The nodes along the path, from the first to the last.")
+    nodes: list[relay.Node] = strawberry.field(
+        description="The nodes along the path, from the first to the last."
+    )
     relationships: list[PathRelationship] = strawberry.field(description="The relationships, in path order.")
 
 
@@ -239,27 +277,39 @@ class Query:
     nodes: list[relay.Node | None] = relay.node(description="Nodes by their global IDs, in the same order.")
 
     @strawberry.field(description="A cluster.")
-    async def cluster(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> Cluster | None:  # noqa: A002
+    async def cluster(
+        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
+    ) -> Cluster | None:  # noqa: A002
         return await _by_id(info, Cluster, id)
 
     @strawberry.field(description="A city (prefecture-level division).")
-    async def city(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> City | None:  # noqa: A002
+    async def city(
+        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
+    ) -> City | None:  # noqa: A002
         return await _by_id(info, City, id)
 
     @strawberry.field(description="A county-level division.")
-    async def county(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> County | None:  # noqa: A002
+    async def county(
+        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
+    ) -> County | None:  # noqa: A002
         return await _by_id(info, County, id)
 
     @strawberry.field(description="An industry.")
-    async def industry(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> Industry | None:  # noqa: A002
+    async def industry(
+        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
+    ) -> Industry | None:  # noqa: A002
         return await _by_id(info, Industry, id)
 
     @strawberry.field(description="An enterprise.")
-    async def enterprise(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> Enterprise | None:  # noqa: A002
+    async def enterprise(
+        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
+    ) -> Enterprise | None:  # noqa: A002
         return await _by_id(info, Enterprise, id)
 
     @strawberry.field(description="An official list (batch).")
-    async def batch(self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]) -> Batch | None:  # noqa: A002
+    async def batch(
+        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
+    ) -> Batch | None:  # noqa: A002
         return await _by_id(info, Batch, id)
 
     @strawberry.field(description="A recognition year.")
@@ -396,8 +446,11 @@ class Query:
         nodes = [NODE_CLASSES[n["label"]].from_props(n["node"]) for n in found["nodes"]]
         by_key = {(type(n).type_name, n.id): n for n in nodes}  # type: ignore[attr-defined]
         rels = [
-            PathRelationship(type=r["type"], start=by_key[(r["startLabel"], r["start"])],
-                             end=by_key[(r["endLabel"], r["end"])])  # fmt: skip
+            PathRelationship(
+                type=r["type"],
+                start=by_key[(r["startLabel"], r["start"])],
+                end=by_key[(r["endLabel"], r["end"])],
+            )  # fmt: skip
             for r in found["relationships"]
         ]
         return Path(length=len(rels), nodes=nodes, relationships=rels)
@@ -415,5 +468,3 @@ def create_schema() -> strawberry.Schema:
 def schema_sdl() -> str:
     """The schema as SDL, as committed in schema/schema.graphql."""
     return print_schema(create_schema()) + "\n"
-
-

@@ -34,7 +34,20 @@ from .inputs import (
     RecognitionOrder,
     RecognitionWhere,
 )
-from .lists import ORDER_ARG, WHERE_ARG, After, Before, First, Last, PageArgs, Shaped, bad_input, load_nested, prepare, shape
+from .lists import (
+    ORDER_ARG,
+    WHERE_ARG,
+    After,
+    Before,
+    First,
+    Last,
+    PageArgs,
+    Shaped,
+    bad_input,
+    load_nested,
+    prepare,
+    shape,
+)
 
 Inf = Info[Context, Any]
 N = TypeVar("N")
@@ -110,12 +123,16 @@ class NumericAggregate:
         return cls(count=count, sum=m["sum"] if count else None, min=m["min"], max=m["max"], avg=m["avg"])
 
 
-@strawberry.type(description="Aggregates over all items of the list that match its `where` (not just the page).")
+@strawberry.type(
+    description="Aggregates over all items of the list that match its `where` (not just the page)."
+)
 class CountAggregate:
     count: int = strawberry.field(description="Number of matching items.")
 
 
-@strawberry.type(description="Aggregates over all clusters of the list that match its `where` (not just the page).")
+@strawberry.type(
+    description="Aggregates over all clusters of the list that match its `where` (not just the page)."
+)
 class ClusterAggregate:
     count: int = strawberry.field(description="Number of matching clusters.")
     output_value_cny: NumericAggregate = strawberry.field(description="Stated output values, yuan.")
@@ -253,10 +270,14 @@ class City(GraphNode):
         return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
                                  order_by, PageArgs(first, after, last, before))  # fmt: skip
 
-    @strawberry.field(description="Industries of the city's clusters, with how many clusters each; most first.")
+    @strawberry.field(
+        description="Industries of the city's clusters, with how many clusters each; most first."
+    )
     async def industries(self, info: Inf) -> list[IndustryCount]:
         rows = await info.context.loaders.city_industries().load(self.id)
-        return [IndustryCount(industry=Industry.from_props(r["node"]), cluster_count=r["count"]) for r in rows]
+        return [
+            IndustryCount(industry=Industry.from_props(r["node"]), cluster_count=r["count"]) for r in rows
+        ]
 
 
 @strawberry.type(description="A county-level division (县, 区 or county-level city) where a cluster sits.")
@@ -319,7 +340,8 @@ class Cluster(GraphNode):
     leading_sector: str | None = strawberry.field(default=None, description="Leading sector, in English.")
     leading_sector_zh: str | None = strawberry.field(default=None, description="Leading sector, in Chinese.")
     output_value_cny: float | None = strawberry.field(
-        default=None, description="Output value in yuan where a source states one (see the recognition notes)."
+        default=None,
+        description="Output value in yuan where a source states one (see the recognition notes).",
     )
     enterprise_count: int | None = strawberry.field(
         default=None, description="Number of enterprises a source gives (what was counted is in the notes)."
@@ -346,12 +368,16 @@ class Cluster(GraphNode):
     async def industry(self, info: Inf) -> Industry | None:
         return await _one(info, self, "industry", Industry)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="True when the industry is the dataset's judgement rather than plain from the name.")
+    @strawberry.field(
+        description="True when the industry is the dataset's judgement rather than plain from the name."
+    )
     async def industry_inferred(self, info: Inf) -> bool | None:
         _node, edge = await info.context.loaders.one("Cluster", "industry").load(self.id)
         return edge["inferred"] if edge else None
 
-    @strawberry.field(description="The cluster's recognitions: provincial and/or national, with year and batch.")
+    @strawberry.field(
+        description="The cluster's recognitions: provincial and/or national, with year and batch."
+    )
     async def recognitions(
         self, info: Inf,
         where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
@@ -373,9 +399,13 @@ class Cluster(GraphNode):
         return _membership_connection(EnterpriseMembershipConnection, EnterpriseMembershipEdge, Enterprise,
                                       shape(query, data))  # fmt: skip
 
-    @strawberry.field(description="Clusters sharing an industry, a city, a county or enterprises; best first.")
+    @strawberry.field(
+        description="Clusters sharing an industry, a city, a county or enterprises; best first."
+    )
     async def related_clusters(
-        self, info: Inf, first: Annotated[int, strawberry.argument(description="How many (at most the max page size).")] = 10
+        self,
+        info: Inf,
+        first: Annotated[int, strawberry.argument(description="How many (at most the max page size).")] = 10,
     ) -> list[RelatedCluster]:
         if not 0 <= first <= info.context.settings.max_page_size:
             raise bad_input(f"first: {first} is not between 0 and {info.context.settings.max_page_size}")
@@ -420,8 +450,12 @@ class Recognition(GraphNode):
     type_name: ClassVar[str] = "Recognition"
     id: relay.NodeID[str]
     level: RecognitionLevel = strawberry.field(description="Provincial or national.")
-    year: int | None = strawberry.field(default=None, description="Year of the batch; null when no source states it.")
-    notes: str | None = strawberry.field(default=None, description="What the sources say, and what they do not.")
+    year: int | None = strawberry.field(
+        default=None, description="Year of the batch; null when no source states it."
+    )
+    notes: str | None = strawberry.field(
+        default=None, description="What the sources say, and what they do not."
+    )
     sources: list[str] = strawberry.field(description=_SOURCES_D)
 
     @classmethod
@@ -452,7 +486,9 @@ class Batch(GraphNode):
     ordinal: int = strawberry.field(description="1 for the first batch of its level, and so on.")
     authority: str = strawberry.field(description="Who published it, in English.")
     authority_zh: str = strawberry.field(description="Who published it, in Chinese.")
-    published: datetime.date | None = strawberry.field(default=None, description="Publication date, where known.")
+    published: datetime.date | None = strawberry.field(
+        default=None, description="Publication date, where known."
+    )
     official_count: int | None = strawberry.field(
         default=None, description="Official number of clusters on the list (nationwide for national lists)."
     )
@@ -478,7 +514,9 @@ class Batch(GraphNode):
     async def named_count(self, info: Inf) -> int:
         return await info.context.loaders.batch_named_counts().load(self.id)
 
-    @strawberry.field(description="Sichuan clusters on the list that the graph does not name; null when unknown.")
+    @strawberry.field(
+        description="Sichuan clusters on the list that the graph does not name; null when unknown."
+    )
     async def missing_count(self, info: Inf) -> int | None:
         if self.official_count_sichuan is None:
             return None
@@ -538,7 +576,9 @@ class RecognitionYear(GraphNode):
         return await nested_list(info, self, "recognitions", Recognition, RecognitionConnection,
                                  RecognitionAggregate, where, order_by, PageArgs(first, after, last, before))  # fmt: skip
 
-    @strawberry.field(description="Clusters recognised in the year, optionally at one level or only the new ones.")
+    @strawberry.field(
+        description="Clusters recognised in the year, optionally at one level or only the new ones."
+    )
     async def clusters(
         self, info: Inf,
         level: Annotated[RecognitionLevel | None, strawberry.argument(description="Only this level.")] = None,
