@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 import structlog
+from cross_web import HTTPException
 from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
@@ -26,7 +27,6 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import StrawberryGraphQLError
-from cross_web import HTTPException
 from strawberry.types import ExecutionResult
 
 from .db import count_round_trips, create_async_driver, migrate_async
@@ -62,13 +62,14 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         repo: Repository = request.app.state.repo
-        context = Context(repo=repo, settings=self.settings, loaders=Loaders(repo), request=request,
-                          response=response)  # fmt: skip
+        context = Context(
+            repo=repo, settings=self.settings, loaders=Loaders(repo), request=request, response=response
+        )
         count_round_trips(context.round_trips)
         request.state.graphql_context = context
         return context
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> Any:  # type: ignore[override]
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         request.state.graphql_has_data = result.data is not None
         response: dict[str, Any] = {"data": result.data}
         if result.errors:
@@ -87,8 +88,11 @@ class GraphQLApp(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as exc:
             status = exc.status_code
-            response = JSONResponse({"errors": [{"message": exc.reason}]}, status_code=status,
-                                    headers={"Allow": "POST"} if status == 405 else None)  # fmt: skip
+            response = JSONResponse(
+                {"errors": [{"message": exc.reason}]},
+                status_code=status,
+                headers={"Allow": "POST"} if status == 405 else None,
+            )
         else:
             _negotiate(request, response)
         await response(scope, receive, send)
@@ -103,9 +107,11 @@ def _refuse_mutation_over_get(request: Request) -> None:
         return  # the view reports the syntax error itself
     name = request.query_params.get("operationName")
     for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode) and (name is None or (
-            definition.name is not None and definition.name.value == name
-        )) and definition.operation is not OperationType.QUERY:  # fmt: skip
+        if (
+            isinstance(definition, OperationDefinitionNode)
+            and (name is None or (definition.name is not None and definition.name.value == name))
+            and definition.operation is not OperationType.QUERY
+        ):
             raise HTTPException(405, f"A {definition.operation.value} cannot be sent with GET; use POST.")
 
 
@@ -122,7 +128,7 @@ def _negotiate(request: Request, response: Response) -> None:
 
 
 def _format_error(error: GraphQLError) -> dict[str, Any]:
-    formatted = error.formatted
+    formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
     if isinstance(original, ServiceUnavailable | SessionExpired):
         formatted["message"] = "The graph database is unavailable; try again shortly."
@@ -166,8 +172,13 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            log.info("request", method=scope["method"], path=scope["path"], status=status,
-                     ms=round((time.perf_counter() - started) * 1000, 2))  # fmt: skip
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
 
 
 async def healthz(request: Request) -> Response:
@@ -218,7 +229,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_methods=["GET", "POST"],
                 allow_headers=["content-type", "authorization", "x-request-id"],
                 expose_headers=["x-request-id"],
-            ),  # fmt: skip
+            ),
         ],
         lifespan=lifespan,
     )

@@ -9,8 +9,11 @@ import typer
 
 from .settings import Settings
 
-app = typer.Typer(help="ClusterGraph: Sichuan's SME industrial clusters as a GraphQL knowledge graph.",
-                  no_args_is_help=True, add_completion=False)  # fmt: skip
+app = typer.Typer(
+    help="ClusterGraph: Sichuan's SME industrial clusters as a GraphQL knowledge graph.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 neo4j_app = typer.Typer(
     help="Run a real Neo4j Community server locally (no Docker needed).", no_args_is_help=True
 )

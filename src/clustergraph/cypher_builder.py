@@ -90,9 +90,15 @@ def _prop_condition(
             value = value.lower()
         p = params.add(value)
         operator: LiteralString = {
-            "eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=",
-            "contains": "CONTAINS", "starts_with": "STARTS WITH", "ends_with": "ENDS WITH",
-        }[op]  # fmt: skip
+            "eq": "=",
+            "gt": ">",
+            "gte": ">=",
+            "lt": "<",
+            "lte": "<=",
+            "contains": "CONTAINS",
+            "starts_with": "STARTS WITH",
+            "ends_with": "ENDS WITH",
+        }[op]
         out.append(_fmt("{l} {o} {p}", l=lhs, o=operator, p=p))
     return out
 
@@ -118,8 +124,10 @@ def where_condition(
         if value is None:
             continue
         if key in ("and_", "or_"):
-            subs = [where_condition(node_type, w, var, params, f"{here}[{i}]", vars_, _depth + 1)
-                    for i, w in enumerate(value)]  # fmt: skip
+            subs = [
+                where_condition(node_type, w, var, params, f"{here}[{i}]", vars_, _depth + 1)
+                for i, w in enumerate(value)
+            ]
             subs_present = [s for s in subs if s]
             if subs_present:
                 joiner: LiteralString = " AND " if key == "and_" else " OR "
@@ -306,10 +314,13 @@ def _aggregate_projection(node_type: NodeType, var: LiteralString) -> LiteralStr
     for name in node_type.numeric_aggregates:
         prop = node_type.prop_by_field[name].prop
         x = _fmt("{v}.{p}", v=var, p=prop)
-        fields.append(_fmt(
-            "{f}: {count: count({x}), sum: sum({x}), min: min({x}), max: max({x}), avg: avg({x})}",
-            f=cast(LiteralString, name), x=x,
-        ))  # fmt: skip
+        fields.append(
+            _fmt(
+                "{f}: {count: count({x}), sum: sum({x}), min: min({x}), max: max({x}), avg: avg({x})}",
+                f=cast(LiteralString, name),
+                x=x,
+            )
+        )
     return _fmt("{ {s} }", s=", ".join(fields))
 
 
@@ -364,18 +375,34 @@ def connection_statement(
             keyset = _fmt(" WHERE {k}", k=_keyset_condition(order, page.cursor_values, params, page.backward))
         limit = params.add(page.limit)
         edge_items: LiteralString = ", r" if has_edge else ""
-        subqueries.append(_fmt(
-            "CALL {sc} { {m}{w} {d} WITH n{ei}, {items}{ks} WITH * ORDER BY {ob} LIMIT {lim} "
-            "RETURN collect({node: n {.*}, edge: {ep}, sort: {sv}}) AS rows }",
-            sc=scope, m=match, w=where_clause, d=distinct, ei=edge_items, items=items, ks=keyset,
-            ob=_order_by(order, page.backward), lim=limit, ep=_edge_projection(rel), sv=sort_values,
-        ))  # fmt: skip
+        subqueries.append(
+            _fmt(
+                "CALL {sc} { {m}{w} {d} WITH n{ei}, {items}{ks} WITH * ORDER BY {ob} LIMIT {lim} "
+                "RETURN collect({node: n {.*}, edge: {ep}, sort: {sv}}) AS rows }",
+                sc=scope,
+                m=match,
+                w=where_clause,
+                d=distinct,
+                ei=edge_items,
+                items=items,
+                ks=keyset,
+                ob=_order_by(order, page.backward),
+                lim=limit,
+                ep=_edge_projection(rel),
+                sv=sort_values,
+            )
+        )
         returns.append("rows")
     if parts.total or parts.aggregate:
-        subqueries.append(_fmt(
-            "CALL {sc} { {m}{w} WITH DISTINCT n RETURN {agg} AS aggregate }",
-            sc=scope, m=match, w=where_clause, agg=_aggregate_projection(node_type, "n"),
-        ))  # fmt: skip
+        subqueries.append(
+            _fmt(
+                "CALL {sc} { {m}{w} WITH DISTINCT n RETURN {agg} AS aggregate }",
+                sc=scope,
+                m=match,
+                w=where_clause,
+                agg=_aggregate_projection(node_type, "n"),
+            )
+        )
         returns.append("aggregate")
     if rel is None:
         head: LiteralString = ""
@@ -401,9 +428,11 @@ def related_one_statement(rel: Rel) -> LiteralString:
         "UNWIND $ids AS pid MATCH (a:{l} {id: pid}) "
         "CALL (a) { OPTIONAL MATCH {p} RETURN n{rv} LIMIT 1 } "
         "RETURN pid, n {.*} AS node, {ep} AS edge",
-        l=parent.label, p=_fmt(rel.pattern, a="a", b="n", r="r", m="m"), ep=_edge_projection(rel),
+        l=parent.label,
+        p=_fmt(rel.pattern, a="a", b="n", r="r", m="m"),
+        ep=_edge_projection(rel),
         rv=", r" if rel.edge_props else "",
-    )  # fmt: skip
+    )
 
 
 def nodes_by_id_statement(node_type: NodeType) -> LiteralString:

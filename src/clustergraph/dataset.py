@@ -8,6 +8,7 @@ lists of plain maps, one list per node label and relationship type, ready for `U
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,8 +20,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 FILES = ("provinces.csv", "cities.csv", "industries.csv", "batches.csv", "clusters.csv", "enterprises.csv")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-UNVERIFIED_MARK = "（名称待核）"
-AS_WORDED_MARK = "（名称按来源表述）"
+UNVERIFIED_MARK = "（名称待核）"  # noqa: RUF001 -- the dataset's own full-width marker
+AS_WORDED_MARK = "（名称按来源表述）"  # noqa: RUF001 -- the dataset's own full-width marker
 
 
 @dataclass(frozen=True, order=True)
@@ -210,27 +211,41 @@ class _Reader:
         except UnicodeDecodeError as exc:
             self.error(name, 0, "(file)", str(path), f"not UTF-8 text: {exc}")
             return
-        reader = csv.DictReader(text.splitlines(keepends=True))
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         expected = list(model.model_fields)
         header = reader.fieldnames or []
         missing = [c for c in expected if c not in header]
         unknown = [c for c in header if c not in expected]
-        if missing or unknown:
-            reason = "; ".join(
-                part
-                for part in (
-                    f"missing column(s) {missing}" if missing else "",
-                    f"unknown column(s) {unknown}" if unknown else "",
-                )
-                if part
-            )
-            self.error(name, 1, "(header)", ",".join(header), reason)
+        repeated = sorted({c for c in header if header.count(c) > 1})
+        problems = [
+            f"missing column(s) {missing}" if missing else "",
+            f"unknown column(s) {unknown}" if unknown else "",
+            f"repeated column(s) {repeated}" if repeated else "",
+        ]
+        if any(problems):
+            self.error(name, 1, "(header)", ",".join(header), "; ".join(p for p in problems if p))
             return
-        for raw in reader:
-            line = reader.line_num
-            if None in raw or any(v is None for v in raw.values()):
-                self.error(name, line, "(row)", ",".join(str(v) for v in raw.values() if v is not None),
-                           f"expected {len(expected)} fields, found {len([v for v in raw.values() if v is not None])}")  # fmt: skip
+        while True:
+            line = reader.line_num + 1  # where the row starts (a quoted field may span lines)
+            try:
+                raw = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                self.error(name, line, "(row)", "", f"not valid CSV: {exc}")
+                return
+            surplus: list[str] = list(
+                raw.pop(None, None) or []
+            )  # csv files surplus values under the key None
+            present = [v for v in raw.values() if v is not None]
+            if surplus or len(present) < len(expected):
+                self.error(
+                    name,
+                    line,
+                    "(row)",
+                    ",".join([*present, *surplus]),
+                    f"expected {len(expected)} fields, found {len(present) + len(surplus)}",
+                )
                 continue
             try:
                 yield line, model.model_validate(raw)
@@ -261,9 +276,18 @@ class GraphPlan:
     def node_count(self) -> int:
         return sum(
             len(rows)
-            for rows in (self.provinces, self.cities, self.counties, self.industries, self.years,
-                         self.batches, self.clusters, self.recognitions, self.enterprises)
-        )  # fmt: skip
+            for rows in (
+                self.provinces,
+                self.cities,
+                self.counties,
+                self.industries,
+                self.years,
+                self.batches,
+                self.clusters,
+                self.recognitions,
+                self.enterprises,
+            )
+        )
 
 
 def _name_status(name_zh: str) -> str:
@@ -282,8 +306,15 @@ def read_dataset(directory: Path) -> GraphPlan:
     province_by_zh: dict[str, str] = {}
     for _line, p in r.rows("provinces.csv"):
         province_by_zh[p.name_zh] = p.admin_code
-        plan.provinces.append({"id": p.admin_code, "adminCode": p.admin_code, "name": p.name_en,
-                               "nameZh": p.name_zh, "sources": p.source_url})  # fmt: skip
+        plan.provinces.append(
+            {
+                "id": p.admin_code,
+                "adminCode": p.admin_code,
+                "name": p.name_en,
+                "nameZh": p.name_zh,
+                "sources": p.source_url,
+            }
+        )
     province_id = next(iter(province_by_zh.values()), None)
 
     city_by_zh: dict[str, CityRow] = {}
@@ -292,11 +323,20 @@ def read_dataset(directory: Path) -> GraphPlan:
             r.error("cities.csv", line, "admin_code", c.admin_code, "duplicate city")
             continue
         city_by_zh[c.name_zh] = c
-        plan.cities.append({
-            "id": c.admin_code, "adminCode": c.admin_code, "name": c.name_en, "nameZh": c.name_zh,
-            "kind": c.type_en, "kindZh": c.type_zh, "latitude": c.seat_lat, "longitude": c.seat_lon,
-            "sources": c.source_url, "provinceId": province_id,
-        })  # fmt: skip
+        plan.cities.append(
+            {
+                "id": c.admin_code,
+                "adminCode": c.admin_code,
+                "name": c.name_en,
+                "nameZh": c.name_zh,
+                "kind": c.type_en,
+                "kindZh": c.type_zh,
+                "latitude": c.seat_lat,
+                "longitude": c.seat_lon,
+                "sources": c.source_url,
+                "provinceId": province_id,
+            }
+        )
 
     industry_by_zh: dict[str, IndustryRow] = {}
     for line, i in r.rows("industries.csv"):
@@ -319,15 +359,27 @@ def read_dataset(directory: Path) -> GraphPlan:
             continue
         batch_ids.add(b.id)
         years.add(b.year)
-        plan.batches.append({
-            "id": b.id, "level": b.level.upper(), "year": b.year, "ordinal": b.ordinal,
-            "name": b.name_en, "nameZh": b.name_zh, "authority": b.authority_en, "authorityZh": b.authority_zh,
-            "officialCount": b.official_count, "officialCountSichuan": b.official_count_sichuan,
-            "published": b.published, "notes": b.notes, "sources": b.source_url,
-        })  # fmt: skip
+        plan.batches.append(
+            {
+                "id": b.id,
+                "level": b.level.upper(),
+                "year": b.year,
+                "ordinal": b.ordinal,
+                "name": b.name_en,
+                "nameZh": b.name_zh,
+                "authority": b.authority_en,
+                "authorityZh": b.authority_zh,
+                "officialCount": b.official_count,
+                "officialCountSichuan": b.official_count_sichuan,
+                "published": b.published,
+                "notes": b.notes,
+                "sources": b.source_url,
+            }
+        )
 
     clusters: dict[str, dict[str, Any]] = {}
     counties: dict[str, dict[str, Any]] = {}
+    county_by_zh: dict[tuple[str, str], str] = {}
     recognitions: set[tuple[str, str]] = set()
     for line, c in r.rows("clusters.csv"):
         ok = True
@@ -348,58 +400,107 @@ def read_dataset(directory: Path) -> GraphPlan:
             r.error("clusters.csv", line, "industry_zh", c.industry_zh, "not in industries.csv")
             ok = False
         elif industry.name_en != c.industry_en:
-            r.error("clusters.csv", line, "industry_en", c.industry_en,
-                    f"industries.csv names {c.industry_zh} {industry.name_en!r}")  # fmt: skip
+            r.error(
+                "clusters.csv",
+                line,
+                "industry_en",
+                c.industry_en,
+                f"industries.csv names {c.industry_zh} {industry.name_en!r}",
+            )
             ok = False
         batch_id = f"{c.level}-{c.recognition_year}" if c.recognition_year is not None else None
         if batch_id is not None and batch_id not in batch_ids:
-            r.error("clusters.csv", line, "recognition_year", c.recognition_year,
-                    f"no batch '{batch_id}' in batches.csv")  # fmt: skip
+            r.error(
+                "clusters.csv",
+                line,
+                "recognition_year",
+                c.recognition_year,
+                f"no batch '{batch_id}' in batches.csv",
+            )
             ok = False
         if (c.id, c.level) in recognitions:
             r.error("clusters.csv", line, "level", c.level, f"cluster '{c.id}' already has a {c.level} row")
             ok = False
         county_id = slugify(c.county_en)
+        spelt = county_by_zh.get((c.city_zh, c.county_zh))
+        if spelt is not None and spelt != county_id:
+            r.error(
+                "clusters.csv",
+                line,
+                "county_en",
+                c.county_en,
+                f"{c.county_zh} is spelt differently on an earlier row (id '{spelt}')",
+            )
+            ok = False
         known_county = counties.get(county_id)
         if known_county is not None and (known_county["nameZh"], known_county["cityId"]) != (
             c.county_zh,
             city.admin_code if city else None,
         ):
-            r.error("clusters.csv", line, "county_en", c.county_en,
-                    f"county id '{county_id}' already names {known_county['nameZh']} in another city")  # fmt: skip
+            r.error(
+                "clusters.csv",
+                line,
+                "county_en",
+                c.county_en,
+                f"county id '{county_id}' already names {known_county['nameZh']} in another city",
+            )
             ok = False
         known = clusters.get(c.id)
         if known is not None:
             for column, key, value in (
-                ("city_zh", "cityZh", c.city_zh), ("county_zh", "countyZh", c.county_zh),
+                ("city_zh", "cityZh", c.city_zh),
+                ("county_zh", "countyZh", c.county_zh),
                 ("industry_zh", "industryZh", c.industry_zh),
-            ):  # fmt: skip
+            ):
                 if known[key] != value:
-                    r.error("clusters.csv", line, column, value,
-                            f"cluster '{c.id}' has {known[key]!r} on an earlier row")  # fmt: skip
+                    r.error(
+                        "clusters.csv",
+                        line,
+                        column,
+                        value,
+                        f"cluster '{c.id}' has {known[key]!r} on an earlier row",
+                    )
                     ok = False
             for column, key, value in (
                 ("output_value_cny", "outputValueCny", c.output_value_cny),
                 ("enterprise_count", "enterpriseCount", c.enterprise_count),
             ):
                 if value is not None and known[key] is not None and known[key] != value:
-                    r.error("clusters.csv", line, column, value,
-                            f"cluster '{c.id}' has {known[key]} on an earlier row")  # fmt: skip
+                    r.error(
+                        "clusters.csv",
+                        line,
+                        column,
+                        value,
+                        f"cluster '{c.id}' has {known[key]} on an earlier row",
+                    )
                     ok = False
         if not ok or city is None or industry is None:
             continue
         recognitions.add((c.id, c.level))
-        counties.setdefault(county_id, {"id": county_id, "name": c.county_en, "nameZh": c.county_zh,
-                                        "cityId": city.admin_code})  # fmt: skip
+        county_by_zh[(c.city_zh, c.county_zh)] = county_id
+        counties.setdefault(
+            county_id,
+            {"id": county_id, "name": c.county_en, "nameZh": c.county_zh, "cityId": city.admin_code},
+        )
         if known is None:
             clusters[c.id] = {
-                "id": c.id, "name": c.name_en, "nameZh": c.name_zh, "nameStatus": _name_status(c.name_zh),
-                "alternateNamesZh": [], "leadingSector": c.leading_sector_en, "leadingSectorZh": c.leading_sector_zh,
-                "outputValueCny": c.output_value_cny, "enterpriseCount": c.enterprise_count,
-                "sources": list(c.source_url), "countyId": county_id, "industryId": industry.id,
-                "industryInferred": c.industry_inferred, "cityZh": c.city_zh, "countyZh": c.county_zh,
+                "id": c.id,
+                "name": c.name_en,
+                "nameZh": c.name_zh,
+                "nameStatus": _name_status(c.name_zh),
+                "alternateNamesZh": [],
+                "leadingSector": c.leading_sector_en,
+                "leadingSectorZh": c.leading_sector_zh,
+                "outputValueCny": c.output_value_cny,
+                "enterpriseCount": c.enterprise_count,
+                "sources": list(c.source_url),
+                "countyId": county_id,
+                "industryId": industry.id,
+                "industryInferred": c.industry_inferred,
+                "cityZh": c.city_zh,
+                "countyZh": c.county_zh,
                 "industryZh": c.industry_zh,
-            }  # fmt: skip
+            }
         else:
             if c.name_zh != known["nameZh"] and c.name_zh not in known["alternateNamesZh"]:
                 known["alternateNamesZh"].append(c.name_zh)
@@ -407,10 +508,17 @@ def read_dataset(directory: Path) -> GraphPlan:
             known["outputValueCny"] = known["outputValueCny"] or c.output_value_cny
             known["enterpriseCount"] = known["enterpriseCount"] or c.enterprise_count
             known["industryInferred"] = known["industryInferred"] and c.industry_inferred
-        plan.recognitions.append({
-            "id": f"{c.id}/{c.level}", "clusterId": c.id, "level": c.level.upper(), "year": c.recognition_year,
-            "batchId": batch_id, "notes": c.notes, "sources": c.source_url,
-        })  # fmt: skip
+        plan.recognitions.append(
+            {
+                "id": f"{c.id}/{c.level}",
+                "clusterId": c.id,
+                "level": c.level.upper(),
+                "year": c.recognition_year,
+                "batchId": batch_id,
+                "notes": c.notes,
+                "sources": c.source_url,
+            }
+        )
         if c.recognition_year is not None:
             years.add(c.recognition_year)
 
@@ -426,21 +534,42 @@ def read_dataset(directory: Path) -> GraphPlan:
             continue
         known_e = enterprises.get(enterprise_id)
         if known_e is not None and known_e["nameZh"] != e.name_zh:
-            r.error("enterprises.csv", line, "name_en", e.name_en,
-                    f"gives id '{enterprise_id}', already used by {known_e['nameZh']}")  # fmt: skip
+            r.error(
+                "enterprises.csv",
+                line,
+                "name_en",
+                e.name_en,
+                f"gives id '{enterprise_id}', already used by {known_e['nameZh']}",
+            )
             continue
         if (enterprise_id, e.cluster_id) in memberships:
-            r.error("enterprises.csv", line, "cluster_id", e.cluster_id,
-                    f"enterprise '{enterprise_id}' is already a member of this cluster")  # fmt: skip
+            r.error(
+                "enterprises.csv",
+                line,
+                "cluster_id",
+                e.cluster_id,
+                f"enterprise '{enterprise_id}' is already a member of this cluster",
+            )
             continue
         memberships.add((enterprise_id, e.cluster_id))
         if known_e is None:
-            enterprises[enterprise_id] = {"id": enterprise_id, "name": e.name_en, "nameZh": e.name_zh,
-                                          "sources": list(e.source_url)}  # fmt: skip
+            enterprises[enterprise_id] = {
+                "id": enterprise_id,
+                "name": e.name_en,
+                "nameZh": e.name_zh,
+                "sources": list(e.source_url),
+            }
         else:
             known_e["sources"].extend(u for u in e.source_url if u not in known_e["sources"])
-        plan.memberships.append({"enterpriseId": enterprise_id, "clusterId": e.cluster_id,
-                                 "role": e.role_en, "roleZh": e.role_zh, "sources": e.source_url})  # fmt: skip
+        plan.memberships.append(
+            {
+                "enterpriseId": enterprise_id,
+                "clusterId": e.cluster_id,
+                "role": e.role_en,
+                "roleZh": e.role_zh,
+                "sources": e.source_url,
+            }
+        )
 
     if r.errors:
         raise DatasetError(r.errors)

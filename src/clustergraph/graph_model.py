@@ -80,7 +80,7 @@ class NodeType:
         self.sort_by_name.update({s.name: s for s in self.sort_keys})
 
 
-S, I, F, E = Kind.STRING, Kind.INT, Kind.FLOAT, Kind.ENUM
+S, INT, F, E = Kind.STRING, Kind.INT, Kind.FLOAT, Kind.ENUM
 
 
 def _names() -> tuple[Prop, ...]:
@@ -122,7 +122,7 @@ TYPES: dict[str, NodeType] = {
                 Prop("admin_code", "adminCode", S),
                 Prop("kind", "kind", S, case_insensitive=True),
                 Prop("kind_zh", "kindZh", S),
-            ),  # fmt: skip
+            ),
             rels=(
                 Rel("province", "Province", "({a})-[:IN_PROVINCE]->({b}:Province)", many=False),
                 Rel("counties", "County", "({a})<-[:IN_CITY]-({b}:County)", many=True),
@@ -131,8 +131,8 @@ TYPES: dict[str, NodeType] = {
             sort_keys=(
                 *_name_sorts(),
                 SortKey("ADMIN_CODE", "{n}.adminCode", S),
-                SortKey("CLUSTER_COUNT", COUNT_CITY_CLUSTERS, I),
-                SortKey("COUNTY_COUNT", "COUNT { ({n})<-[:IN_CITY]-(:County) }", I),
+                SortKey("CLUSTER_COUNT", COUNT_CITY_CLUSTERS, INT),
+                SortKey("COUNTY_COUNT", "COUNT { ({n})<-[:IN_CITY]-(:County) }", INT),
             ),
         ),
         NodeType(
@@ -145,7 +145,7 @@ TYPES: dict[str, NodeType] = {
             ),
             sort_keys=(
                 *_name_sorts(),
-                SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:LOCATED_IN]-(:Cluster) }", I),
+                SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:LOCATED_IN]-(:Cluster) }", INT),
             ),
         ),
         NodeType(
@@ -159,16 +159,16 @@ TYPES: dict[str, NodeType] = {
                     "({a})<-[{r}:IN_INDUSTRY]-({b}:Cluster)",
                     many=True,
                     edge_props=("inferred",),
-                ),  # fmt: skip
+                ),
             ),
             sort_keys=(
                 *_name_sorts(),
-                SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:IN_INDUSTRY]-(:Cluster) }", I),
+                SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:IN_INDUSTRY]-(:Cluster) }", INT),
                 SortKey(
                     "CITY_COUNT",
                     "COUNT { MATCH ({n})<-[:IN_INDUSTRY]-(:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(c:City)"
                     " RETURN DISTINCT c }",
-                    I,
+                    INT,
                 ),
             ),
         ),
@@ -181,7 +181,7 @@ TYPES: dict[str, NodeType] = {
                 Prop("leading_sector", "leadingSector", S, case_insensitive=True),
                 Prop("leading_sector_zh", "leadingSectorZh", S),
                 Prop("output_value_cny", "outputValueCny", F),
-                Prop("enterprise_count", "enterpriseCount", I),
+                Prop("enterprise_count", "enterpriseCount", INT),
             ),
             rels=(
                 Rel("county", "County", "({a})-[:LOCATED_IN]->({b}:County)", many=False),
@@ -192,7 +192,7 @@ TYPES: dict[str, NodeType] = {
                     "({a})-[{r}:IN_INDUSTRY]->({b}:Industry)",
                     many=False,
                     edge_props=("inferred",),
-                ),  # fmt: skip
+                ),
                 Rel("recognitions", "Recognition", "({a})-[:RECOGNIZED]->({b}:Recognition)", many=True),
                 Rel(
                     "enterprises",
@@ -200,16 +200,18 @@ TYPES: dict[str, NodeType] = {
                     "({a})<-[{r}:MEMBER_OF]-({b}:Enterprise)",
                     many=True,
                     edge_props=("role", "roleZh", "sources"),
-                ),  # fmt: skip
+                ),
             ),
             sort_keys=(
                 *_name_sorts(),
                 SortKey("OUTPUT_VALUE_CNY", "{n}.outputValueCny", F),
-                SortKey("ENTERPRISE_COUNT", "{n}.enterpriseCount", I),
-                SortKey("MEMBER_COUNT", "COUNT { ({n})<-[:MEMBER_OF]-(:Enterprise) }", I),
-                SortKey("RECOGNITION_COUNT", "COUNT { ({n})-[:RECOGNIZED]->(:Recognition) }", I),
+                SortKey("ENTERPRISE_COUNT", "{n}.enterpriseCount", INT),
+                SortKey("MEMBER_COUNT", "COUNT { ({n})<-[:MEMBER_OF]-(:Enterprise) }", INT),
+                SortKey("RECOGNITION_COUNT", "COUNT { ({n})-[:RECOGNIZED]->(:Recognition) }", INT),
                 SortKey(
-                    "FIRST_RECOGNIZED", "COLLECT { MATCH ({n})-[:RECOGNIZED]->(r) RETURN min(r.year) }[0]", I
+                    "FIRST_RECOGNIZED",
+                    "COLLECT { MATCH ({n})-[:RECOGNIZED]->(r) RETURN min(r.year) }[0]",
+                    INT,
                 ),
             ),
             numeric_aggregates=("output_value_cny", "enterprise_count"),
@@ -225,24 +227,24 @@ TYPES: dict[str, NodeType] = {
                     "({a})-[{r}:MEMBER_OF]->({b}:Cluster)",
                     many=True,
                     edge_props=("role", "roleZh", "sources"),
-                ),  # fmt: skip
+                ),
             ),
             sort_keys=(
                 *_name_sorts(),
-                SortKey("CLUSTER_COUNT", "COUNT { ({n})-[:MEMBER_OF]->(:Cluster) }", I),
+                SortKey("CLUSTER_COUNT", "COUNT { ({n})-[:MEMBER_OF]->(:Cluster) }", INT),
             ),
         ),
         NodeType(
             "Recognition",
             "Recognition",
-            (Prop("key", "id", S), Prop("level", "level", E), Prop("year", "year", I)),
+            (Prop("key", "id", S), Prop("level", "level", E), Prop("year", "year", INT)),
             rels=(
                 Rel("cluster", "Cluster", "({a})<-[:RECOGNIZED]-({b}:Cluster)", many=False),
                 Rel("batch", "Batch", "({a})-[:IN_BATCH]->({b}:Batch)", many=False),
             ),
             sort_keys=(
                 SortKey("KEY", "{n}.id", S),
-                SortKey("YEAR", "{n}.year", I),
+                SortKey("YEAR", "{n}.year", INT),
                 SortKey("LEVEL", "{n}.level", S),
             ),
             default_sort=("YEAR", "LEVEL"),
@@ -254,10 +256,10 @@ TYPES: dict[str, NodeType] = {
             (
                 *_names(),
                 Prop("level", "level", E),
-                Prop("year", "year", I),
-                Prop("ordinal", "ordinal", I),
-                Prop("official_count", "officialCount", I),
-                Prop("official_count_sichuan", "officialCountSichuan", I),
+                Prop("year", "year", INT),
+                Prop("ordinal", "ordinal", INT),
+                Prop("official_count", "officialCount", INT),
+                Prop("official_count_sichuan", "officialCountSichuan", INT),
             ),
             rels=(
                 Rel("recognitions", "Recognition", "({a})<-[:IN_BATCH]-({b}:Recognition)", many=True),
@@ -266,7 +268,7 @@ TYPES: dict[str, NodeType] = {
                     "Cluster",
                     "({a})<-[:IN_BATCH]-(:Recognition)<-[:RECOGNIZED]-({b}:Cluster)",
                     many=True,
-                ),  # fmt: skip
+                ),
                 Rel(
                     "recognition_year",
                     "RecognitionYear",
@@ -276,11 +278,11 @@ TYPES: dict[str, NodeType] = {
             ),
             sort_keys=(
                 SortKey("KEY", "{n}.id", S),
-                SortKey("YEAR", "{n}.year", I),
+                SortKey("YEAR", "{n}.year", INT),
                 SortKey("LEVEL", "{n}.level", S),
-                SortKey("ORDINAL", "{n}.ordinal", I),
-                SortKey("OFFICIAL_COUNT_SICHUAN", "{n}.officialCountSichuan", I),
-                SortKey("NAMED_COUNT", "COUNT { ({n})<-[:IN_BATCH]-(:Recognition) }", I),
+                SortKey("ORDINAL", "{n}.ordinal", INT),
+                SortKey("OFFICIAL_COUNT_SICHUAN", "{n}.officialCountSichuan", INT),
+                SortKey("NAMED_COUNT", "COUNT { ({n})<-[:IN_BATCH]-(:Recognition) }", INT),
             ),
             default_sort=("YEAR", "LEVEL"),
             numeric_aggregates=("official_count", "official_count_sichuan"),
@@ -288,7 +290,7 @@ TYPES: dict[str, NodeType] = {
         NodeType(
             "RecognitionYear",
             "RecognitionYear",
-            (Prop("key", "id", S), Prop("year", "year", I)),
+            (Prop("key", "id", S), Prop("year", "year", INT)),
             rels=(
                 Rel("batches", "Batch", "({a})<-[:IN_YEAR]-({b}:Batch)", many=True),
                 Rel("recognitions", "Recognition", "({a})<-[:IN_YEAR]-({b}:Recognition)", many=True),
@@ -308,8 +310,8 @@ TYPES: dict[str, NodeType] = {
                 ),
             ),
             sort_keys=(
-                SortKey("YEAR", "{n}.year", I),
-                SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:IN_YEAR]-(:Recognition) }", I),
+                SortKey("YEAR", "{n}.year", INT),
+                SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:IN_YEAR]-(:Recognition) }", INT),
             ),
             default_sort=("YEAR",),
         ),

@@ -129,7 +129,7 @@ def java_executable() -> str:
             "Java 17 or newer is needed to run Neo4j, and no `java` was found "
             "(neither $JAVA_HOME/bin/java nor on PATH). Install one, e.g. `apt-get install openjdk-17-jre-headless`."
         )
-    out = subprocess.run([candidate, "-version"], capture_output=True, text=True, check=False)
+    out = subprocess.run([candidate, "-version"], capture_output=True, text=True, check=False)  # noqa: S603 -- fixed argv
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
     if not match:
         raise Neo4jServerError(
@@ -163,11 +163,16 @@ def ensure_jars(instance: Instance) -> Path:
     partial = root / "lib.partial"
     shutil.rmtree(partial, ignore_errors=True)
     cmd = [
-        mvn, "-B", "-q", "-f", str(root / "pom.xml"),
+        mvn,
+        "-B",
+        "-q",
+        "-f",
+        str(root / "pom.xml"),
         f"{DEPENDENCY_PLUGIN}:copy-dependencies",
-        f"-DoutputDirectory={partial}", "-DincludeScope=runtime",
-    ]  # fmt: skip
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        f"-DoutputDirectory={partial}",
+        "-DincludeScope=runtime",
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 -- fixed argv, no shell
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-20:])
         raise Neo4jServerError(f"Maven could not fetch Neo4j {NEO4J_VERSION} from Maven Central:\n{tail}")
@@ -216,7 +221,7 @@ def write_config(instance: Instance) -> Path:
 def _set_initial_password(java: str, instance: Instance, password: str) -> None:
     env = {**os.environ, "NEO4J_HOME": str(instance.home), "NEO4J_CONF": str(instance.conf_dir)}
     cmd = [java, "-cp", f"{instance.lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", password]
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)  # noqa: S603 -- fixed argv
     if result.returncode != 0:
         raise Neo4jServerError(
             f"Could not set the initial password: {(result.stdout + result.stderr).strip()}"
@@ -296,15 +301,25 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
         if not (instance.data_dir / "databases").exists() and not (instance.data_dir / "dbms").exists():
             _set_initial_password(java, instance, password)
         cmd = [
-            java, f"-Xms{instance.heap}", f"-Xmx{instance.heap}", *JVM_OPTIONS,
-            "-cp", f"{instance.lib}/*", ENTRY_POINT,
-            f"--home-dir={instance.home}", f"--config-dir={instance.conf_dir}",
-        ]  # fmt: skip
+            java,
+            f"-Xms{instance.heap}",
+            f"-Xmx{instance.heap}",
+            *JVM_OPTIONS,
+            "-cp",
+            f"{instance.lib}/*",
+            ENTRY_POINT,
+            f"--home-dir={instance.home}",
+            f"--config-dir={instance.conf_dir}",
+        ]
         with instance.console_log.open("ab") as console:
             process = subprocess.Popen(  # noqa: S603 -- fixed argv, no shell
-                cmd, stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=instance.home, start_new_session=True,
-            )  # fmt: skip
+                cmd,
+                stdout=console,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=instance.home,
+                start_new_session=True,
+            )
         instance.pid_file.write_text(f"{process.pid}\n")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

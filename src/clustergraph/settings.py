@@ -17,7 +17,7 @@ NEO4J_VERSION = "5.26.30"
 #: Neo4j Browser, served by the local server at /browser/ (the newest release on Maven Central).
 NEO4J_BROWSER_VERSION = "5.24.0"
 #: The documented development password of the local server. Change it anywhere that is not a laptop.
-DEV_PASSWORD = "clustergraph-dev"
+DEV_PASSWORD = "clustergraph-dev"  # noqa: S105 -- the documented development default, not a secret
 
 
 def _xdg(var: str, default: str) -> Path:

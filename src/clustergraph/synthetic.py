@@ -38,66 +38,127 @@ SCALES: dict[str, Scale] = {
 
 def generate(scale: Scale, seed: int = 42) -> GraphPlan:
     """A synthetic graph plan: provinces, cities, counties, industries, batches, clusters, enterprises."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 -- reproducible test data, not security
     plan = GraphPlan()
     province = "synthetic-province"
-    plan.provinces.append({"id": province, "adminCode": "000000", "name": "Synthetic Province",
-                           "nameZh": "合成省", "sources": SOURCE, "synthetic": True})  # fmt: skip
+    plan.provinces.append(
+        {
+            "id": province,
+            "adminCode": "000000",
+            "name": "Synthetic Province",
+            "nameZh": "合成省",
+            "sources": SOURCE,
+            "synthetic": True,
+        }
+    )
     for y in YEARS:
         plan.years.append({"id": str(y), "year": y})
     for level in LEVELS:
         for ordinal, y in enumerate(YEARS, start=1):
-            plan.batches.append({
-                "id": f"synthetic-{level.lower()}-{y}", "level": level, "year": y, "ordinal": ordinal,
-                "name": f"Synthetic {level.lower()} batch {y}", "nameZh": f"合成批次{y}",
-                "authority": "Synthetic authority", "authorityZh": "合成机关",
-                "officialCount": scale.clusters // 4, "officialCountSichuan": scale.clusters // 4,
-                "published": None, "notes": "Synthetic data for testing and benchmarks.", "sources": SOURCE,
-            })  # fmt: skip
+            plan.batches.append(
+                {
+                    "id": f"synthetic-{level.lower()}-{y}",
+                    "level": level,
+                    "year": y,
+                    "ordinal": ordinal,
+                    "name": f"Synthetic {level.lower()} batch {y}",
+                    "nameZh": f"合成批次{y}",
+                    "authority": "Synthetic authority",
+                    "authorityZh": "合成机关",
+                    "officialCount": scale.clusters // 4,
+                    "officialCountSichuan": scale.clusters // 4,
+                    "published": None,
+                    "notes": "Synthetic data for testing and benchmarks.",
+                    "sources": SOURCE,
+                }
+            )
     industries = [f"synthetic-industry-{i}" for i in range(scale.industries)]
     for i, industry in enumerate(industries):
-        plan.industries.append({"id": industry, "name": f"Synthetic industry {i}", "nameZh": f"合成产业{i}",
-                                "sources": SOURCE})  # fmt: skip
+        plan.industries.append(
+            {"id": industry, "name": f"Synthetic industry {i}", "nameZh": f"合成产业{i}", "sources": SOURCE}
+        )
     counties: list[str] = []
     for c in range(scale.cities):
         city = f"synthetic-city-{c}"
-        plan.cities.append({
-            "id": city, "adminCode": f"9{c:05d}", "name": f"Synthetic City {c}", "nameZh": f"合成市{c}",
-            "kind": "synthetic city", "kindZh": "合成市", "latitude": 30.0 + c / 100, "longitude": 104.0 + c / 100,
-            "sources": SOURCE, "provinceId": province,
-        })  # fmt: skip
+        plan.cities.append(
+            {
+                "id": city,
+                "adminCode": f"9{c:05d}",
+                "name": f"Synthetic City {c}",
+                "nameZh": f"合成市{c}",
+                "kind": "synthetic city",
+                "kindZh": "合成市",
+                "latitude": 30.0 + c / 100,
+                "longitude": 104.0 + c / 100,
+                "sources": SOURCE,
+                "provinceId": province,
+            }
+        )
         for k in range(scale.counties_per_city):
             county = f"synthetic-county-{c}-{k}"
             counties.append(county)
-            plan.counties.append({"id": county, "name": f"Synthetic County {c}-{k}", "nameZh": f"合成县{c}-{k}",
-                                  "cityId": city})  # fmt: skip
+            plan.counties.append(
+                {
+                    "id": county,
+                    "name": f"Synthetic County {c}-{k}",
+                    "nameZh": f"合成县{c}-{k}",
+                    "cityId": city,
+                }
+            )
     clusters: list[str] = []
     for n in range(scale.clusters):
         cluster = f"synthetic-cluster-{n}"
         clusters.append(cluster)
-        plan.clusters.append({
-            "id": cluster, "name": f"Synthetic Cluster {n:06d}", "nameZh": f"合成集群{n:06d}",
-            "nameStatus": "AS_LISTED", "alternateNamesZh": [], "leadingSector": f"Synthetic sector {n % 50}",
-            "leadingSectorZh": f"合成领域{n % 50}",
-            "outputValueCny": rng.randrange(10**8, 10**11) if rng.random() < 0.5 else None,
-            "enterpriseCount": rng.randrange(10, 500) if rng.random() < 0.5 else None,
-            "sources": SOURCE, "countyId": rng.choice(counties), "industryId": rng.choice(industries),
-            "industryInferred": rng.random() < 0.3,
-        })  # fmt: skip
+        plan.clusters.append(
+            {
+                "id": cluster,
+                "name": f"Synthetic Cluster {n:06d}",
+                "nameZh": f"合成集群{n:06d}",
+                "nameStatus": "AS_LISTED",
+                "alternateNamesZh": [],
+                "leadingSector": f"Synthetic sector {n % 50}",
+                "leadingSectorZh": f"合成领域{n % 50}",
+                "outputValueCny": rng.randrange(10**8, 10**11) if rng.random() < 0.5 else None,
+                "enterpriseCount": rng.randrange(10, 500) if rng.random() < 0.5 else None,
+                "sources": SOURCE,
+                "countyId": rng.choice(counties),
+                "industryId": rng.choice(industries),
+                "industryInferred": rng.random() < 0.3,
+            }
+        )
         levels = [LEVELS[0]] if rng.random() < 0.8 else list(LEVELS)
         for level in levels:
             year = rng.choice(YEARS) if rng.random() < 0.9 else None
-            plan.recognitions.append({
-                "id": f"{cluster}/{level.lower()}", "clusterId": cluster, "level": level, "year": year,
-                "batchId": f"synthetic-{level.lower()}-{year}" if year is not None else None,
-                "notes": None, "sources": SOURCE,
-            })  # fmt: skip
+            plan.recognitions.append(
+                {
+                    "id": f"{cluster}/{level.lower()}",
+                    "clusterId": cluster,
+                    "level": level,
+                    "year": year,
+                    "batchId": f"synthetic-{level.lower()}-{year}" if year is not None else None,
+                    "notes": None,
+                    "sources": SOURCE,
+                }
+            )
     for e in range(scale.enterprises):
         enterprise = f"synthetic-enterprise-{e}"
-        plan.enterprises.append({"id": enterprise, "name": f"Synthetic Enterprise {e:07d}",
-                                 "nameZh": f"合成企业{e:07d}", "sources": SOURCE})  # fmt: skip
+        plan.enterprises.append(
+            {
+                "id": enterprise,
+                "name": f"Synthetic Enterprise {e:07d}",
+                "nameZh": f"合成企业{e:07d}",
+                "sources": SOURCE,
+            }
+        )
         memberships = 1 if rng.random() < 0.95 else 2
         for cluster in rng.sample(clusters, memberships):
-            plan.memberships.append({"enterpriseId": enterprise, "clusterId": cluster, "role": "Synthetic member",
-                                     "roleZh": "合成成员", "sources": SOURCE})  # fmt: skip
+            plan.memberships.append(
+                {
+                    "enterpriseId": enterprise,
+                    "clusterId": cluster,
+                    "role": "Synthetic member",
+                    "roleZh": "合成成员",
+                    "sources": SOURCE,
+                }
+            )
     return plan

@@ -53,8 +53,9 @@ class Loaders:
         return self._get(("node", type_name), lambda ids: self.repo.nodes_by_id(type_name, ids))
 
     def one(self, type_name: str, field_name: str) -> DataLoader[str, tuple[Row | None, Row | None]]:
-        return self._get(("one", type_name, field_name),
-                         lambda ids: self.repo.related_one(type_name, field_name, ids))  # fmt: skip
+        return self._get(
+            ("one", type_name, field_name), lambda ids: self.repo.related_one(type_name, field_name, ids)
+        )
 
     def many(self, type_name: str, field_name: str, request: ListRequest) -> DataLoader[str, ConnectionData]:
         where = orjson.loads(request.where)

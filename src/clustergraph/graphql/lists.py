@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import strawberry
-
 from graphql import GraphQLError
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
@@ -99,8 +98,9 @@ class ListQuery:
     args: PageArgs
 
 
-def prepare(info: Info[Context, Any], type_name: str, where: Any, order_by: list[Any] | None,
-            args: PageArgs) -> ListQuery:  # fmt: skip
+def prepare(
+    info: Info[Context, Any], type_name: str, where: Any, order_by: list[Any] | None, args: PageArgs
+) -> ListQuery:
     try:
         order = resolve_order(TYPES[type_name], order_pairs(order_by))
         page = make_page(info.context, order, args)
@@ -111,16 +111,21 @@ def prepare(info: Info[Context, Any], type_name: str, where: Any, order_by: list
 
 async def load_root(info: Info[Context, Any], query: ListQuery) -> ConnectionData:
     try:
-        return await info.context.repo.root_connection(query.type_name, query.where, query.order, query.page,
-                                                       query.parts)  # fmt: skip
+        return await info.context.repo.root_connection(
+            query.type_name, query.where, query.order, query.page, query.parts
+        )
     except QueryInputError as exc:
         raise bad_input(str(exc)) from exc
 
 
 async def load_nested(
-    info: Info[Context, Any], parent_type: str, field_name: str, parent_key: str, query: ListQuery,
+    info: Info[Context, Any],
+    parent_type: str,
+    field_name: str,
+    parent_key: str,
+    query: ListQuery,
     rel_args: dict[str, Any] | None = None,
-) -> ConnectionData:  # fmt: skip
+) -> ConnectionData:
     request = ListRequest(
         where=ListRequest.freeze(query.where),
         order=query.order,

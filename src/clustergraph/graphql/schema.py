@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -50,6 +51,7 @@ from .types import (
     Batch,
     BatchAggregate,
     BatchConnection,
+    C,
     City,
     CityConnection,
     Cluster,
@@ -60,6 +62,7 @@ from .types import (
     CountyConnection,
     Enterprise,
     EnterpriseConnection,
+    G,
     GraphNode,
     Industry,
     IndustryConnection,
@@ -83,7 +86,7 @@ def _decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
     """(type name, key) of a global ID; with `expected`, a plain key of that type is accepted too."""
     try:
         gid = relay.GlobalID.from_id(value)
-    except Exception:  # noqa: BLE001 -- any decoding failure means "not a global ID"
+    except Exception:
         gid = None
     if gid is not None and gid.type_name in NODE_CLASSES:
         if expected is not None and gid.type_name != expected:
@@ -94,7 +97,7 @@ def _decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
     raise bad_input(f"id: {value!r} is not an ID returned by this API")
 
 
-async def _by_id(info: Inf, cls: type[GraphNode], value: str) -> Any:
+async def _by_id(info: Inf, cls: type[G], value: str) -> G | None:
     _type, key = _decode_id(value, cls.type_name)
     row = await info.context.loaders.node(cls.type_name).load(key)
     return cls.from_props(row) if row is not None else None
@@ -103,12 +106,12 @@ async def _by_id(info: Inf, cls: type[GraphNode], value: str) -> Any:
 async def _root_list(
     info: Inf,
     node_cls: type[GraphNode],
-    conn_cls: type,
+    conn_cls: type[C],
     agg_cls: type,
     where: Any,
     order_by: Any,
     args: PageArgs,
-) -> Any:
+) -> C:
     query = prepare(info, node_cls.type_name, where, order_by, args)
     return build_connection(conn_cls, node_cls, agg_cls, shape(query, await load_root(info, query)))
 
@@ -212,7 +215,7 @@ class Stats:
                 level=RecognitionLevel(r["level"]),
                 cluster_count=r["count"],
                 new_cluster_count=r["newCount"],
-            )  # fmt: skip
+            )
             for r in rows
         ]
 
@@ -230,11 +233,15 @@ class Stats:
             batch = Batch.from_props(r["node"])
             official = batch.official_count_sichuan
             named = r["named"]
-            out.append(BatchCoverage(
-                batch=batch, official_count=official, named_count=named,
-                missing_count=max(official - named, 0) if official is not None else None,
-                ratio=named / official if official else None,
-            ))  # fmt: skip
+            out.append(
+                BatchCoverage(
+                    batch=batch,
+                    official_count=official,
+                    named_count=named,
+                    missing_count=max(official - named, 0) if official is not None else None,
+                    ratio=named / official if official else None,
+                )
+            )
         return out
 
 
@@ -279,37 +286,37 @@ class Query:
     @strawberry.field(description="A cluster.")
     async def cluster(
         self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> Cluster | None:  # noqa: A002
+    ) -> Cluster | None:
         return await _by_id(info, Cluster, id)
 
     @strawberry.field(description="A city (prefecture-level division).")
     async def city(
         self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> City | None:  # noqa: A002
+    ) -> City | None:
         return await _by_id(info, City, id)
 
     @strawberry.field(description="A county-level division.")
     async def county(
         self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> County | None:  # noqa: A002
+    ) -> County | None:
         return await _by_id(info, County, id)
 
     @strawberry.field(description="An industry.")
     async def industry(
         self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> Industry | None:  # noqa: A002
+    ) -> Industry | None:
         return await _by_id(info, Industry, id)
 
     @strawberry.field(description="An enterprise.")
     async def enterprise(
         self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> Enterprise | None:  # noqa: A002
+    ) -> Enterprise | None:
         return await _by_id(info, Enterprise, id)
 
     @strawberry.field(description="An official list (batch).")
     async def batch(
         self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> Batch | None:  # noqa: A002
+    ) -> Batch | None:
         return await _by_id(info, Batch, id)
 
     @strawberry.field(description="A recognition year.")
@@ -319,86 +326,186 @@ class Query:
 
     @strawberry.field(description="Provinces.")
     async def provinces(
-        self, info: Inf,
-        where: Annotated[ProvinceWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ProvinceOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> ProvinceConnection:  # fmt: skip
-        return await _root_list(info, Province, ProvinceConnection, CountAggregate, where, order_by,
-                                PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[ProvinceWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[ProvinceOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ProvinceConnection:
+        return await _root_list(
+            info,
+            Province,
+            ProvinceConnection,
+            CountAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="Cities (prefecture-level divisions).")
     async def cities(
-        self, info: Inf,
-        where: Annotated[CityWhere | None, WHERE_ARG] = None, order_by: Annotated[list[CityOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> CityConnection:  # fmt: skip
-        return await _root_list(info, City, CityConnection, CountAggregate, where, order_by,
-                                PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[CityWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[CityOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> CityConnection:
+        return await _root_list(
+            info, City, CityConnection, CountAggregate, where, order_by, PageArgs(first, after, last, before)
+        )
 
     @strawberry.field(description="County-level divisions with clusters.")
     async def counties(
-        self, info: Inf,
-        where: Annotated[CountyWhere | None, WHERE_ARG] = None, order_by: Annotated[list[CountyOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> CountyConnection:  # fmt: skip
-        return await _root_list(info, County, CountyConnection, CountAggregate, where, order_by,
-                                PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[CountyWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[CountyOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> CountyConnection:
+        return await _root_list(
+            info,
+            County,
+            CountyConnection,
+            CountAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="The six advantageous industries.")
     async def industries(
-        self, info: Inf,
-        where: Annotated[IndustryWhere | None, WHERE_ARG] = None, order_by: Annotated[list[IndustryOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> IndustryConnection:  # fmt: skip
-        return await _root_list(info, Industry, IndustryConnection, CountAggregate, where, order_by,
-                                PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[IndustryWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[IndustryOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> IndustryConnection:
+        return await _root_list(
+            info,
+            Industry,
+            IndustryConnection,
+            CountAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="Clusters.")
     async def clusters(
-        self, info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> ClusterConnection:  # fmt: skip
-        return await _root_list(info, Cluster, ClusterConnection, ClusterAggregate, where, order_by,
-                                PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ClusterConnection:
+        return await _root_list(
+            info,
+            Cluster,
+            ClusterConnection,
+            ClusterAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="Enterprises.")
     async def enterprises(
-        self, info: Inf,
-        where: Annotated[EnterpriseWhere | None, WHERE_ARG] = None, order_by: Annotated[list[EnterpriseOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> EnterpriseConnection:  # fmt: skip
-        return await _root_list(info, Enterprise, EnterpriseConnection, CountAggregate, where, order_by,
-                                PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[EnterpriseWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[EnterpriseOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> EnterpriseConnection:
+        return await _root_list(
+            info,
+            Enterprise,
+            EnterpriseConnection,
+            CountAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="Recognitions.")
     async def recognitions(
-        self, info: Inf,
+        self,
+        info: Inf,
         where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
         order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> RecognitionConnection:  # fmt: skip
-        return await _root_list(info, Recognition, RecognitionConnection, RecognitionAggregate, where, order_by,
-                                PageArgs(first, after, last, before))  # fmt: skip
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> RecognitionConnection:
+        return await _root_list(
+            info,
+            Recognition,
+            RecognitionConnection,
+            RecognitionAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="Official lists (batches).")
     async def batches(
-        self, info: Inf,
-        where: Annotated[BatchWhere | None, WHERE_ARG] = None, order_by: Annotated[list[BatchOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> BatchConnection:  # fmt: skip
-        return await _root_list(info, Batch, BatchConnection, BatchAggregate, where, order_by,
-                                PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[BatchWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[BatchOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> BatchConnection:
+        return await _root_list(
+            info,
+            Batch,
+            BatchConnection,
+            BatchAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="Recognition years.")
     async def recognition_years(
-        self, info: Inf,
+        self,
+        info: Inf,
         where: Annotated[RecognitionYearWhere | None, WHERE_ARG] = None,
         order_by: Annotated[list[RecognitionYearOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> RecognitionYearConnection:  # fmt: skip
-        return await _root_list(info, RecognitionYear, RecognitionYearConnection, CountAggregate, where,
-                                order_by, PageArgs(first, after, last, before))  # fmt: skip
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> RecognitionYearConnection:
+        return await _root_list(
+            info,
+            RecognitionYear,
+            RecognitionYearConnection,
+            CountAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="Counts and sums over the whole graph.")
     def stats(self) -> Stats:
@@ -406,10 +513,13 @@ class Query:
 
     @strawberry.field(description="Full-text search over names in Chinese and English; best first.")
     async def search(
-        self, info: Inf,
+        self,
+        info: Inf,
         text: Annotated[str, strawberry.argument(description="Words or characters to look for.")],
-        first: Annotated[int, strawberry.argument(description="How many results (at most the max page size).")] = 10,
-    ) -> list[SearchHit]:  # fmt: skip
+        first: Annotated[
+            int, strawberry.argument(description="How many results (at most the max page size).")
+        ] = 10,
+    ) -> list[SearchHit]:
         maximum = info.context.settings.max_page_size
         if not 0 <= first <= maximum:
             raise bad_input(f"first: {first} is not between 0 and {maximum}")
@@ -419,17 +529,22 @@ class Query:
             raise bad_input(f"text: {len(text)} characters is more than the 200 a search takes")
         rows = await info.context.repo.search(text, first)
         return [
-            SearchHit(score=r["score"], node=NODE_CLASSES[r["label"]].from_props(r["node"]))
+            SearchHit(
+                score=r["score"], node=cast(SearchResult, NODE_CLASSES[r["label"]].from_props(r["node"]))
+            )
             for r in rows
             if r["label"] in SEARCHABLE
         ]
 
     @strawberry.field(description="The shortest connection between two nodes (at most 12 relationships).")
     async def path(
-        self, info: Inf,
-        from_: Annotated[strawberry.ID, strawberry.argument(name="from", description="Global ID of the start.")],
+        self,
+        info: Inf,
+        from_: Annotated[
+            strawberry.ID, strawberry.argument(name="from", description="Global ID of the start.")
+        ],
         to: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the end.")],
-    ) -> Path | None:  # fmt: skip
+    ) -> Path | None:
         from_type, from_key = _decode_id(from_)
         to_type, to_key = _decode_id(to)
         if (from_type, from_key) == (to_type, to_key):
@@ -443,14 +558,14 @@ class Query:
             raise bad_input(str(exc)) from exc
         if found is None:
             return None
-        nodes = [NODE_CLASSES[n["label"]].from_props(n["node"]) for n in found["nodes"]]
+        nodes: list[relay.Node] = [NODE_CLASSES[n["label"]].from_props(n["node"]) for n in found["nodes"]]
         by_key = {(type(n).type_name, n.id): n for n in nodes}  # type: ignore[attr-defined]
         rels = [
             PathRelationship(
                 type=r["type"],
                 start=by_key[(r["startLabel"], r["start"])],
                 end=by_key[(r["endLabel"], r["end"])],
-            )  # fmt: skip
+            )
             for r in found["relationships"]
         ]
         return Path(length=len(rels), nodes=nodes, relationships=rels)
@@ -461,7 +576,10 @@ def create_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         types=list(NODE_CLASSES.values()),
-        extensions=[ParserCache(maxsize=PARSER_CACHE_SIZE), ValidationCache(maxsize=VALIDATION_CACHE_SIZE)],
+        extensions=[
+            partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
+            partial(ValidationCache, maxsize=VALIDATION_CACHE_SIZE),
+        ],
     )
 
 

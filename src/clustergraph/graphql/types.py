@@ -11,7 +11,7 @@ import datetime
 import re
 from collections.abc import Iterable
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar, cast
 
 import strawberry
 from strawberry import relay
@@ -51,6 +51,8 @@ from .lists import (
 
 Inf = Info[Context, Any]
 N = TypeVar("N")
+C = TypeVar("C")
+G = TypeVar("G", bound="GraphNode")
 
 _FIRST = "Page forward: how many items (default and maximum in the settings)."
 _AFTER = "Page forward: the cursor after which the page starts."
@@ -70,8 +72,8 @@ class GraphNode(relay.Node):
     type_name: ClassVar[str]
 
     @classmethod
-    def from_props(cls, props: dict[str, Any]) -> Any:
-        names = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+    def from_props(cls, props: dict[str, Any]) -> Self:
+        names = {f.name for f in dataclasses.fields(cls) if f.init}
         values = {_snake(k): v for k, v in props.items()}
         return cls(**{k: cls.convert(k, v) for k, v in values.items() if k in names})
 
@@ -80,14 +82,12 @@ class GraphNode(relay.Node):
         return value
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Inf, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
+    async def resolve_nodes(cls, *, info: Inf, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         rows = await info.context.loaders.node(cls.type_name).load_many(list(node_ids))
         return [cls.from_props(r) if r is not None else None for r in rows]
 
 
-async def _one(info: Inf, parent: GraphNode, field: str, cls: type[GraphNode]) -> Any:
+async def _one(info: Inf, parent: GraphNode, field: str, cls: type[G]) -> G | None:
     node, _edge = await info.context.loaders.one(parent.type_name, field).load(parent.id)  # type: ignore[attr-defined]
     return cls.from_props(node) if node is not None else None
 
@@ -176,21 +176,33 @@ def _page_info(s: Shaped) -> PageInfo:
     )
 
 
-def build_connection(cls: type, node_cls: type[GraphNode], aggregate_cls: type, s: Shaped) -> Any:
+def build_connection(cls: type[C], node_cls: type[GraphNode], aggregate_cls: type, s: Shaped) -> C:
     nodes = [node_cls.from_props(r["node"]) for r in s.rows]
-    return cls(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(s.cursors, nodes, strict=True)],
-        nodes=nodes,
-        page_info=_page_info(s),
-        total_count=s.total if s.total is not None else 0,
-        aggregate=_aggregate(aggregate_cls, s.aggregate),
+    factory: Any = cls
+    return cast(
+        C,
+        factory(
+            edges=[Edge(cursor=c, node=n) for c, n in zip(s.cursors, nodes, strict=True)],
+            nodes=nodes,
+            page_info=_page_info(s),
+            total_count=s.total if s.total is not None else 0,
+            aggregate=_aggregate(aggregate_cls, s.aggregate),
+        ),
     )
 
 
 async def nested_list(
-    info: Inf, parent: GraphNode, field: str, node_cls: type[GraphNode], conn_cls: type, agg_cls: type,
-    where: Any, order_by: Any, args: PageArgs, rel_args: dict[str, Any] | None = None,
-) -> Any:  # fmt: skip
+    info: Inf,
+    parent: GraphNode,
+    field: str,
+    node_cls: type[GraphNode],
+    conn_cls: type[C],
+    agg_cls: type,
+    where: Any,
+    order_by: Any,
+    args: PageArgs,
+    rel_args: dict[str, Any] | None = None,
+) -> C:
     query = prepare(info, node_cls.type_name, where, order_by, args)
     data = await load_nested(info, parent.type_name, field, parent.id, query, rel_args)  # type: ignore[attr-defined]
     return build_connection(conn_cls, node_cls, agg_cls, shape(query, data))
@@ -217,12 +229,26 @@ class Province(GraphNode):
 
     @strawberry.field(description="The province's prefecture-level divisions.")
     async def cities(
-        self, info: Inf,
-        where: Annotated[CityWhere | None, WHERE_ARG] = None, order_by: Annotated[list[CityOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> CityConnection:  # fmt: skip
-        return await nested_list(info, self, "cities", City, CityConnection, CountAggregate, where, order_by,
-                                 PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[CityWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[CityOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> CityConnection:
+        return await nested_list(
+            info,
+            self,
+            "cities",
+            City,
+            CityConnection,
+            CountAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
 
 @strawberry.type(description="A prefecture-level division of Sichuan (地级市 or 自治州).")
@@ -239,7 +265,7 @@ class City(GraphNode):
     sources: list[str] = strawberry.field(description=_SOURCES_D)
 
     @classmethod
-    def from_props(cls, props: dict[str, Any]) -> Any:
+    def from_props(cls, props: dict[str, Any]) -> Self:
         location = props.get("location")
         extra = {"latitude": location.y, "longitude": location.x} if location is not None else {}
         return super().from_props({**props, **extra})
@@ -250,25 +276,53 @@ class City(GraphNode):
 
     @strawberry.field(description="The province.")
     async def province(self, info: Inf) -> Province | None:
-        return await _one(info, self, "province", Province)  # type: ignore[no-any-return]
+        return await _one(info, self, "province", Province)
 
     @strawberry.field(description="The city's counties that have a cluster in the graph.")
     async def counties(
-        self, info: Inf,
-        where: Annotated[CountyWhere | None, WHERE_ARG] = None, order_by: Annotated[list[CountyOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> CountyConnection:  # fmt: skip
-        return await nested_list(info, self, "counties", County, CountyConnection, CountAggregate, where, order_by,
-                                 PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[CountyWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[CountyOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> CountyConnection:
+        return await nested_list(
+            info,
+            self,
+            "counties",
+            County,
+            CountyConnection,
+            CountAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="Clusters located in the city (through its counties).")
     async def clusters(
-        self, info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> ClusterConnection:  # fmt: skip
-        return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
-                                 order_by, PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ClusterConnection:
+        return await nested_list(
+            info,
+            self,
+            "clusters",
+            Cluster,
+            ClusterConnection,
+            ClusterAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(
         description="Industries of the city's clusters, with how many clusters each; most first."
@@ -293,16 +347,30 @@ class County(GraphNode):
 
     @strawberry.field(description="The city the county belongs to.")
     async def city(self, info: Inf) -> City | None:
-        return await _one(info, self, "city", City)  # type: ignore[no-any-return]
+        return await _one(info, self, "city", City)
 
     @strawberry.field(description="Clusters located in the county.")
     async def clusters(
-        self, info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> ClusterConnection:  # fmt: skip
-        return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
-                                 order_by, PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ClusterConnection:
+        return await nested_list(
+            info,
+            self,
+            "clusters",
+            Cluster,
+            ClusterConnection,
+            ClusterAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
 
 @strawberry.type(description="One of Sichuan's six advantageous industries (优势产业).")
@@ -319,12 +387,26 @@ class Industry(GraphNode):
 
     @strawberry.field(description="Clusters in the industry.")
     async def clusters(
-        self, info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> ClusterConnection:  # fmt: skip
-        return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
-                                 order_by, PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ClusterConnection:
+        return await nested_list(
+            info,
+            self,
+            "clusters",
+            Cluster,
+            ClusterConnection,
+            ClusterAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
 
 @strawberry.type(description="A special SME industrial cluster (中小企业特色产业集群).")
@@ -358,15 +440,15 @@ class Cluster(GraphNode):
 
     @strawberry.field(description="The county the cluster sits in.")
     async def county(self, info: Inf) -> County | None:
-        return await _one(info, self, "county", County)  # type: ignore[no-any-return]
+        return await _one(info, self, "county", County)
 
     @strawberry.field(description="The city the cluster sits in.")
     async def city(self, info: Inf) -> City | None:
-        return await _one(info, self, "city", City)  # type: ignore[no-any-return]
+        return await _one(info, self, "city", City)
 
     @strawberry.field(description="The cluster's industry.")
     async def industry(self, info: Inf) -> Industry | None:
-        return await _one(info, self, "industry", Industry)  # type: ignore[no-any-return]
+        return await _one(info, self, "industry", Industry)
 
     @strawberry.field(
         description="True when the industry is the dataset's judgement rather than plain from the name."
@@ -379,25 +461,43 @@ class Cluster(GraphNode):
         description="The cluster's recognitions: provincial and/or national, with year and batch."
     )
     async def recognitions(
-        self, info: Inf,
+        self,
+        info: Inf,
         where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
         order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> RecognitionConnection:  # fmt: skip
-        return await nested_list(info, self, "recognitions", Recognition, RecognitionConnection,
-                                 RecognitionAggregate, where, order_by, PageArgs(first, after, last, before))  # fmt: skip
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> RecognitionConnection:
+        return await nested_list(
+            info,
+            self,
+            "recognitions",
+            Recognition,
+            RecognitionConnection,
+            RecognitionAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="Member enterprises, with the role the source gives them.")
     async def enterprises(
-        self, info: Inf,
+        self,
+        info: Inf,
         where: Annotated[EnterpriseWhere | None, WHERE_ARG] = None,
         order_by: Annotated[list[EnterpriseOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> EnterpriseMembershipConnection:  # fmt: skip
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> EnterpriseMembershipConnection:
         query = prepare(info, "Enterprise", where, order_by, PageArgs(first, after, last, before))
         data = await load_nested(info, "Cluster", "enterprises", self.id, query)
-        return _membership_connection(EnterpriseMembershipConnection, EnterpriseMembershipEdge, Enterprise,
-                                      shape(query, data))  # fmt: skip
+        return _membership_connection(
+            EnterpriseMembershipConnection, EnterpriseMembershipEdge, Enterprise, shape(query, data)
+        )
 
     @strawberry.field(
         description="Clusters sharing an industry, a city, a county or enterprises; best first."
@@ -435,14 +535,20 @@ class Enterprise(GraphNode):
 
     @strawberry.field(description="Clusters the enterprise belongs to, with its role in each.")
     async def clusters(
-        self, info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> ClusterMembershipConnection:  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ClusterMembershipConnection:
         query = prepare(info, "Cluster", where, order_by, PageArgs(first, after, last, before))
         data = await load_nested(info, "Enterprise", "clusters", self.id, query)
-        return _membership_connection(ClusterMembershipConnection, ClusterMembershipEdge, Cluster,
-                                      shape(query, data))  # fmt: skip
+        return _membership_connection(
+            ClusterMembershipConnection, ClusterMembershipEdge, Cluster, shape(query, data)
+        )
 
 
 @strawberry.type(description="One recognition of a cluster: the level, and the year and batch where known.")
@@ -468,11 +574,11 @@ class Recognition(GraphNode):
 
     @strawberry.field(description="The recognised cluster.")
     async def cluster(self, info: Inf) -> Cluster | None:
-        return await _one(info, self, "cluster", Cluster)  # type: ignore[no-any-return]
+        return await _one(info, self, "cluster", Cluster)
 
     @strawberry.field(description="The official list (batch); null when the year is unknown.")
     async def batch(self, info: Inf) -> Batch | None:
-        return await _one(info, self, "batch", Batch)  # type: ignore[no-any-return]
+        return await _one(info, self, "batch", Batch)
 
 
 @strawberry.type(description="An official list of recognised clusters, with its official size.")
@@ -525,26 +631,53 @@ class Batch(GraphNode):
 
     @strawberry.field(description="The batch's recognitions.")
     async def recognitions(
-        self, info: Inf,
+        self,
+        info: Inf,
         where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
         order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> RecognitionConnection:  # fmt: skip
-        return await nested_list(info, self, "recognitions", Recognition, RecognitionConnection,
-                                 RecognitionAggregate, where, order_by, PageArgs(first, after, last, before))  # fmt: skip
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> RecognitionConnection:
+        return await nested_list(
+            info,
+            self,
+            "recognitions",
+            Recognition,
+            RecognitionConnection,
+            RecognitionAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="The batch's clusters.")
     async def clusters(
-        self, info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> ClusterConnection:  # fmt: skip
-        return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
-                                 order_by, PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ClusterConnection:
+        return await nested_list(
+            info,
+            self,
+            "clusters",
+            Cluster,
+            ClusterConnection,
+            ClusterAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="The year of the batch.")
     async def recognition_year(self, info: Inf) -> RecognitionYear | None:
-        return await _one(info, self, "recognition_year", RecognitionYear)  # type: ignore[no-any-return]
+        return await _one(info, self, "recognition_year", RecognitionYear)
 
 
 @strawberry.type(description="A year in which clusters were recognised: the timeline's unit.")
@@ -559,39 +692,84 @@ class RecognitionYear(GraphNode):
 
     @strawberry.field(description="Batches published in the year.")
     async def batches(
-        self, info: Inf,
-        where: Annotated[BatchWhere | None, WHERE_ARG] = None, order_by: Annotated[list[BatchOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> BatchConnection:  # fmt: skip
-        return await nested_list(info, self, "batches", Batch, BatchConnection, BatchAggregate, where, order_by,
-                                 PageArgs(first, after, last, before))  # fmt: skip
+        self,
+        info: Inf,
+        where: Annotated[BatchWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[BatchOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> BatchConnection:
+        return await nested_list(
+            info,
+            self,
+            "batches",
+            Batch,
+            BatchConnection,
+            BatchAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(description="Recognitions of the year.")
     async def recognitions(
-        self, info: Inf,
+        self,
+        info: Inf,
         where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
         order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> RecognitionConnection:  # fmt: skip
-        return await nested_list(info, self, "recognitions", Recognition, RecognitionConnection,
-                                 RecognitionAggregate, where, order_by, PageArgs(first, after, last, before))  # fmt: skip
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> RecognitionConnection:
+        return await nested_list(
+            info,
+            self,
+            "recognitions",
+            Recognition,
+            RecognitionConnection,
+            RecognitionAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+        )
 
     @strawberry.field(
         description="Clusters recognised in the year, optionally at one level or only the new ones."
     )
     async def clusters(
-        self, info: Inf,
+        self,
+        info: Inf,
         level: Annotated[RecognitionLevel | None, strawberry.argument(description="Only this level.")] = None,
-        new_only: Annotated[bool | None, strawberry.argument(
-            description="true: only clusters with no dated recognition in an earlier year (new in this year); "
-            "false: only those recognised before.",
-        )] = None,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None, order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> ClusterConnection:  # fmt: skip
+        new_only: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: only clusters with no dated recognition in an earlier year (new in this year); "
+                "false: only those recognised before.",
+            ),
+        ] = None,
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
+        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ClusterConnection:
         rel_args = {"level": level.value if level else None, "new_only": new_only}
-        return await nested_list(info, self, "clusters", Cluster, ClusterConnection, ClusterAggregate, where,
-                                 order_by, PageArgs(first, after, last, before), rel_args)  # fmt: skip
+        return await nested_list(
+            info,
+            self,
+            "clusters",
+            Cluster,
+            ClusterConnection,
+            ClusterAggregate,
+            where,
+            order_by,
+            PageArgs(first, after, last, before),
+            rel_args,
+        )
 
 
 NODE_CLASSES: dict[str, type[GraphNode]] = {
@@ -686,17 +864,32 @@ class ClusterMembershipConnection:
     aggregate: ClusterAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
 
 
-def _membership_connection(conn_cls: type, edge_cls: type, node_cls: type[GraphNode], s: Shaped) -> Any:
+def _membership_connection(conn_cls: type[C], edge_cls: type, node_cls: type[GraphNode], s: Shaped) -> C:
     nodes = [node_cls.from_props(r["node"]) for r in s.rows]
     edges = []
     for cursor, node, row in zip(s.cursors, nodes, s.rows, strict=True):
         edge = row.get("edge") or {}
-        edges.append(edge_cls(cursor=cursor, node=node, role=edge.get("role"), role_zh=edge.get("roleZh"),
-                              sources=edge.get("sources") or []))  # fmt: skip
+        edges.append(
+            edge_cls(
+                cursor=cursor,
+                node=node,
+                role=edge.get("role"),
+                role_zh=edge.get("roleZh"),
+                sources=edge.get("sources") or [],
+            )
+        )
     agg_cls = ClusterAggregate if node_cls is Cluster else CountAggregate
-    return conn_cls(edges=edges, nodes=nodes, page_info=_page_info(s),
-                    total_count=s.total if s.total is not None else 0,
-                    aggregate=_aggregate(agg_cls, s.aggregate))  # fmt: skip
+    factory: Any = conn_cls
+    return cast(
+        C,
+        factory(
+            edges=edges,
+            nodes=nodes,
+            page_info=_page_info(s),
+            total_count=s.total if s.total is not None else 0,
+            aggregate=_aggregate(agg_cls, s.aggregate),
+        ),
+    )
 
 
 # --- graph answers -------------------------------------------------------------------------------------------
