@@ -10,6 +10,8 @@ TEST_NEO4J_ENV := NEO4J_URI= LOCAL_NEO4J_INSTANCE=test LOCAL_NEO4J_BOLT_PORT=768
 	LOCAL_NEO4J_HEAP=768m LOCAL_NEO4J_PAGECACHE=256m
 TEST_NEO4J_URI := bolt://127.0.0.1:7688
 
+
+.PHONY: soak
 .PHONY: help install run serve neo4j-start neo4j-stop neo4j-status test test-neo4j-start test-neo4j-stop \
 	lint format typecheck check export-schema lock clean
 
@@ -60,6 +62,10 @@ test: install
 		$(TEST_NEO4J_ENV) $(CG) neo4j stop; \
 		exit $$rc; \
 	fi
+
+# Concurrent reads and writes while Neo4j restarts (its own instance on 7689/7476, loopback only, bounded).
+soak: install
+	$(CG) soak --seconds $(or $(SOAK_SECONDS),30) --clients $(or $(SOAK_CLIENTS),8)
 
 lint: install
 	.venv/bin/ruff check src tests

@@ -1,23 +1,30 @@
 """The ASGI application: an app factory whose lifespan owns the Neo4j driver.
 
-Routes: `/graphql` (GraphQL over HTTP, GraphiQL in a browser), `/healthz` (the process is alive) and `/readyz`
-(Neo4j answers; 503 when it does not).
+Routes: `/graphql` (GraphQL over HTTP, GraphiQL in a browser unless in production), `/healthz` (the process is
+alive) and `/readyz` (Neo4j answers; 503 when it does not).
+
+A request body over `max_body_bytes` is refused with 413 before it is read; a GraphQL request gets
+`request_timeout_s` seconds (past it: 504 with code TIMEOUT, or 503 SERVICE_UNAVAILABLE when Neo4j cannot be
+reached), and each Neo4j transaction the same bound. The query limits (tokens, depth, aliases, cost,
+introspection in production) are in `limits`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import structlog
 from cross_web import HTTPException
 from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j import AsyncDriver
+from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -29,6 +36,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.types import ExecutionResult
 
+from .auth import AuthError, Principal, authenticate
 from .db import count_round_trips, create_async_driver, migrate_async
 from .graphql.context import Context, Loaders
 from .graphql.schema import create_schema
@@ -39,6 +47,8 @@ from .settings import Settings
 log = structlog.get_logger("clustergraph")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+#: A readiness probe answers within this, whatever the driver's retry policy.
+READY_TIMEOUT_S = 3.0
 
 
 def _wants_graphql_response(request: Request) -> bool:
@@ -54,7 +64,10 @@ class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with the GraphQL-over-HTTP details: media types, status codes, JSON errors, orjson."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(create_schema(), graphql_ide="graphiql" if settings.graphiql else None, **kwargs)
+        graphql_ide: Literal["graphiql"] | None = (
+            "graphiql" if settings.graphiql and not settings.production else None
+        )
+        super().__init__(create_schema(settings), graphql_ide=graphql_ide, **kwargs)
         self.settings = settings
 
     def encode_json(self, data: object) -> bytes:
@@ -63,17 +76,30 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         repo: Repository = request.app.state.repo
         context = Context(
-            repo=repo, settings=self.settings, loaders=Loaders(repo), request=request, response=response
+            repo=repo,
+            settings=self.settings,
+            loaders=Loaders(repo),
+            principal=request.state.principal,
+            request=request,
+            response=response,
         )
         count_round_trips(context.round_trips)
         request.state.graphql_context = context
         return context
 
+    def _authenticate(self, request: Request) -> Principal | None:
+        return _authenticate_request(self.settings, request)
+
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
-        request.state.graphql_has_data = result.data is not None
-        response: dict[str, Any] = {"data": result.data}
+        # A request error (the document does not parse or validate) has no data entry at all; a field error that
+        # nulls the whole result still has `data: null` (GraphQL over HTTP).
+        request_error = (
+            result.data is None and bool(result.errors) and not any(e.path for e in result.errors or [])
+        )
+        request.state.graphql_has_data = not request_error
+        response: dict[str, Any] = {} if request_error else {"data": result.data}
         if result.errors:
-            response["errors"] = [_format_error(e) for e in result.errors]
+            response["errors"] = [_format_error(e, self.settings.request_timeout_s) for e in result.errors]
         if result.extensions:
             response["extensions"] = result.extensions
         return response
@@ -83,9 +109,23 @@ class GraphQLApp(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        deadline = asyncio.timeout(self.settings.request_timeout_s)
+        try:
+            request.state.principal = self._authenticate(request)
+        except AuthError as exc:
+            status = 403 if exc.code == "FORBIDDEN" else 401
+            headers = {"WWW-Authenticate": 'Bearer realm="clustergraph"'} if status == 401 else None
+            body = {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+            await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
+            return
         try:
             _refuse_mutation_over_get(request)
-            response = await self.run(request)
+            async with deadline:
+                response = await self.run(request)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            response = await _timed_out(request.app.state.repo.driver, self.settings.request_timeout_s)
         except HTTPException as exc:
             status = exc.status_code
             response = JSONResponse(
@@ -96,6 +136,14 @@ class GraphQLApp(GraphQL[Context, None]):
         else:
             _negotiate(request, response)
         await response(scope, receive, send)
+
+
+def _authenticate_request(settings: Settings, request: Request) -> Principal | None:
+    """The request's principal; reads without a token are refused when the settings require one."""
+    principal = authenticate(settings, request.headers.get("authorization"))
+    if principal is None and settings.require_token_for_reads:
+        raise AuthError("this service needs a token for every request: send 'Authorization: Bearer <token>'")
+    return principal
 
 
 def _refuse_mutation_over_get(request: Request) -> None:
@@ -127,12 +175,71 @@ def _negotiate(request: Request, response: Response) -> None:
             response.status_code = 400
 
 
-def _format_error(error: GraphQLError) -> dict[str, Any]:
+#: How long the check that Neo4j is reachable may take, after a request ran out of time.
+REACHABLE_CHECK_S = 1.0
+
+
+async def _reachable(driver: AsyncDriver) -> bool:
+    """Neo4j accepts a connection (pooled connections make this quick when it is up)."""
+    try:
+        async with asyncio.timeout(REACHABLE_CHECK_S):
+            await driver.verify_connectivity()
+    except (DriverError, Neo4jError, OSError, TimeoutError):
+        return False
+    return True
+
+
+async def _timed_out(driver: AsyncDriver, timeout_s: float) -> Response:
+    """The answer to a request stopped at its deadline. When Neo4j cannot be reached (the driver retries a
+    connection longer than a request may take), that is the reason given, not the size of the request."""
+    if not await _reachable(driver):
+        log.warning("request_timeout_neo4j_unavailable", limit_s=timeout_s)
+        return JSONResponse(
+            {
+                "errors": [
+                    {
+                        "message": "The graph database is unavailable; try again shortly.",
+                        "extensions": {"code": "SERVICE_UNAVAILABLE"},
+                    }
+                ]
+            },
+            status_code=503,
+        )
+    log.warning("request_timeout", limit_s=timeout_s)
+    return JSONResponse(
+        {
+            "errors": [
+                {
+                    "message": f"The request took longer than the limit of {timeout_s:g} s and was stopped; "
+                    "ask for less (smaller pages, fewer nested lists).",
+                    "extensions": {"code": "TIMEOUT", "limit": timeout_s},
+                }
+            ]
+        },
+        status_code=504,
+    )
+
+
+def _is_transaction_timeout(error: BaseException | None) -> bool:
+    """Neo4j stopped a transaction that ran past its timeout (Neo.ClientError.Transaction.TransactionTimedOut...)."""
+    return isinstance(error, ClientError) and (error.code or "").startswith(
+        "Neo.ClientError.Transaction.TransactionTimedOut"
+    )
+
+
+def _format_error(error: GraphQLError, timeout_s: float | None = None) -> dict[str, Any]:
     formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
     if isinstance(original, ServiceUnavailable | SessionExpired):
         formatted["message"] = "The graph database is unavailable; try again shortly."
         formatted["extensions"] = {"code": "SERVICE_UNAVAILABLE"}
+    elif _is_transaction_timeout(original):
+        limit = f" of {timeout_s:g} s" if timeout_s is not None else ""
+        formatted["message"] = (
+            f"The graph database took longer than the limit{limit} to answer and was stopped; "
+            "ask for less (smaller pages, fewer nested lists)."
+        )
+        formatted["extensions"] = {"code": "TIMEOUT", "limit": timeout_s}
     elif isinstance(original, Neo4jError):
         log.error("neo4j_error", error=str(original), path=formatted.get("path"))
         formatted["message"] = "The graph database could not answer this request."
@@ -181,6 +288,82 @@ class RequestIdMiddleware:
             )
 
 
+class BodyTooLargeError(Exception):
+    """The request body grew past the limit while it was read."""
+
+
+class BodySizeLimitMiddleware:
+    """Refuses a request body over `max_bytes` with 413 without reading the rest.
+
+    A declared Content-Length over the limit is refused before any of the body is read; a body without one
+    (chunked) is counted as the application reads it, and refused as soon as it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, receive, send, declared)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLargeError
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLargeError:
+            if started:
+                raise
+            await self._refuse(scope, receive, send, None)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: int | None) -> None:
+        stated = f"is {size} bytes" if size is not None else "is larger than that"
+        log.warning("request_body_too_large", size=size, limit=self.max_bytes)
+        response = JSONResponse(
+            {
+                "errors": [
+                    {
+                        "message": f"The request body {stated}: the limit is {self.max_bytes} bytes.",
+                        "extensions": {"code": "PAYLOAD_TOO_LARGE", "limit": self.max_bytes},
+                    }
+                ]
+            },
+            status_code=413,
+            headers={"Connection": "close"},
+        )
+        await response(scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
 async def healthz(request: Request) -> Response:
     """The process is alive."""
     return JSONResponse({"status": "ok"})
@@ -190,8 +373,9 @@ async def readyz(request: Request) -> Response:
     """Neo4j answers a query: 200, else 503 with the reason."""
     repo: Repository = request.app.state.repo
     try:
-        await repo.ping()
-    except (Neo4jError, ServiceUnavailable, SessionExpired, OSError) as exc:
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            await repo.driver.verify_connectivity()
+    except (Neo4jError, ServiceUnavailable, SessionExpired, OSError, TimeoutError) as exc:
         return JSONResponse({"status": "unavailable", "neo4j": type(exc).__name__}, status_code=503)
     return JSONResponse({"status": "ready", "neo4j": "ok"})
 
@@ -199,12 +383,16 @@ async def readyz(request: Request) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the application. Without settings, they are read from the environment (uvicorn's factory mode)."""
     settings = settings or Settings()
+    if settings.jwt_algorithm != "HS256" and not settings.jwt_public_key:
+        raise ValueError(
+            f"JWT_ALGORITHM={settings.jwt_algorithm} needs JWT_PUBLIC_KEY (PEM) to verify tokens"
+        )
     configure_logging(settings.log_level, settings.log_json)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         driver = create_async_driver(settings)
-        app.state.repo = Repository(driver, settings.neo4j_database)
+        app.state.repo = Repository(driver, settings.neo4j_database, timeout_s=settings.request_timeout_s)
         try:
             applied = await migrate_async(driver, settings.neo4j_database)
             log.info("schema_applied", statements=applied, uri=settings.bolt_uri)
@@ -230,6 +418,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=["content-type", "authorization", "x-request-id"],
                 expose_headers=["x-request-id"],
             ),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
     )

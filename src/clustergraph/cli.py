@@ -131,6 +131,58 @@ def serve(
     )
 
 
+token_app = typer.Typer(help="Tokens for the API (JWT).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+def _parse_ttl(text: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.isdigit():
+        raise typer.BadParameter(f"{text!r} is not a duration like 90s, 30m, 1h or 7d")
+    return int(number) * units[unit]
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="reader, editor or admin.")] = "editor",
+    ttl: Annotated[str, typer.Option(help="How long it is valid: 90s, 30m, 1h, 7d.")] = "1h",
+    subject: Annotated[str, typer.Option(help="Who the token is for (the `sub` claim).")] = "local",
+) -> None:
+    """Print a signed token for local use: `Authorization: Bearer <token>`."""
+    from .auth import Role, create_token
+
+    try:
+        parsed_role = Role(role)
+    except ValueError:
+        _fail(f"--role {role!r} is not one of reader, editor, admin")
+        return
+    try:
+        token = create_token(_settings(), parsed_role, _parse_ttl(ttl), subject)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(token)
+
+
+@app.command()
+def soak(
+    seconds: Annotated[float, typer.Option(help="How long the clients run.")] = 30.0,
+    clients: Annotated[int, typer.Option(help="Concurrent clients.")] = 8,
+    max_requests: Annotated[int, typer.Option(help="Upper bound of requests per client.")] = 5_000,
+) -> None:
+    """Concurrent reads and writes while Neo4j stops and starts (its own local instance), then checks."""
+    from .soak import run_soak
+
+    report = run_soak(_settings(), seconds=seconds, clients=clients, max_requests=max_requests)
+    for line in report.lines():
+        typer.echo(line)
+    for example in report.examples:
+        typer.echo(f"  e.g. {example}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema/schema.graphql"),

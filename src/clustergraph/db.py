@@ -7,13 +7,14 @@ opens its own session: graphql-core resolves sibling fields concurrently and a s
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, LiteralString, TypeVar, cast
 
 from neo4j import (
     READ_ACCESS,
+    WRITE_ACCESS,
     AsyncDriver,
     AsyncGraphDatabase,
     AsyncManagedTransaction,
@@ -34,6 +35,8 @@ def create_async_driver(settings: Settings) -> AsyncDriver:
         auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
         max_connection_pool_size=settings.neo4j_max_pool_size,
         connection_timeout=settings.neo4j_connection_timeout_s,
+        # Retrying a failed transaction must not outlast the request it serves.
+        max_transaction_retry_time=settings.request_timeout_s * 0.8,
         notifications_min_severity="OFF",
     )
 
@@ -123,5 +126,30 @@ async def read(
         return transform(await result.data())
 
     unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
-    async with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+    async with driver.session(
+        database=database,
+        default_access_mode=READ_ACCESS,
+        bookmark_manager=driver.execute_query_bookmark_manager,
+    ) as session:
         return await session.execute_read(unit)
+
+
+async def write(
+    driver: AsyncDriver,
+    database: str,
+    work: Callable[[AsyncManagedTransaction], Awaitable[T]],
+    timeout_s: float | None = None,
+) -> T:
+    """Run `work` as one managed write transaction (retried by the driver on transient errors): one round trip
+    as far as the caller is concerned, all or nothing."""
+    TOTAL_ROUND_TRIPS.record("write")
+    counter = _current_counter.get()
+    if counter is not None:
+        counter.record("write")
+    unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
+    async with driver.session(
+        database=database,
+        default_access_mode=WRITE_ACCESS,
+        bookmark_manager=driver.execute_query_bookmark_manager,
+    ) as session:
+        return await session.execute_write(unit)

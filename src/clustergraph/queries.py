@@ -137,7 +137,8 @@ RELATED_CLUSTERS: LiteralString = """
         MATCH (c)-[:IN_INDUSTRY]->(:Industry)<-[:IN_INDUSTRY]-(o:Cluster)
         RETURN o, 'SAME_INDUSTRY' AS reason, 1.0 AS weight
         UNION ALL
-        MATCH (c)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(:City)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(o:Cluster)
+        MATCH (c)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(city:City)
+        MATCH (city)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(o:Cluster)
         WHERE o <> c
         RETURN o, 'SAME_CITY' AS reason, 1.0 AS weight
         UNION ALL
@@ -248,4 +249,140 @@ SHORTEST_PATH_TEMPLATE: LiteralString = """
            [r IN relationships(p) | {type: type(r), start: startNode(r).id, end: endNode(r).id,
                                     startLabel: labels(startNode(r))[0], endLabel: labels(endNode(r))[0]}]
                AS relationships
+"""
+
+# --- writes (each runs inside one write transaction with its reference checks) -----------------------------
+
+EXISTING_KEYS: LiteralString = """
+    RETURN
+      [k IN $counties WHERE NOT EXISTS { MATCH (:County {id: k}) }] AS missingCounties,
+      [k IN $industries WHERE NOT EXISTS { MATCH (:Industry {id: k}) }] AS missingIndustries,
+      [k IN $cities WHERE NOT EXISTS { MATCH (:City {id: k}) }] AS missingCities,
+      [k IN $clusters WHERE NOT EXISTS { MATCH (:Cluster {id: k}) }] AS missingClusters,
+      [k IN $enterprises WHERE NOT EXISTS { MATCH (:Enterprise {id: k}) }] AS missingEnterprises,
+      [k IN $batches WHERE NOT EXISTS { MATCH (:Batch {id: k}) }] AS missingBatches
+"""
+
+CREATE_CLUSTER: LiteralString = """
+    MATCH (county:County {id: $countyKey}), (industry:Industry {id: $industryKey})
+    CREATE (c:Cluster {id: $key})
+    SET c.name = $name, c.nameZh = $nameZh, c.nameStatus = 'AS_LISTED', c.alternateNamesZh = [],
+        c.leadingSector = $leadingSector, c.leadingSectorZh = $leadingSectorZh,
+        c.outputValueCny = $outputValueCny, c.enterpriseCount = $enterpriseCount, c.sources = $sources
+    CREATE (c)-[:LOCATED_IN]->(county)
+    CREATE (c)-[:IN_INDUSTRY {inferred: $industryInferred}]->(industry)
+    RETURN c {.*} AS node
+"""
+
+UPDATE_CLUSTER: LiteralString = """
+    MATCH (c:Cluster {id: $key})
+    SET c += $props
+    WITH c
+    CALL (c) {
+        MATCH (county:County {id: $countyKey})
+        OPTIONAL MATCH (c)-[old:LOCATED_IN]->()
+        DELETE old
+        MERGE (c)-[:LOCATED_IN]->(county)
+    }
+    CALL (c) {
+        MATCH (industry:Industry {id: $industryKey})
+        OPTIONAL MATCH (c)-[old:IN_INDUSTRY]->()
+        DELETE old
+        MERGE (c)-[r:IN_INDUSTRY]->(industry)
+        SET r.inferred = coalesce($industryInferred, false)
+    }
+    CALL (c) {
+        MATCH (c)-[r:IN_INDUSTRY]->()
+        WHERE $industryKey IS NULL AND $industryInferred IS NOT NULL
+        SET r.inferred = $industryInferred
+    }
+    RETURN c {.*} AS node
+"""
+
+DELETE_CLUSTER: LiteralString = """
+    MATCH (c:Cluster {id: $key})
+    OPTIONAL MATCH (c)-[:RECOGNIZED]->(r:Recognition)
+    DETACH DELETE r
+    WITH DISTINCT c
+    DETACH DELETE c
+    RETURN count(*) AS deleted
+"""
+
+CREATE_ENTERPRISE: LiteralString = """
+    CREATE (e:Enterprise {id: $key})
+    SET e.name = $name, e.nameZh = $nameZh, e.sources = $sources
+    RETURN e {.*} AS node
+"""
+
+UPDATE_ENTERPRISE: LiteralString = """
+    MATCH (e:Enterprise {id: $key})
+    SET e += $props
+    RETURN e {.*} AS node
+"""
+
+DELETE_ENTERPRISE: LiteralString = """
+    MATCH (e:Enterprise {id: $key})
+    DETACH DELETE e
+    RETURN count(*) AS deleted
+"""
+
+ADD_MEMBERSHIP: LiteralString = """
+    MATCH (e:Enterprise {id: $enterpriseKey}), (c:Cluster {id: $clusterKey})
+    MERGE (e)-[m:MEMBER_OF]->(c)
+    SET m.role = $role, m.roleZh = $roleZh, m.sources = $sources
+    RETURN e {.*} AS enterprise, c {.*} AS cluster
+"""
+
+REMOVE_MEMBERSHIP: LiteralString = """
+    MATCH (:Enterprise {id: $enterpriseKey})-[m:MEMBER_OF]->(:Cluster {id: $clusterKey})
+    DELETE m
+    RETURN count(*) AS deleted
+"""
+
+RECORD_RECOGNITION: LiteralString = """
+    MATCH (c:Cluster {id: $clusterKey})
+    MERGE (r:Recognition {id: $key})
+    SET r.level = $level, r.year = $year, r.notes = $notes, r.sources = $sources
+    MERGE (c)-[:RECOGNIZED]->(r)
+    WITH r
+    OPTIONAL MATCH (r)-[old:IN_BATCH|IN_YEAR]->()
+    DELETE old
+    WITH DISTINCT r
+    CALL (r) {
+        MATCH (b:Batch {id: $batchKey})-[:IN_YEAR]->(y:RecognitionYear)
+        MERGE (r)-[:IN_BATCH]->(b)
+        MERGE (r)-[:IN_YEAR]->(y)
+    }
+    RETURN r {.*} AS node
+"""
+
+REMOVE_RECOGNITION: LiteralString = """
+    MATCH (:Cluster {id: $clusterKey})-[:RECOGNIZED]->(r:Recognition {id: $key})
+    DETACH DELETE r
+    RETURN count(*) AS deleted
+"""
+
+CREATE_CITY: LiteralString = """
+    MATCH (p:Province {id: $provinceKey})
+    CREATE (c:City {id: $key})
+    SET c.adminCode = $key, c.name = $name, c.nameZh = $nameZh, c.kind = $kind, c.kindZh = $kindZh,
+        c.location = CASE WHEN $latitude IS NULL OR $longitude IS NULL THEN null
+                          ELSE point({latitude: $latitude, longitude: $longitude}) END,
+        c.sources = $sources
+    CREATE (c)-[:IN_PROVINCE]->(p)
+    RETURN c {.*} AS node
+"""
+
+CREATE_COUNTY: LiteralString = """
+    MATCH (city:City {id: $cityKey})
+    CREATE (c:County {id: $key})
+    SET c.name = $name, c.nameZh = $nameZh
+    CREATE (c)-[:IN_CITY]->(city)
+    RETURN c {.*} AS node
+"""
+
+CREATE_INDUSTRY: LiteralString = """
+    CREATE (i:Industry {id: $key})
+    SET i.name = $name, i.nameZh = $nameZh, i.sources = $sources
+    RETURN i {.*} AS node
 """

@@ -9,14 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from neo4j import AsyncDriver
+from neo4j import AsyncDriver, AsyncManagedTransaction
+from neo4j.exceptions import ConstraintError
 
 from . import cypher_builder as cb
 from . import queries as q
-from .db import read
+from .db import read, write
 from .graph_model import SEARCHABLE, TYPES
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write did: the references it did not find (and so nothing was written), or the rows it returned."""
+
+    missing: dict[str, list[str]]
+    rows: list[Row]
+    duplicate: bool = False
+
+
+REFERENCE_KINDS = ("counties", "industries", "cities", "clusters", "enterprises", "batches")
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,31 @@ class Repository:
         statement = cb.shortest_path_statement(TYPES[from_type], TYPES[to_type])
         rows = await self._read(statement, {"from": from_id, "to": to_id, "labels": list(TYPES)})
         return rows[0] if rows else None
+
+    # --- writes ----------------------------------------------------------------------------------------------
+
+    async def write_checked(
+        self, statement: LiteralString, params: dict[str, Any], references: dict[str, list[str]] | None = None
+    ) -> WriteResult:
+        """In one write transaction: check that the referenced nodes exist, then write (or write nothing).
+
+        A uniqueness constraint violation (a concurrent create of the same key) comes back as `duplicate`.
+        """
+        refs = {kind: list((references or {}).get(kind, [])) for kind in REFERENCE_KINDS}
+
+        async def work(tx: AsyncManagedTransaction) -> WriteResult:
+            if any(refs.values()):
+                found = await (await tx.run(q.EXISTING_KEYS, refs)).single(strict=True)
+                missing = {k: v for k, v in found.data().items() if v}
+                if missing:
+                    return WriteResult(missing=missing, rows=[])
+            rows = await (await tx.run(statement, params)).data()
+            return WriteResult(missing={}, rows=rows)
+
+        try:
+            return await write(self.driver, self.database, work, self.timeout_s)
+        except ConstraintError:
+            return WriteResult(missing={}, rows=[], duplicate=True)
 
     # --- statistics ------------------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The one place that names the Neo4j version the project runs and tests against.
@@ -18,6 +18,8 @@ NEO4J_VERSION = "5.26.30"
 NEO4J_BROWSER_VERSION = "5.24.0"
 #: The documented development password of the local server. Change it anywhere that is not a laptop.
 DEV_PASSWORD = "clustergraph-dev"  # noqa: S105 -- the documented development default, not a secret
+#: The development JWT secret (HS256). Production settings refuse it.
+DEV_JWT_SECRET = "clustergraph-dev-jwt-secret-change-me"  # noqa: S105 -- documented development default
 
 
 def _xdg(var: str, default: str) -> Path:
@@ -71,7 +73,48 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=20, ge=1)
     max_page_size: int = Field(default=100, ge=1)
 
+    # Limits on what one request may ask for; all but the timeout are checked before any database work.
+    # Deepest nesting of fields in an operation (fragments expanded; introspection fields not counted).
+    max_query_depth: int = Field(default=10, ge=1)
+    # Most aliases in a document (fragments expanded).
+    max_aliases: int = Field(default=30, ge=0)
+    # Most lexical tokens in a document; parsing stops past it.
+    max_tokens: int = Field(default=2000, ge=1)
+    # Highest estimated cost: each field costs 1 and a list's page size multiplies what is selected under it.
+    max_query_cost: int = Field(default=50_000, ge=1)
+    # Largest request body in bytes; a larger one is refused with 413 before it is read.
+    max_body_bytes: int = Field(default=100_000, ge=1)
+    # Seconds one request may take, and each Neo4j transaction it runs (the driver's transaction timeout).
+    request_timeout_s: float = Field(default=10.0, gt=0)
+    # Public deployment: no introspection and no GraphiQL, and the development JWT secret is refused.
+    production: bool = False
+
+    # Authentication (JWT). Reads are public unless require_token_for_reads; writes need an editor token.
+    jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
+    # HS256's shared secret. The default is for local development only: production refuses it.
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    # RS256/ES256: the PEM public key the service verifies with, and the private key `token create` signs with.
+    jwt_public_key: str | None = None
+    jwt_private_key: SecretStr | None = None
+    jwt_issuer: str = "clustergraph"
+    jwt_audience: str = "clustergraph"
+    require_token_for_reads: bool = False
+
     dataset_dir: Path = Path("data")
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if (
+            self.production
+            and self.jwt_algorithm == "HS256"
+            and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET
+        ):
+            raise ValueError(
+                "PRODUCTION is set but JWT_SECRET is the development default: set a secret of your own"
+            )
+        if self.jwt_algorithm == "HS256" and len(self.jwt_secret.get_secret_value().encode()) < 32:
+            raise ValueError("JWT_SECRET must be at least 32 bytes long for HS256 (RFC 7518, section 3.2)")
+        return self
 
     @property
     def uses_local_neo4j(self) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from strawberry.dataloader import DataLoader
 
+from ..auth import Principal
 from ..cypher_builder import Order, Page, Parts
 from ..db import RoundTripCounter
 from ..repository import ConnectionData, Repository, Row
@@ -91,6 +92,7 @@ class Context:
     repo: Repository
     settings: Settings
     loaders: Loaders
+    principal: Principal | None = None
     round_trips: RoundTripCounter = field(default_factory=RoundTripCounter)
     request: Any = None
     response: Any = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Annotated, Any, cast
 
@@ -12,6 +13,8 @@ from strawberry.printer import print_schema
 
 from ..cypher_builder import QueryInputError
 from ..graph_model import SEARCHABLE
+from ..limits import limit_extensions
+from ..settings import Settings
 from .inputs import (
     BatchOrder,
     BatchWhere,
@@ -46,6 +49,7 @@ from .lists import (
     prepare,
     shape,
 )
+from .mutations import Mutation
 from .types import (
     NODE_CLASSES,
     Batch,
@@ -101,6 +105,12 @@ async def _by_id(info: Inf, cls: type[G], value: str) -> G | None:
     _type, key = _decode_id(value, cls.type_name)
     row = await info.context.loaders.node(cls.type_name).load(key)
     return cls.from_props(row) if row is not None else None
+
+
+async def _node(info: Inf, value: str) -> relay.Node | None:
+    type_name, key = _decode_id(value)
+    row = await info.context.loaders.node(type_name).load(key)
+    return NODE_CLASSES[type_name].from_props(row) if row is not None else None
 
 
 async def _root_list(
@@ -280,8 +290,23 @@ class Path:
 
 @strawberry.type(description="Sichuan's special SME industrial clusters as a knowledge graph.")
 class Query:
-    node: relay.Node | None = relay.node(description="Any node by its global ID.")
-    nodes: list[relay.Node | None] = relay.node(description="Nodes by their global IDs, in the same order.")
+    @strawberry.field(description="Any node by its global ID; null when there is none.")
+    async def node(
+        self,
+        info: Inf,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+    ) -> relay.Node | None:
+        return await _node(info, id)
+
+    @strawberry.field(description="Nodes by their global IDs, in the same order (null where there is none).")
+    async def nodes(
+        self, info: Inf, ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")]
+    ) -> list[relay.Node | None]:
+        if len(ids) > info.context.settings.max_page_size:
+            raise bad_input(
+                f"ids: {len(ids)} IDs is more than the maximum {info.context.settings.max_page_size}"
+            )
+        return list(await asyncio.gather(*[_node(info, i) for i in ids]))
 
     @strawberry.field(description="A cluster.")
     async def cluster(
@@ -320,7 +345,9 @@ class Query:
         return await _by_id(info, Batch, id)
 
     @strawberry.field(description="A recognition year.")
-    async def recognition_year(self, info: Inf, year: int) -> RecognitionYear | None:
+    async def recognition_year(
+        self, info: Inf, year: Annotated[int, strawberry.argument(description="The year, e.g. 2024.")]
+    ) -> RecognitionYear | None:
         row = await info.context.loaders.node("RecognitionYear").load(str(year))
         return RecognitionYear.from_props(row) if row is not None else None
 
@@ -547,6 +574,13 @@ class Query:
     ) -> Path | None:
         from_type, from_key = _decode_id(from_)
         to_type, to_key = _decode_id(to)
+        ends = await asyncio.gather(
+            info.context.loaders.node(from_type).load(from_key),
+            info.context.loaders.node(to_type).load(to_key),
+        )
+        for arg, value, row in (("from", from_, ends[0]), ("to", to, ends[1])):
+            if row is None:
+                raise bad_input(f"{arg}: there is no node with ID {value!r}")
         if (from_type, from_key) == (to_type, to_key):
             row = await info.context.loaders.node(from_type).load(from_key)
             if row is None:
@@ -571,13 +605,19 @@ class Query:
         return Path(length=len(rels), nodes=nodes, relationships=rels)
 
 
-def create_schema() -> strawberry.Schema:
-    """The GraphQL schema, with bounded parser and validation caches."""
+def create_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The GraphQL schema, with bounded parser and validation caches and the limits of `settings` (see `limits`).
+
+    Without settings, the defaults (no environment, no `.env`) apply. The limits do not change the SDL.
+    """
+    settings = settings or Settings(_env_file=None)
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=list(NODE_CLASSES.values()),
         extensions=[
             partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
+            *limit_extensions(settings),
             partial(ValidationCache, maxsize=VALIDATION_CACHE_SIZE),
         ],
     )

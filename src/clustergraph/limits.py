@@ -1,0 +1,347 @@
+"""Limits on what one GraphQL request may ask for, all enforced before any resolver runs (so before any Cypher).
+
+In the order they apply:
+
+1. tokens: parsing stops past `max_tokens` lexical tokens (Strawberry's `MaxTokensLimiter`);
+2. size: a document whose fragments, spread into one another, expand to more than `max_query_cost` fields is
+   refused as soon as it is parsed, so that no later check walks an exponentially large tree;
+3. depth and aliases: Strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter` validation rules, their errors
+   given a code and the limit;
+4. introspection, refused in production (graphql-core's `NoSchemaIntrospectionCustomRule`);
+5. cost: `estimate_cost` on the validated document, with the request's variables.
+
+Every refusal is a GraphQL error with `extensions.code` and, where a number is exceeded, `extensions.limit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
+from typing import Any
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    NamedTypeNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+)
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from .settings import Settings
+
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+
+ExtensionFactory = Callable[[], SchemaExtension]
+
+
+# --- the cost estimate ---------------------------------------------------------------------------------------
+
+
+def _as_int(raw: object) -> int | None:
+    """An integer as GraphQL's Int coerces it (5.0 is 5), else None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    return None
+
+
+_ABSENT = object()
+
+
+class _Walker:
+    """Sums the cost of selection sets, expanding fragments; each fragment is costed once (memoised)."""
+
+    def __init__(
+        self,
+        document: DocumentNode,
+        schema: GraphQLSchema | None,
+        default_page_size: int,
+        variables: Mapping[str, Any],
+        variable_defaults: Mapping[str, ValueNode],
+    ) -> None:
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.schema = schema  # None: count fields only, every page size taken as 1
+        self.default_page_size = default_page_size
+        self.variables = variables
+        self.variable_defaults = variable_defaults
+        self.memo: dict[str, int] = {}
+        self.active: set[str] = set()
+
+    def selection_set(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = self.named_type(selection.type_condition)
+                total += self.selection_set(selection.selection_set, condition or parent)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment(selection.name.value)
+        return total
+
+    def fragment(self, name: str) -> int:
+        if name in self.memo:
+            return self.memo[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self.active:
+            return 0  # unknown or cyclic: validation reports it
+        self.active.add(name)
+        try:
+            cost = self.selection_set(definition.selection_set, self.named_type(definition.type_condition))
+        finally:
+            self.active.discard(name)
+        self.memo[name] = cost
+        return cost
+
+    def field(self, node: FieldNode, parent: GraphQLNamedType | None) -> int:
+        if node.selection_set is None:
+            return 1
+        definition = self.field_definition(parent, node.name.value)
+        child = get_named_type(definition.type) if definition is not None else None
+        inner = self.selection_set(node.selection_set, child)
+        return 1 + self.page_size(definition, node) * inner
+
+    def named_type(self, node: NamedTypeNode | None) -> GraphQLNamedType | None:
+        if node is None or self.schema is None:
+            return None
+        return self.schema.get_type(node.name.value)
+
+    def field_definition(self, parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
+        if self.schema is None:
+            return None
+        if name == "__typename":
+            return TypeNameMetaFieldDef
+        if parent is not None and parent is self.schema.query_type:
+            if name == "__schema":
+                return SchemaMetaFieldDef
+            if name == "__type":
+                return TypeMetaFieldDef
+        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            field: GraphQLField | None = parent.fields.get(name)
+            return field
+        return None
+
+    def page_size(self, definition: GraphQLField | None, node: FieldNode) -> int:
+        """How many items the field can return: what multiplies the cost of its selection."""
+        if definition is None:
+            return 1
+        if "first" in definition.args:
+            given = [
+                size
+                for size in (_as_int(self.argument(node, "first")), _as_int(self.argument(node, "last")))
+                if size is not None
+            ]
+            if given:
+                return max(0, *given)
+            default = _as_int(definition.args["first"].default_value)
+            return max(default, 0) if default is not None else self.default_page_size
+        if "ids" in definition.args:
+            ids = self.argument(node, "ids")
+            return len(ids) if isinstance(ids, list) else 1
+        return 1
+
+    def argument(self, node: FieldNode, name: str) -> object:
+        for argument in node.arguments or ():
+            if argument.name.value == name:
+                return self.value(argument.value)
+        return _ABSENT
+
+    def value(self, node: ValueNode) -> object:
+        if isinstance(node, VariableNode):
+            name = node.name.value
+            if name in self.variables:
+                return self.variables[name]
+            default = self.variable_defaults.get(name)
+            return self.value(default) if default is not None else None
+        if isinstance(node, IntValueNode):
+            try:
+                return int(node.value)
+            except ValueError:  # more digits than Python converts; validation refuses it anyway
+                return None
+        if isinstance(node, ListValueNode):
+            return [self.value(v) for v in node.values]
+        return None
+
+
+def _operations(document: DocumentNode, operation_name: str | None) -> list[OperationDefinitionNode]:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        return operations
+    return [op for op in operations if op.name is not None and op.name.value == operation_name]
+
+
+def estimate_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    *,
+    default_page_size: int,
+    variables: Mapping[str, Any] | None = None,
+    operation_name: str | None = None,
+) -> int:
+    """The estimated cost of the operation: an upper bound of the values it can return.
+
+    Every field costs 1. A list with a page (a `first` argument) multiplies the cost of everything selected under
+    it by its page size: `first`, else `last`, else the argument's default (10 for `search` and
+    `relatedClusters`), else `default_page_size`; so page sizes multiply down the tree. `nodes(ids:)` multiplies
+    by the number of ids. Fragments and inline fragments are expanded (every branch of a union counts), and
+    `first`/`last` given as variables take the request's value, else the variable's default. Without
+    `operation_name`, a document of several operations costs as much as its most expensive one.
+    """
+    costs = []
+    for operation in _operations(document, operation_name):
+        defaults = {
+            d.variable.name.value: d.default_value
+            for d in operation.variable_definitions or ()
+            if d.default_value is not None
+        }
+        walker = _Walker(document, schema, default_page_size, variables or {}, defaults)
+        costs.append(walker.selection_set(operation.selection_set, schema.get_root_type(operation.operation)))
+    return max(costs, default=0)
+
+
+def expanded_field_count(document: DocumentNode) -> int:
+    """How many fields the document's operations select once every fragment spread is replaced by its fields."""
+    walker = _Walker(document, None, 1, {}, {})
+    return sum(walker.selection_set(op.selection_set, None) for op in _operations(document, None))
+
+
+def too_complex(cost: int, limit: int) -> GraphQLError:
+    return GraphQLError(
+        f"Query cost {cost} exceeds the limit {limit}. Each field costs 1 and a list's page size (first/last, "
+        "else the default page size) multiplies the cost of what is selected under it: ask for smaller pages "
+        "or fewer nested lists.",
+        extensions={"code": QUERY_TOO_COMPLEX, "cost": cost, "limit": limit},
+    )
+
+
+class QueryCostLimiter(SchemaExtension):
+    """Refuses a document too large once its fragments are expanded (after parsing), then one whose estimated
+    cost is over the limit (after validation, when the document is valid)."""
+
+    def __init__(self, max_cost: int, default_page_size: int) -> None:
+        self.max_cost = max_cost
+        self.default_page_size = default_page_size
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        document = self.execution_context.graphql_document
+        if document is None:
+            return
+        try:
+            fields = expanded_field_count(document)
+        except RecursionError:
+            fields = None
+        if fields is None or fields > self.max_cost:
+            size = "too many" if fields is None else str(fields)
+            raise GraphQLError(
+                f"Query selects {size} fields once its fragments are expanded, more than the limit "
+                f"{self.max_cost}.",
+                extensions={"code": QUERY_TOO_COMPLEX, "fields": fields, "limit": self.max_cost},
+            )
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        if context.pre_execution_errors or context.graphql_document is None:
+            return  # an invalid document is reported as such
+        try:
+            cost = estimate_cost(
+                context.schema._schema,
+                context.graphql_document,
+                default_page_size=self.default_page_size,
+                variables=context.variables,
+                operation_name=context.operation_name,
+            )
+        except RecursionError:
+            cost = self.max_cost + 1
+        if cost > self.max_cost:
+            raise too_complex(cost, self.max_cost)
+
+
+# --- validation rules ----------------------------------------------------------------------------------------
+
+
+def _coded(rule: type[ValidationRule], code: str, limit: int) -> type[ValidationRule]:
+    """`rule` (one that checks the whole document when created), reporting its first error with a code."""
+
+    class Coded(rule):  # type: ignore[valid-type,misc]  # a class made at run time
+        def __init__(self, context: ValidationContext) -> None:
+            report = context.on_error
+            reported = False
+
+            def on_error(error: GraphQLError) -> None:
+                nonlocal reported
+                if not reported:
+                    reported = True
+                    report(
+                        GraphQLError(error.message, error.nodes, extensions={"code": code, "limit": limit})
+                    )
+
+            context.on_error = on_error  # type: ignore[method-assign]
+            try:
+                super().__init__(context)
+            finally:
+                context.on_error = report  # type: ignore[method-assign]
+
+    Coded.__name__ = rule.__name__
+    return Coded
+
+
+def validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+    """The added validation rules, made once per schema so that the validation cache can recognise them."""
+    (depth,) = QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
+    (aliases,) = MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules
+    rules: list[type[ASTValidationRule]] = [
+        _coded(depth, QUERY_TOO_DEEP, settings.max_query_depth),  # type: ignore[arg-type]
+        _coded(aliases, TOO_MANY_ALIASES, settings.max_aliases),  # type: ignore[arg-type]
+    ]
+    if settings.production:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return rules
+
+
+def limit_extensions(settings: Settings) -> list[ExtensionFactory]:
+    """The schema extensions that enforce the settings' limits, as factories (one instance per request)."""
+    rules = validation_rules(settings)
+    return [
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(
+            QueryCostLimiter, max_cost=settings.max_query_cost, default_page_size=settings.default_page_size
+        ),
+        partial(AddValidationRules, rules),
+    ]

@@ -1,0 +1,341 @@
+"""The `orderBy` argument of the GraphQL lists, against the real dataset in the test Neo4j.
+
+For each sort key the expected order is the one of an independent Cypher query: the sort value is computed in a
+`CALL (n) { ... }` subquery written here (property reads, OPTIONAL MATCH and count/min), then `ORDER BY` it in the
+requested direction with `n.id` ascending as the final tiebreaker, as the API documents. Cypher puts nulls last
+ascending and first descending, and so must the API. The whole ordered list of keys is compared (first: 100 covers
+every list of the dataset).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+from clustergraph.settings import Settings
+from conftest import gql, gql_data, run_cypher
+
+pytestmark = [
+    pytest.mark.integration,
+    # The `client` fixture imports starlette.testclient, which warns when httpx2 is missing, and builds the schema,
+    # for which strawberry warns about extension instances; the suite turns warnings into errors.
+    pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:Passing an extension instance:DeprecationWarning"),
+]
+
+#: Root list field -> (Neo4j label, GraphQL sort enum).
+LISTS = {
+    "provinces": ("Province", "ProvinceSortField"),
+    "cities": ("City", "CitySortField"),
+    "counties": ("County", "CountySortField"),
+    "industries": ("Industry", "IndustrySortField"),
+    "clusters": ("Cluster", "ClusterSortField"),
+    "enterprises": ("Enterprise", "EnterpriseSortField"),
+    "recognitions": ("Recognition", "RecognitionSortField"),
+    "batches": ("Batch", "BatchSortField"),
+    "recognitionYears": ("RecognitionYear", "RecognitionYearSortField"),
+}
+
+
+def prop(name: str) -> str:
+    return f"RETURN n.{name} AS s"
+
+
+def counted(pattern: str, var: str) -> str:
+    return f"OPTIONAL MATCH {pattern} RETURN count(DISTINCT {var}) AS s"
+
+
+NAMES = {"KEY": prop("id"), "NAME": prop("name"), "NAME_ZH": prop("nameZh")}
+
+#: Root list -> sort key -> the body of `CALL (n) { ... }` that returns the sort value `s` of node `n`.
+SORT_VALUES: dict[str, dict[str, str]] = {
+    "provinces": NAMES,
+    "cities": {
+        **NAMES,
+        "ADMIN_CODE": prop("adminCode"),
+        "CLUSTER_COUNT": counted("(n)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(c:Cluster)", "c"),
+        "COUNTY_COUNT": counted("(n)<-[:IN_CITY]-(co:County)", "co"),
+    },
+    "counties": {**NAMES, "CLUSTER_COUNT": counted("(n)<-[:LOCATED_IN]-(c:Cluster)", "c")},
+    "industries": {
+        **NAMES,
+        "CLUSTER_COUNT": counted("(n)<-[:IN_INDUSTRY]-(c:Cluster)", "c"),
+        "CITY_COUNT": counted(
+            "(n)<-[:IN_INDUSTRY]-(:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(ci:City)", "ci"
+        ),
+    },
+    "clusters": {
+        **NAMES,
+        "OUTPUT_VALUE_CNY": prop("outputValueCny"),
+        "ENTERPRISE_COUNT": prop("enterpriseCount"),
+        "MEMBER_COUNT": counted("(n)<-[:MEMBER_OF]-(e:Enterprise)", "e"),
+        "RECOGNITION_COUNT": counted("(n)-[:RECOGNIZED]->(r:Recognition)", "r"),
+        "FIRST_RECOGNIZED": "OPTIONAL MATCH (n)-[:RECOGNIZED]->(r:Recognition) RETURN min(r.year) AS s",
+    },
+    "enterprises": {**NAMES, "CLUSTER_COUNT": counted("(n)-[:MEMBER_OF]->(c:Cluster)", "c")},
+    "recognitions": {"KEY": prop("id"), "YEAR": prop("year"), "LEVEL": prop("level")},
+    "batches": {
+        "KEY": prop("id"),
+        "YEAR": prop("year"),
+        "LEVEL": prop("level"),
+        "ORDINAL": prop("ordinal"),
+        "OFFICIAL_COUNT_SICHUAN": prop("officialCountSichuan"),
+        "NAMED_COUNT": counted("(n)<-[:IN_BATCH]-(r:Recognition)", "r"),
+    },
+    "recognitionYears": {
+        "YEAR": prop("year"),
+        "CLUSTER_COUNT": counted("(n)<-[:IN_YEAR]-(r:Recognition)", "r"),  # "Recognitions in the year"
+    },
+}
+
+SINGLE_KEYS = [
+    pytest.param(list_field, key, direction, id=f"{list_field}-{key}-{direction}")
+    for list_field, keys in SORT_VALUES.items()
+    for key in keys
+    for direction in ("ASC", "DESC")
+]
+
+
+def ordered_keys(driver: Driver, settings: Settings, label: str, body: str, order: str) -> list[str]:
+    query = f"MATCH (n:{label}) CALL (n) {{ {body} }} RETURN n.id AS key ORDER BY {order}"
+    return [r["key"] for r in run_cypher(driver, settings, query)]
+
+
+def api_keys(client: Any, list_field: str, order_by: list[dict[str, str]] | None) -> list[str]:
+    enum = LISTS[list_field][1].replace("SortField", "Order")
+    query = (
+        f"query($o: [{enum}!]) {{ {list_field}(orderBy: $o, first: 100) {{ totalCount nodes {{ key }} }} }}"
+    )
+    conn = gql_data(client, query, {"o": order_by})[list_field]
+    keys = [n["key"] for n in conn["nodes"]]
+    assert len(keys) == conn["totalCount"], "first: 100 should cover the whole list"
+    return keys
+
+
+@pytest.mark.parametrize(("list_field", "key", "direction"), SINGLE_KEYS)
+def test_single_sort_key_orders_like_cypher(
+    client: Any, dataset_graph: Driver, settings: Settings, list_field: str, key: str, direction: str
+) -> None:
+    """Every sort key of every root list, both directions: the order of Cypher's ORDER BY value, then n.id."""
+    label = LISTS[list_field][0]
+    expected = ordered_keys(
+        dataset_graph, settings, label, SORT_VALUES[list_field][key], f"s {direction}, n.id ASC"
+    )
+    assert api_keys(client, list_field, [{"field": key, "direction": direction}]) == expected
+
+
+@pytest.mark.parametrize("list_field", list(LISTS))
+def test_every_sort_key_of_the_schema_is_covered_here(
+    client: Any, dataset_graph: Driver, list_field: str
+) -> None:
+    """The sort keys tested above are exactly those of the schema's *SortField enum (none is left untested)."""
+    enum = LISTS[list_field][1]
+    data = gql_data(client, f'{{ __type(name: "{enum}") {{ enumValues {{ name }} }} }}')
+    assert {v["name"] for v in data["__type"]["enumValues"]} == set(SORT_VALUES[list_field])
+
+
+def test_direction_defaults_to_ascending(client: Any, dataset_graph: Driver, settings: Settings) -> None:
+    """A sort key without a direction sorts ascending (nulls last), ties broken by key."""
+    expected = ordered_keys(dataset_graph, settings, "Cluster", prop("outputValueCny"), "s ASC, n.id ASC")
+    assert api_keys(client, "clusters", [{"field": "OUTPUT_VALUE_CNY"}]) == expected
+
+
+NULLS = [
+    pytest.param("OUTPUT_VALUE_CNY", "outputValueCny", id="output-value"),
+    pytest.param("ENTERPRISE_COUNT", "enterpriseCount", id="enterprise-count"),
+]
+
+
+@pytest.mark.parametrize(("key", "property_name"), NULLS)
+def test_nulls_sort_last_ascending_and_first_descending(
+    client: Any, dataset_graph: Driver, settings: Settings, key: str, property_name: str
+) -> None:
+    """Clusters without the value come after all valued ones ascending, before them descending, by key among them."""
+    nulls = [
+        r["key"]
+        for r in run_cypher(
+            dataset_graph,
+            settings,
+            f"MATCH (n:Cluster) WHERE n.{property_name} IS NULL RETURN n.id AS key ORDER BY n.id",
+        )
+    ]
+    assert nulls, "the dataset has clusters without the value"
+    ascending = api_keys(client, "clusters", [{"field": key, "direction": "ASC"}])
+    descending = api_keys(client, "clusters", [{"field": key, "direction": "DESC"}])
+    assert ascending[-len(nulls) :] == nulls
+    assert descending[: len(nulls)] == nulls
+
+
+MULTI = [
+    pytest.param("clusters",
+                 [("RECOGNITION_COUNT", "DESC"), ("OUTPUT_VALUE_CNY", "ASC"), ("NAME_ZH", "DESC")],
+                 "OPTIONAL MATCH (n)-[:RECOGNIZED]->(r:Recognition) "
+                 "RETURN count(r) AS s0, n.outputValueCny AS s1, n.nameZh AS s2",
+                 "s0 DESC, s1 ASC, s2 DESC, n.id ASC", id="clusters-recognitions-output-nameZh"),
+    pytest.param("clusters", [("FIRST_RECOGNIZED", "DESC"), ("ENTERPRISE_COUNT", "DESC")],
+                 "OPTIONAL MATCH (n)-[:RECOGNIZED]->(r:Recognition) "
+                 "RETURN min(r.year) AS s0, n.enterpriseCount AS s1",
+                 "s0 DESC, s1 DESC, n.id ASC", id="clusters-first-recognized-enterprise-count"),
+    pytest.param("clusters", [("MEMBER_COUNT", "ASC"), ("KEY", "DESC")],
+                 "OPTIONAL MATCH (n)<-[:MEMBER_OF]-(e:Enterprise) RETURN count(e) AS s0, n.id AS s1",
+                 "s0 ASC, s1 DESC", id="clusters-member-count-then-key-descending"),
+    pytest.param("cities", [("CLUSTER_COUNT", "DESC"), ("NAME", "ASC")],
+                 "OPTIONAL MATCH (n)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(c:Cluster) "
+                 "RETURN count(c) AS s0, n.name AS s1",
+                 "s0 DESC, s1 ASC, n.id ASC", id="cities-cluster-count-name"),
+    pytest.param("batches", [("LEVEL", "ASC"), ("YEAR", "DESC")], "RETURN n.level AS s0, n.year AS s1",
+                 "s0 ASC, s1 DESC, n.id ASC", id="batches-level-year"),
+    pytest.param("batches", [("OFFICIAL_COUNT_SICHUAN", "DESC"), ("NAMED_COUNT", "ASC")],
+                 "OPTIONAL MATCH (n)<-[:IN_BATCH]-(r:Recognition) RETURN n.officialCountSichuan AS s0, "
+                 "count(r) AS s1", "s0 DESC, s1 ASC, n.id ASC", id="batches-official-named"),
+    pytest.param("recognitions", [("LEVEL", "DESC"), ("YEAR", "ASC")], "RETURN n.level AS s0, n.year AS s1",
+                 "s0 DESC, s1 ASC, n.id ASC", id="recognitions-level-year"),
+    pytest.param("industries", [("CITY_COUNT", "ASC"), ("CLUSTER_COUNT", "DESC")],
+                 "OPTIONAL MATCH (n)<-[:IN_INDUSTRY]-(c:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(ci:City) "
+                 "RETURN count(DISTINCT ci) AS s0, count(DISTINCT c) AS s1",
+                 "s0 ASC, s1 DESC, n.id ASC", id="industries-city-count-cluster-count"),
+    pytest.param("counties", [("CLUSTER_COUNT", "DESC"), ("NAME_ZH", "ASC")],
+                 "OPTIONAL MATCH (n)<-[:LOCATED_IN]-(c:Cluster) RETURN count(c) AS s0, n.nameZh AS s1",
+                 "s0 DESC, s1 ASC, n.id ASC", id="counties-cluster-count-nameZh"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("list_field", "order_by", "body", "order"), MULTI)
+def test_several_sort_keys_order_like_cypher(
+    client: Any,
+    dataset_graph: Driver,
+    settings: Settings,
+    list_field: str,
+    order_by: list[tuple[str, str]],
+    body: str,
+    order: str,
+) -> None:
+    """Several keys: the first decides, the next break its ties, the key breaks what remains (as Cypher does)."""
+    expected = ordered_keys(dataset_graph, settings, LISTS[list_field][0], body, order)
+    requested = [{"field": f, "direction": d} for f, d in order_by]
+    assert api_keys(client, list_field, requested) == expected
+
+
+DEFAULTS = [
+    pytest.param("clusters", "RETURN n.name AS s0, null AS s1", id="clusters-by-name"),
+    pytest.param("cities", "RETURN n.name AS s0, null AS s1", id="cities-by-name"),
+    pytest.param("counties", "RETURN n.name AS s0, null AS s1", id="counties-by-name"),
+    pytest.param("industries", "RETURN n.name AS s0, null AS s1", id="industries-by-name"),
+    pytest.param("enterprises", "RETURN n.name AS s0, null AS s1", id="enterprises-by-name"),
+    pytest.param("provinces", "RETURN n.name AS s0, null AS s1", id="provinces-by-name"),
+    pytest.param("recognitions", "RETURN n.year AS s0, n.level AS s1", id="recognitions-by-year-level"),
+    pytest.param("batches", "RETURN n.year AS s0, n.level AS s1", id="batches-by-year-level"),
+    pytest.param("recognitionYears", "RETURN n.year AS s0, null AS s1", id="years-by-year"),
+]
+
+
+@pytest.mark.parametrize(("list_field", "body"), DEFAULTS)
+def test_default_order_without_orderBy(
+    client: Any, dataset_graph: Driver, settings: Settings, list_field: str, body: str
+) -> None:
+    """Without orderBy a list has its natural order (name; year then level; year), ties broken by key."""
+    expected = ordered_keys(dataset_graph, settings, LISTS[list_field][0], body, "s0, s1, n.id")
+    assert api_keys(client, list_field, None) == expected
+
+
+NESTED = [
+    pytest.param("cities", "City", "clusters", "ClusterOrder", [("MEMBER_COUNT", "DESC")],
+                 "(p)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(n:Cluster)",
+                 "OPTIONAL MATCH (n)<-[:MEMBER_OF]-(e:Enterprise) RETURN count(e) AS s0", "s0 DESC, n.id ASC",
+                 id="City.clusters-member-count-desc"),
+    pytest.param("industries", "Industry", "clusters", "ClusterOrder", [("OUTPUT_VALUE_CNY", "DESC")],
+                 "(p)<-[:IN_INDUSTRY]-(n:Cluster)", "RETURN n.outputValueCny AS s0", "s0 DESC, n.id ASC",
+                 id="Industry.clusters-output-desc"),
+    pytest.param("clusters", "Cluster", "enterprises", "EnterpriseOrder", [("NAME_ZH", "DESC")],
+                 "(p)<-[:MEMBER_OF]-(n:Enterprise)", "RETURN n.nameZh AS s0", "s0 DESC, n.id ASC",
+                 id="Cluster.enterprises-nameZh-desc"),
+    pytest.param("clusters", "Cluster", "recognitions", "RecognitionOrder", [("YEAR", "DESC")],
+                 "(p)-[:RECOGNIZED]->(n:Recognition)", "RETURN n.year AS s0", "s0 DESC, n.id ASC",
+                 id="Cluster.recognitions-year-desc"),
+    pytest.param("batches", "Batch", "recognitions", "RecognitionOrder", [("KEY", "DESC")],
+                 "(p)<-[:IN_BATCH]-(n:Recognition)", "RETURN n.id AS s0", "s0 DESC",
+                 id="Batch.recognitions-key-desc"),
+    pytest.param("provinces", "Province", "cities", "CityOrder", [("CLUSTER_COUNT", "DESC"), ("NAME_ZH", "ASC")],
+                 "(p)<-[:IN_PROVINCE]-(n:City)",
+                 "OPTIONAL MATCH (n)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(c:Cluster) "
+                 "RETURN count(c) AS s0, n.nameZh AS s1", "s0 DESC, s1 ASC, n.id ASC",
+                 id="Province.cities-cluster-count-nameZh"),
+    pytest.param("recognitionYears", "RecognitionYear", "clusters", "ClusterOrder", [("ENTERPRISE_COUNT", "ASC")],
+                 "(p)<-[:IN_YEAR]-(:Recognition)<-[:RECOGNIZED]-(n:Cluster)", "RETURN n.enterpriseCount AS s0",
+                 "s0 ASC, n.id ASC", id="RecognitionYear.clusters-enterprise-count"),
+    pytest.param("counties", "County", "clusters", "ClusterOrder", [("NAME", "DESC")],
+                 "(p)<-[:LOCATED_IN]-(n:Cluster)", "RETURN n.name AS s0", "s0 DESC, n.id ASC",
+                 id="County.clusters-name-desc"),
+    pytest.param("recognitionYears", "RecognitionYear", "batches", "BatchOrder", [("LEVEL", "DESC")],
+                 "(p)<-[:IN_YEAR]-(n:Batch)", "RETURN n.level AS s0", "s0 DESC, n.id ASC",
+                 id="RecognitionYear.batches-level-desc"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("parent_list", "parent_label", "field", "order_type", "order_by", "pattern", "body", "order"), NESTED
+)
+def test_nested_list_orderBy_orders_each_parents_items_like_cypher(
+    client: Any,
+    dataset_graph: Driver,
+    settings: Settings,
+    parent_list: str,
+    parent_label: str,
+    field: str,
+    order_type: str,
+    order_by: list[tuple[str, str]],
+    pattern: str,
+    body: str,
+    order: str,
+) -> None:
+    """orderBy on a nested list orders each parent's related nodes as Cypher's ORDER BY does, parent by parent."""
+    rows = run_cypher(
+        dataset_graph,
+        settings,
+        f"MATCH (p:{parent_label}) CALL (p) {{ OPTIONAL MATCH {pattern} WITH DISTINCT n "
+        f"CALL (n) {{ {body} }} WITH * ORDER BY {order} RETURN collect(n.id) AS keys }} "
+        "RETURN p.id AS parent, keys",
+    )
+    expected = {r["parent"]: r["keys"] for r in rows}
+    assert any(len(keys) > 1 for keys in expected.values())
+    query = (
+        f"query($o: [{order_type}!]) {{ {parent_list}(first: 100) {{ nodes {{ key "
+        f"{field}(orderBy: $o, first: 100) {{ nodes {{ key }} }} }} }} }}"
+    )
+    requested = [{"field": f, "direction": d} for f, d in order_by]
+    parents = gql_data(client, query, {"o": requested})[parent_list]["nodes"]
+    assert {p["key"]: [n["key"] for n in p[field]["nodes"]] for p in parents} == expected
+
+
+def test_sort_key_given_twice_is_bad_user_input(client: Any, dataset_graph: Driver) -> None:
+    """The same sort key twice in orderBy is refused with BAD_USER_INPUT, naming orderBy and the key."""
+    body = gql(
+        client, "{ clusters(orderBy: [{field: NAME}, {field: NAME, direction: DESC}]) { totalCount } }"
+    )
+    assert [e.get("extensions", {}).get("code") for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert "orderBy" in body["errors"][0]["message"]
+    assert "NAME" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("{ clusters(orderBy: [{field: POPULARITY}]) { totalCount } }", id="unknown-key"),
+        pytest.param(
+            "{ cities(orderBy: [{field: OUTPUT_VALUE_CNY}]) { totalCount } }", id="key-of-another-type"
+        ),
+        pytest.param(
+            "{ clusters(orderBy: [{field: NAME, direction: UP}]) { totalCount } }", id="unknown-direction"
+        ),
+    ],
+)
+def test_unknown_sort_key_or_direction_is_a_validation_error(
+    client: Any, dataset_graph: Driver, query: str
+) -> None:
+    """A sort key or direction the enum does not have is refused by GraphQL validation."""
+    body = gql(client, query)
+    assert body.get("data") is None
+    assert body["errors"]
+    assert all(e.get("extensions", {}).get("code") != "INTERNAL_SERVER_ERROR" for e in body["errors"])

@@ -1,0 +1,162 @@
+"""Hostile strings in every filter and mutation field: refused with a clear error, or stored and compared literally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+from clustergraph.auth import Role, create_token
+from conftest import gql, run_cypher
+
+HOSTILE = [
+    "' OR 1=1 //",
+    '" OR true RETURN n //',
+    "`Cluster`) DETACH DELETE n //",
+    "}) MATCH (n) DETACH DELETE n //",
+    "{name: 'x'}",
+    "$p0",
+    "// comment",
+    "/* comment */",
+    "\\u0027; MATCH (n) DELETE n",
+    "\x00nul",
+    "line\nbreak\rreturn\ttab",
+    "\u202eRTL override\u202c",
+    "emoji 🏭🦀",
+    "电磁' OR '1'='1",
+    "x" * 100_000,
+]
+IDS = [
+    "quote",
+    "double-quote",
+    "backtick",
+    "braces-delete",
+    "map",
+    "param",
+    "comment",
+    "block-comment",
+    "escape",
+    "nul",
+    "control",
+    "rtl",
+    "emoji",
+    "chinese-quote",
+    "100kB",
+]
+
+STRING_FILTERS = [
+    ("clusters", "ClusterWhere", "name"),
+    ("clusters", "ClusterWhere", "nameZh"),
+    ("clusters", "ClusterWhere", "key"),
+    ("clusters", "ClusterWhere", "leadingSector"),
+    ("cities", "CityWhere", "name"),
+    ("cities", "CityWhere", "adminCode"),
+    ("counties", "CountyWhere", "nameZh"),
+    ("industries", "IndustryWhere", "name"),
+    ("enterprises", "EnterpriseWhere", "name"),
+    ("batches", "BatchWhere", "key"),
+]
+
+
+def _counts(driver: Driver, settings: Any) -> list[dict[str, Any]]:
+    return run_cypher(driver, settings, "MATCH (n) RETURN count(n) AS nodes, COUNT { ()-[]->() } AS rels")
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=IDS)
+@pytest.mark.parametrize(("root", "where_type", "field"), STRING_FILTERS)
+def test_hostile_text_in_string_filters_is_compared_literally(
+    client, dataset_graph, settings, text, root, where_type, field
+):
+    """Each operator gets the hostile text as a value: no error beyond a clear refusal, and matches are literal."""
+    before = _counts(dataset_graph, settings)
+    for op in ("eq", "contains", "startsWith", "endsWith", "in"):
+        value: Any = [text] if op == "in" else text
+        body = gql(
+            client,
+            f"query($w: {where_type}) {{ {root}(where: $w, first: 5) {{ totalCount }} }}",
+            {"w": {field: {op: value}}},
+        )
+        if "errors" in body:
+            # Only a request-size refusal is acceptable, and it must say what is wrong.
+            codes = {e.get("extensions", {}).get("code") for e in body["errors"]}
+            assert codes <= {"BAD_USER_INPUT", "QUERY_TOO_COMPLEX"}, body["errors"]
+            continue
+        assert body["data"][root]["totalCount"] == 0, (op, text[:30])
+    assert _counts(dataset_graph, settings) == before
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=IDS)
+def test_hostile_text_in_search_is_literal(client, dataset_graph, text):
+    """Full-text search escapes Lucene syntax: no error, and no match-everything."""
+    body = gql(client, "query($t: String!) { search(text: $t, first: 50) { score } }", {"t": text})
+    if "errors" in body:
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "text" in body["errors"][0]["message"]
+        return
+    assert len(body["data"]["search"]) < 50
+
+
+@pytest.fixture
+def editor(settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {create_token(settings, Role.EDITOR)}"}
+
+
+MUTATION_TEXT_FIELDS = ["name", "nameZh", "leadingSector", "leadingSectorZh"]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=IDS)
+@pytest.mark.parametrize("field", MUTATION_TEXT_FIELDS)
+def test_hostile_text_in_mutation_fields_is_refused_or_stored_literally(
+    client, fresh_dataset_graph, settings, editor, text, field
+):
+    """createCluster stores hostile text byte for byte, or refuses it naming the field; nothing else changes."""
+    before = _counts(fresh_dataset_graph, settings)
+    values = {
+        "key": "hostile-test",
+        "name": "Hostile",
+        "nameZh": "敌意",
+        "countyKey": "pidu-district",
+        "industryKey": "electronic-information",
+        field: text,
+    }
+    body = gql(
+        client,
+        "mutation($i: CreateClusterInput!) { createCluster(input: $i) { cluster { key } errors { field code message } } }",
+        {"i": values},
+        headers=editor,
+    )
+    payload = body["data"]["createCluster"]
+    if payload["errors"]:
+        assert payload["cluster"] is None
+        assert [e["field"] for e in payload["errors"]] == [f"input.{field}"]
+        assert payload["errors"][0]["code"] in {"TOO_LONG", "INVALID_CHARACTERS"}
+        assert _counts(fresh_dataset_graph, settings) == before
+        return
+    stored = run_cypher(
+        fresh_dataset_graph, settings, "MATCH (c:Cluster {id: 'hostile-test'}) RETURN properties(c) AS p"
+    )
+    prop = {
+        "name": "name",
+        "nameZh": "nameZh",
+        "leadingSector": "leadingSector",
+        "leadingSectorZh": "leadingSectorZh",
+    }[field]
+    expected = text.strip() if field in ("name", "nameZh") else text
+    assert stored[0]["p"][prop] == expected
+    after = _counts(fresh_dataset_graph, settings)
+    assert after[0]["nodes"] == before[0]["nodes"] + 1
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=IDS)
+def test_hostile_text_as_key_is_refused_with_the_format(client, fresh_dataset_graph, settings, editor, text):
+    """Keys must be slugs: any hostile key is refused as INVALID_FORMAT and nothing is written."""
+    before = _counts(fresh_dataset_graph, settings)
+    body = gql(
+        client,
+        'mutation($k: String!) { createEnterprise(input: {key: $k, name: "x", nameZh: "x"}) { errors { field code } } }',
+        {"k": text},
+        headers=editor,
+    )
+    assert body["data"]["createEnterprise"]["errors"] == [{"field": "input.key", "code": "INVALID_FORMAT"}]
+    assert _counts(fresh_dataset_graph, settings) == before
