@@ -60,6 +60,17 @@ def _fmt(template: LiteralString, **names: LiteralString) -> LiteralString:
     return cast(LiteralString, _PLACEHOLDER.sub(lambda m: names.get(m.group(1), m.group(0)), template))
 
 
+_GRAPHQL_NAMES = {"and_": "AND", "or_": "OR", "not_": "NOT", "in_": "in"}
+
+
+def graphql_name(python_name: str) -> str:
+    """The GraphQL name of an input field, for error messages (`name_zh` -> `nameZh`, `or_` -> `OR`)."""
+    if python_name in _GRAPHQL_NAMES:
+        return _GRAPHQL_NAMES[python_name]
+    head, *rest = python_name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 # --- filters -------------------------------------------------------------------------------------------------
 
 _STRING_OPS = {"eq", "in_", "contains", "starts_with", "ends_with", "is_null"}
@@ -74,12 +85,14 @@ def _prop_condition(
     out: list[LiteralString] = []
     for op, value in ops.items():
         if op not in allowed:
-            raise QueryInputError(f"{where}: operator '{op}' does not apply here")
+            raise QueryInputError(f"{where}: operator '{graphql_name(op)}' does not apply here")
         if op == "is_null":
             out.append(_fmt("{e} IS NULL", e=expr) if value else _fmt("{e} IS NOT NULL", e=expr))
             continue
         if value is None:
-            raise QueryInputError(f"{where}.{op}: a value is required (use isNull to test for null)")
+            raise QueryInputError(
+                f"{where}.{graphql_name(op)}: a value is required (use isNull to test for null)"
+            )
         lhs = _fmt("toLower({e})", e=expr) if ci and kind is Kind.STRING else expr
         if op == "in_":
             if ci and kind is Kind.STRING:
@@ -120,7 +133,7 @@ def where_condition(
     vars_ = _vars or _Vars()
     parts: list[LiteralString] = []
     for key, value in where.items():
-        here = f"{path}.{key}"
+        here = f"{path}.{graphql_name(key)}"
         if value is None:
             continue
         if key in ("and_", "or_"):
@@ -128,17 +141,19 @@ def where_condition(
                 where_condition(node_type, w, var, params, f"{here}[{i}]", vars_, _depth + 1)
                 for i, w in enumerate(value)
             ]
+            # An empty filter matches everything, so AND of nothing is true and OR of nothing is false.
+            if key == "or_" and (not value or any(s is None for s in subs)):
+                parts.append("true" if value else "false")
+                continue
             subs_present = [s for s in subs if s]
             if subs_present:
                 joiner: LiteralString = " AND " if key == "and_" else " OR "
                 parts.append(_fmt("({s})", s=joiner.join(subs_present)))
-            elif key == "or_" and value:
-                parts.append("true")
             continue
         if key == "not_":
             sub = where_condition(node_type, value, var, params, here, vars_, _depth + 1)
-            if sub:
-                parts.append(_fmt("NOT ({s})", s=sub))
+            # Two-valued NOT: a comparison with a missing property is false, so its negation is true.
+            parts.append(_fmt("NOT coalesce({s}, false)", s=sub) if sub else "false")
             continue
         prop = node_type.prop_by_field.get(key)
         if prop is not None:
@@ -163,7 +178,7 @@ def _rel_condition(
         return [_fmt("EXISTS { MATCH {p} WHERE {s} }", p=pattern, s=sub or "true")]
     out: list[LiteralString] = []
     for quantifier, sub_where in value.items():
-        here = f"{path}.{quantifier}"
+        here = f"{path}.{graphql_name(quantifier)}"
         if sub_where is None:
             continue
         if quantifier == "count":
@@ -177,7 +192,7 @@ def _rel_condition(
             out.append(_fmt("NOT EXISTS { MATCH {p} WHERE {s} }", p=pattern, s=sub or "true"))
         elif quantifier == "all":
             if sub:
-                out.append(_fmt("NOT EXISTS { MATCH {p} WHERE NOT {s} }", p=pattern, s=sub))
+                out.append(_fmt("NOT EXISTS { MATCH {p} WHERE NOT coalesce({s}, false) }", p=pattern, s=sub))
         else:
             raise QueryInputError(f"{here}: expected some, none, all or count")
     return out
@@ -191,10 +206,11 @@ class Order:
     """A resolved `orderBy`: sort keys with their directions; `n.id` ascending always ends it."""
 
     keys: tuple[tuple[SortKey, bool], ...]  # (key, descending)
+    type_name: str = ""
 
     @property
     def signature(self) -> str:
-        text = ",".join(f"{k.name}:{'D' if d else 'A'}" for k, d in self.keys)
+        text = self.type_name + ":" + ",".join(f"{k.name}:{'D' if d else 'A'}" for k, d in self.keys)
         return hashlib.blake2s(text.encode(), digest_size=4).hexdigest()
 
 
@@ -211,7 +227,7 @@ def resolve_order(node_type: NodeType, order_by: list[tuple[str, bool]] | None) 
         keys.append((key, descending))
     if not any(k.name == "KEY" for k, _ in keys):
         keys.append((SortKey("KEY", "{n}.id", Kind.STRING), False))
-    return Order(tuple(keys))
+    return Order(tuple(keys), node_type.name)
 
 
 def encode_cursor(order: Order, values: list[Any]) -> str:
@@ -229,7 +245,7 @@ def decode_cursor(order: Order, cursor: str, arg: str) -> list[Any]:
         raise QueryInputError(f"{arg}: {cursor[:40]!r} is not a cursor returned by this API") from exc
     if signature != order.signature:
         raise QueryInputError(
-            f"{arg}: the cursor was made for another orderBy; request it again with the same one"
+            f"{arg}: the cursor was made for another list or orderBy; use a cursor from this list and order"
         )
     if not isinstance(values, list) or len(values) != len(order.keys):
         raise QueryInputError(f"{arg}: {cursor[:40]!r} is not a cursor returned by this API")

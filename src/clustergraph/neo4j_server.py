@@ -8,6 +8,7 @@ its own ports and data, so the tests never touch the development graph.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -231,19 +232,36 @@ def _set_initial_password(java: str, instance: Instance, password: str) -> None:
 # --- process control -----------------------------------------------------------------------------------------
 
 
+def _alive(pid: int) -> bool:
+    """True while the process runs; reaps it if it is this process's own exited child (no zombie left)."""
+    try:
+        reaped, _status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        reaped = 0  # not our child: its parent reaps it
+    if reaped == pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    with contextlib.suppress(OSError):
+        if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":  # exited, waiting for its parent
+            return False
+    return True
+
+
 def running_pid(instance: Instance) -> int | None:
     """PID of this instance's server if it is alive, else None (a stale pid file is removed)."""
     try:
         pid = int(instance.pid_file.read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not _alive(pid):
         instance.pid_file.unlink(missing_ok=True)
         return None
-    except PermissionError:
-        return pid
     cmdline = Path(f"/proc/{pid}/cmdline")
     text = cmdline.read_bytes() if cmdline.exists() else b""
     if text and ENTRY_POINT.encode() not in text:  # the pid was reused by another program
@@ -344,13 +362,12 @@ def stop(settings: Settings, timeout_s: float = 60.0) -> bool:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):
             break
         time.sleep(0.2)
     else:
         os.kill(pid, signal.SIGKILL)
+        _alive(pid)
     instance.pid_file.unlink(missing_ok=True)
     return True
 

@@ -40,7 +40,10 @@ class ConnectionData:
     aggregate: Row | None
 
 
-EMPTY = ConnectionData(rows=[], aggregate=None)
+def _zero_aggregate(type_name: str) -> Row:
+    numeric = {"count": 0, "sum": None, "min": None, "max": None, "avg": None}
+    return {"count": 0, **{name: dict(numeric) for name in TYPES[type_name].numeric_aggregates}}
+
 
 _LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
 
@@ -95,7 +98,9 @@ class Repository:
         by_parent = {
             r["pid"]: ConnectionData(rows=r.get("rows") or [], aggregate=r.get("aggregate")) for r in rows
         }
-        return [by_parent.get(pid, EMPTY) for pid in parent_ids]
+        # A parent deleted between two levels of the query has an empty list, not a missing one.
+        zero = _zero_aggregate(rel.target) if parts.total or parts.aggregate else None
+        return [by_parent.get(pid, ConnectionData(rows=[], aggregate=zero)) for pid in parent_ids]
 
     # --- single nodes ----------------------------------------------------------------------------------------
 

@@ -17,13 +17,7 @@ from neo4j import Driver
 from clustergraph.settings import Settings
 from conftest import gql, gql_data, run_cypher
 
-pytestmark = [
-    pytest.mark.integration,
-    # The `client` fixture imports starlette.testclient, which warns when httpx2 is missing, and builds the schema,
-    # for which strawberry warns about extension instances; the suite turns warnings into errors.
-    pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:Passing an extension instance:DeprecationWarning"),
-]
+pytestmark = pytest.mark.integration
 
 #: Root list field -> (Neo4j label, GraphQL sort enum).
 LISTS = {
