@@ -16,7 +16,7 @@ import pytest
 from neo4j import Driver
 from neo4j.exceptions import ServiceUnavailable
 
-from clustergraph.db import create_driver, migrate
+from clustergraph.db import create_driver, migrate, wipe
 from clustergraph.loader import load_dataset
 from clustergraph.settings import DEV_PASSWORD, Settings
 
@@ -54,8 +54,7 @@ def driver(settings: Settings) -> Iterator[Driver]:
 
 def reset_graph(driver: Driver, settings: Settings) -> None:
     """Delete every node and relationship, then re-apply the constraints and indexes."""
-    with driver.session(database=settings.neo4j_database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    wipe(driver, settings.neo4j_database)
     migrate(driver, settings.neo4j_database)
 
 

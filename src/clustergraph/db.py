@@ -35,8 +35,9 @@ def create_async_driver(settings: Settings) -> AsyncDriver:
         auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
         max_connection_pool_size=settings.neo4j_max_pool_size,
         connection_timeout=settings.neo4j_connection_timeout_s,
-        # Retrying a failed transaction must not outlast the request it serves.
-        max_transaction_retry_time=settings.request_timeout_s * 0.8,
+        # Retrying a failed transaction must not outlast the request it serves; while Neo4j is away, a client is
+        # better served by a quick SERVICE_UNAVAILABLE than by a request that hangs.
+        max_transaction_retry_time=min(settings.neo4j_max_retry_s, settings.request_timeout_s * 0.8),
         notifications_min_severity="OFF",
     )
 
@@ -58,6 +59,12 @@ def schema_statements() -> list[LiteralString]:
     statements = [s.strip() for s in "\n".join(lines).split(";\n")]
     # The file is part of the package, not user input: this is the one cast from str to LiteralString.
     return [cast(LiteralString, s.rstrip(";")) for s in statements if s]
+
+
+def wipe(driver: Driver, database: str) -> None:
+    """Delete every node and relationship (in batches, so a big graph does not need one huge transaction)."""
+    with driver.session(database=database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
 def migrate(driver: Driver, database: str) -> int:

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     neo4j_database: str = "neo4j"
     neo4j_max_pool_size: int = Field(default=50, ge=1)
     neo4j_connection_timeout_s: float = Field(default=5.0, gt=0)
+    # How long the driver retries a transaction that failed for a transient reason (a leader change, a restart).
+    neo4j_max_retry_s: float = Field(default=3.0, ge=0)
 
     # The local Neo4j server (used only when neo4j_uri is unset).
     local_neo4j_instance: str = Field(default="dev", pattern=r"^[a-z][a-z0-9-]{0,30}$")

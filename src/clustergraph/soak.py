@@ -25,7 +25,7 @@ import httpx
 
 from . import neo4j_server
 from .auth import Role, create_token
-from .db import create_driver, migrate
+from .db import create_driver, migrate, wipe
 from .loader import load_dataset
 from .settings import Settings
 
@@ -215,8 +215,7 @@ def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_reques
     api: subprocess.Popen[bytes] | None = None
     try:
         with create_driver(settings) as driver:
-            driver.execute_query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
-                                 database_=settings.neo4j_database)  # fmt: skip
+            wipe(driver, settings.neo4j_database)
             migrate(driver, settings.neo4j_database)
             load_dataset(driver, settings.neo4j_database, dataset or settings.dataset_dir)
         port = _free_port()

@@ -25,6 +25,7 @@ HOSTILE = [
     "\u202eRTL override\u202c",
     "emoji 🏭🦀",
     "电磁' OR '1'='1",
+    "y" * 90_000,
     "x" * 100_000,
 ]
 IDS = [
@@ -42,6 +43,7 @@ IDS = [
     "rtl",
     "emoji",
     "chinese-quote",
+    "90kB",
     "100kB",
 ]
 
@@ -57,6 +59,16 @@ STRING_FILTERS = [
     ("enterprises", "EnterpriseWhere", "name"),
     ("batches", "BatchWhere", "key"),
 ]
+
+
+def _refused_as_too_large(body: dict[str, Any]) -> bool:
+    """A body over MAX_BODY_BYTES (the 100 kB strings) is refused whole with 413 and a message giving the limit."""
+    if "data" in body:
+        return False
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "PAYLOAD_TOO_LARGE", body
+    assert "limit" in error["message"] or "bytes" in error["message"], error
+    return True
 
 
 def _counts(driver: Driver, settings: Any) -> list[dict[str, Any]]:
@@ -77,6 +89,8 @@ def test_hostile_text_in_string_filters_is_compared_literally(
             f"query($w: {where_type}) {{ {root}(where: $w, first: 5) {{ totalCount }} }}",
             {"w": {field: {op: value}}},
         )
+        if _refused_as_too_large(body):
+            continue
         if "errors" in body:
             # Only a request-size refusal is acceptable, and it must say what is wrong.
             codes = {e.get("extensions", {}).get("code") for e in body["errors"]}
@@ -90,6 +104,8 @@ def test_hostile_text_in_string_filters_is_compared_literally(
 def test_hostile_text_in_search_is_literal(client, dataset_graph, text):
     """Full-text search escapes Lucene syntax: no error, and no match-everything."""
     body = gql(client, "query($t: String!) { search(text: $t, first: 50) { score } }", {"t": text})
+    if _refused_as_too_large(body):
+        return
     if "errors" in body:
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert "text" in body["errors"][0]["message"]
@@ -126,6 +142,9 @@ def test_hostile_text_in_mutation_fields_is_refused_or_stored_literally(
         {"i": values},
         headers=editor,
     )
+    if _refused_as_too_large(body):
+        assert _counts(fresh_dataset_graph, settings) == before
+        return
     payload = body["data"]["createCluster"]
     if payload["errors"]:
         assert payload["cluster"] is None
@@ -158,5 +177,8 @@ def test_hostile_text_as_key_is_refused_with_the_format(client, fresh_dataset_gr
         {"k": text},
         headers=editor,
     )
-    assert body["data"]["createEnterprise"]["errors"] == [{"field": "input.key", "code": "INVALID_FORMAT"}]
+    if not _refused_as_too_large(body):
+        assert body["data"]["createEnterprise"]["errors"] == [
+            {"field": "input.key", "code": "INVALID_FORMAT"}
+        ]
     assert _counts(fresh_dataset_graph, settings) == before

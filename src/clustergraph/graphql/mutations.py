@@ -242,6 +242,8 @@ def _sources(value: list[str] | None) -> list[str] | None:
 # --- the mutations -------------------------------------------------------------------------------------------
 
 _EDITOR: list[type[BasePermission]] = [EditorOnly]
+INPUT_ARG = strawberry.argument(description="What to write.")
+KEY_ARG = strawberry.argument(description="Key of the node to delete.")
 
 
 @strawberry.type(description="Changes to the graph; each needs an editor token and is one transaction.")
@@ -249,7 +251,9 @@ class Mutation:
     @strawberry.mutation(
         description="Create a cluster in an existing county and industry.", permission_classes=_EDITOR
     )
-    async def create_cluster(self, info: Inf, input: CreateClusterInput) -> ClusterPayload:
+    async def create_cluster(
+        self, info: Inf, input: Annotated[CreateClusterInput, INPUT_ARG]
+    ) -> ClusterPayload:
         c = Checker()
         c.key("key", input.key)
         c.text("name", input.name, required=True)
@@ -279,7 +283,9 @@ class Mutation:
     @strawberry.mutation(
         description="Change a cluster's fields, county or industry.", permission_classes=_EDITOR
     )
-    async def update_cluster(self, info: Inf, input: UpdateClusterInput) -> ClusterPayload:
+    async def update_cluster(
+        self, info: Inf, input: Annotated[UpdateClusterInput, INPUT_ARG]
+    ) -> ClusterPayload:
         c = Checker()
         c.key("key", input.key)
         c.text("name", input.name, required=input.name is not None)
@@ -319,7 +325,7 @@ class Mutation:
     @strawberry.mutation(
         description="Delete a cluster with its recognitions and memberships.", permission_classes=_EDITOR
     )
-    async def delete_cluster(self, info: Inf, key: str) -> DeletePayload:
+    async def delete_cluster(self, info: Inf, key: Annotated[str, KEY_ARG]) -> DeletePayload:
         c = Checker("")
         c.key("key", key)
         if c.errors:
@@ -330,7 +336,9 @@ class Mutation:
         return DeletePayload(deleted_key=key, errors=[])
 
     @strawberry.mutation(description="Create an enterprise.", permission_classes=_EDITOR)
-    async def create_enterprise(self, info: Inf, input: CreateEnterpriseInput) -> EnterprisePayload:
+    async def create_enterprise(
+        self, info: Inf, input: Annotated[CreateEnterpriseInput, INPUT_ARG]
+    ) -> EnterprisePayload:
         c = Checker()
         c.key("key", input.key)
         c.text("name", input.name, required=True)
@@ -346,7 +354,9 @@ class Mutation:
         return EnterprisePayload(enterprise=Enterprise.from_props(result.rows[0]["node"]), errors=[])
 
     @strawberry.mutation(description="Change an enterprise's names or sources.", permission_classes=_EDITOR)
-    async def update_enterprise(self, info: Inf, input: UpdateEnterpriseInput) -> EnterprisePayload:
+    async def update_enterprise(
+        self, info: Inf, input: Annotated[UpdateEnterpriseInput, INPUT_ARG]
+    ) -> EnterprisePayload:
         c = Checker()
         c.key("key", input.key)
         c.text("name", input.name, required=input.name is not None)
@@ -362,7 +372,7 @@ class Mutation:
         return EnterprisePayload(enterprise=Enterprise.from_props(result.rows[0]["node"]), errors=[])
 
     @strawberry.mutation(description="Delete an enterprise and its memberships.", permission_classes=_EDITOR)
-    async def delete_enterprise(self, info: Inf, key: str) -> DeletePayload:
+    async def delete_enterprise(self, info: Inf, key: Annotated[str, KEY_ARG]) -> DeletePayload:
         c = Checker("")
         c.key("key", key)
         if c.errors:
@@ -374,7 +384,9 @@ class Mutation:
 
     @strawberry.mutation(description="Make an enterprise a member of a cluster (again: update its role).",
                          permission_classes=_EDITOR)  # fmt: skip
-    async def add_membership(self, info: Inf, input: MembershipInput) -> MembershipPayload:
+    async def add_membership(
+        self, info: Inf, input: Annotated[MembershipInput, INPUT_ARG]
+    ) -> MembershipPayload:
         c = Checker()
         c.key("enterpriseKey", input.enterprise_key)
         c.key("clusterKey", input.cluster_key)
@@ -416,7 +428,9 @@ class Mutation:
 
     @strawberry.mutation(description="Record a cluster's recognition at a level (replacing an earlier record).",
                          permission_classes=_EDITOR)  # fmt: skip
-    async def record_recognition(self, info: Inf, input: RecognitionInput) -> RecognitionPayload:
+    async def record_recognition(
+        self, info: Inf, input: Annotated[RecognitionInput, INPUT_ARG]
+    ) -> RecognitionPayload:
         c = Checker()
         c.key("clusterKey", input.cluster_key)
         c.year("year", input.year)
@@ -451,7 +465,7 @@ class Mutation:
         return DeletePayload(deleted_key=key, errors=[])
 
     @strawberry.mutation(description="Create a prefecture-level division.", permission_classes=_EDITOR)
-    async def create_city(self, info: Inf, input: CreateCityInput) -> CityPayload:
+    async def create_city(self, info: Inf, input: Annotated[CreateCityInput, INPUT_ARG]) -> CityPayload:
         c = Checker()
         c.admin_code("adminCode", input.admin_code)
         for name, value in (("name", input.name), ("nameZh", input.name_zh), ("kind", input.kind),
@@ -477,7 +491,7 @@ class Mutation:
     @strawberry.mutation(
         description="Create a county-level division in an existing city.", permission_classes=_EDITOR
     )
-    async def create_county(self, info: Inf, input: CreateCountyInput) -> CountyPayload:
+    async def create_county(self, info: Inf, input: Annotated[CreateCountyInput, INPUT_ARG]) -> CountyPayload:
         c = Checker()
         c.key("key", input.key)
         c.text("name", input.name, required=True)
@@ -493,7 +507,9 @@ class Mutation:
         return CountyPayload(county=County.from_props(result.rows[0]["node"]), errors=[])
 
     @strawberry.mutation(description="Create an industry.", permission_classes=_EDITOR)
-    async def create_industry(self, info: Inf, input: CreateIndustryInput) -> IndustryPayload:
+    async def create_industry(
+        self, info: Inf, input: Annotated[CreateIndustryInput, INPUT_ARG]
+    ) -> IndustryPayload:
         c = Checker()
         c.key("key", input.key)
         c.text("name", input.name, required=True)
