@@ -24,7 +24,14 @@ from cross_web import HTTPException
 from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 from neo4j import AsyncDriver
-from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    ClientError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -228,26 +235,31 @@ def _is_transaction_timeout(error: BaseException | None) -> bool:
 
 
 def _format_error(error: GraphQLError, timeout_s: float | None = None) -> dict[str, Any]:
+    """The error as the client sees it: request errors as they are; anything from inside masked, with the request
+    id that the log line carrying the details also has."""
     formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
-    if isinstance(original, ServiceUnavailable | SessionExpired):
-        formatted["message"] = "The graph database is unavailable; try again shortly."
-        formatted["extensions"] = {"code": "SERVICE_UNAVAILABLE"}
-    elif _is_transaction_timeout(original):
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if _is_transaction_timeout(original):
         limit = f" of {timeout_s:g} s" if timeout_s is not None else ""
         formatted["message"] = (
             f"The graph database took longer than the limit{limit} to answer and was stopped; "
             "ask for less (smaller pages, fewer nested lists)."
         )
         formatted["extensions"] = {"code": "TIMEOUT", "limit": timeout_s}
+    elif isinstance(original, ServiceUnavailable | SessionExpired | TransientError):
+        # Unreachable, restarting, or busy past the driver's retries: the client may simply try again.
+        log.warning("neo4j_unavailable", error=type(original).__name__, path=formatted.get("path"))
+        formatted["message"] = "The graph database is unavailable; try again shortly."
+        formatted["extensions"] = {"code": "SERVICE_UNAVAILABLE", "requestId": request_id}
     elif isinstance(original, Neo4jError):
         log.error("neo4j_error", error=str(original), path=formatted.get("path"))
         formatted["message"] = "The graph database could not answer this request."
-        formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
+        formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
     elif original is not None and not isinstance(original, GraphQLError | StrawberryGraphQLError):
         log.error("unexpected_error", path=formatted.get("path"), exc_info=original)
         formatted["message"] = "Unexpected error."
-        formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
+        formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
     return formatted
 
 

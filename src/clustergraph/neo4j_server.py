@@ -299,7 +299,6 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
     """Start the local server in the background and return once Bolt accepts the configured credentials."""
     instance = instance_for(settings)
     password = settings.neo4j_password.get_secret_value()
-    process: subprocess.Popen[bytes] | None = None
     if running_pid(instance) is not None:
         if _bolt_answers(instance, settings.neo4j_user, password):
             return instance
@@ -329,20 +328,10 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
             f"--home-dir={instance.home}",
             f"--config-dir={instance.conf_dir}",
         ]
-        with instance.console_log.open("ab") as console:
-            process = subprocess.Popen(  # noqa: S603 -- fixed argv, no shell
-                cmd,
-                stdout=console,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=instance.home,
-                start_new_session=True,
-            )
-        instance.pid_file.write_text(f"{process.pid}\n")
+        instance.pid_file.write_text(f"{_launch_detached(cmd, instance)}\n")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        exited = process.poll() is not None if process is not None else running_pid(instance) is None
-        if exited:
+        if running_pid(instance) is None:
             instance.pid_file.unlink(missing_ok=True)
             raise Neo4jServerError(f"Neo4j '{instance.name}' exited during start-up.\n{log_tail(instance)}")
         if port_in_use(instance.bolt_port) and _bolt_answers(instance, settings.neo4j_user, password):
@@ -351,6 +340,22 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
     raise Neo4jServerError(
         f"Neo4j '{instance.name}' did not answer on {instance.bolt_uri} within {timeout_s:.0f}s.\n{log_tail(instance)}"
     )
+
+
+def _launch_detached(cmd: list[str], instance: Instance) -> int:
+    """Start the server as a daemon: in a session of its own, not a child of this process (so nothing here has to
+    reap it, and it outlives the command that started it). Returns its pid."""
+    script = 'exec "$@" >> "$CONSOLE_LOG" 2>&1 < /dev/null &\necho $!'
+    launcher = subprocess.run(  # noqa: S603 -- fixed script; the server's argv is passed as arguments, not parsed
+        ["/bin/sh", "-c", script, "sh", *cmd],
+        env={**os.environ, "CONSOLE_LOG": str(instance.console_log)},
+        cwd=instance.home,
+        capture_output=True,
+        text=True,
+        check=True,
+        start_new_session=True,
+    )
+    return int(launcher.stdout.strip())
 
 
 def stop(settings: Settings, timeout_s: float = 60.0) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -16,70 +16,26 @@ from ..graph_model import SEARCHABLE
 from ..limits import limit_extensions
 from ..settings import Settings
 from .inputs import (
-    BatchOrder,
-    BatchWhere,
-    CityOrder,
-    CityWhere,
-    ClusterOrder,
-    ClusterWhere,
-    CountyOrder,
-    CountyWhere,
-    EnterpriseOrder,
-    EnterpriseWhere,
-    IndustryOrder,
-    IndustryWhere,
-    ProvinceOrder,
-    ProvinceWhere,
     RecognitionLevel,
-    RecognitionOrder,
-    RecognitionWhere,
-    RecognitionYearOrder,
-    RecognitionYearWhere,
 )
 from .lists import (
-    ORDER_ARG,
-    WHERE_ARG,
-    After,
-    Before,
-    First,
-    Last,
-    PageArgs,
     bad_input,
-    load_root,
-    prepare,
-    shape,
 )
 from .mutations import Mutation
 from .types import (
     NODE_CLASSES,
     Batch,
-    BatchAggregate,
-    BatchConnection,
-    C,
     City,
-    CityConnection,
     Cluster,
-    ClusterAggregate,
-    ClusterConnection,
-    CountAggregate,
     County,
-    CountyConnection,
     Enterprise,
-    EnterpriseConnection,
     G,
-    GraphNode,
     Industry,
-    IndustryConnection,
     Inf,
     NumericAggregate,
     Province,
-    ProvinceConnection,
-    Recognition,
-    RecognitionAggregate,
-    RecognitionConnection,
     RecognitionYear,
-    RecognitionYearConnection,
-    build_connection,
+    list_field,
 )
 
 PARSER_CACHE_SIZE = 512
@@ -111,19 +67,6 @@ async def _node(info: Inf, value: str) -> relay.Node | None:
     type_name, key = _decode_id(value)
     row = await info.context.loaders.node(type_name).load(key)
     return NODE_CLASSES[type_name].from_props(row) if row is not None else None
-
-
-async def _root_list(
-    info: Inf,
-    node_cls: type[GraphNode],
-    conn_cls: type[C],
-    agg_cls: type,
-    where: Any,
-    order_by: Any,
-    args: PageArgs,
-) -> C:
-    query = prepare(info, node_cls.type_name, where, order_by, args)
-    return build_connection(conn_cls, node_cls, agg_cls, shape(query, await load_root(info, query)))
 
 
 _ID_ARG = "The node's global ID, or its key."
@@ -351,188 +294,23 @@ class Query:
         row = await info.context.loaders.node("RecognitionYear").load(str(year))
         return RecognitionYear.from_props(row) if row is not None else None
 
-    @strawberry.field(description="Provinces.")
-    async def provinces(
-        self,
-        info: Inf,
-        where: Annotated[ProvinceWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[ProvinceOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> ProvinceConnection:
-        return await _root_list(
-            info,
-            Province,
-            ProvinceConnection,
-            CountAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    provinces = list_field("Province", "Provinces.", root_list=True)
 
-    @strawberry.field(description="Cities (prefecture-level divisions).")
-    async def cities(
-        self,
-        info: Inf,
-        where: Annotated[CityWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[CityOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> CityConnection:
-        return await _root_list(
-            info, City, CityConnection, CountAggregate, where, order_by, PageArgs(first, after, last, before)
-        )
+    cities = list_field("City", "Cities (prefecture-level divisions).", root_list=True)
 
-    @strawberry.field(description="County-level divisions with clusters.")
-    async def counties(
-        self,
-        info: Inf,
-        where: Annotated[CountyWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[CountyOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> CountyConnection:
-        return await _root_list(
-            info,
-            County,
-            CountyConnection,
-            CountAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    counties = list_field("County", "County-level divisions with clusters.", root_list=True)
 
-    @strawberry.field(description="The six advantageous industries.")
-    async def industries(
-        self,
-        info: Inf,
-        where: Annotated[IndustryWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[IndustryOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> IndustryConnection:
-        return await _root_list(
-            info,
-            Industry,
-            IndustryConnection,
-            CountAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    industries = list_field("Industry", "The six advantageous industries.", root_list=True)
 
-    @strawberry.field(description="Clusters.")
-    async def clusters(
-        self,
-        info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> ClusterConnection:
-        return await _root_list(
-            info,
-            Cluster,
-            ClusterConnection,
-            ClusterAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    clusters = list_field("Cluster", "Clusters.", root_list=True)
 
-    @strawberry.field(description="Enterprises.")
-    async def enterprises(
-        self,
-        info: Inf,
-        where: Annotated[EnterpriseWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[EnterpriseOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> EnterpriseConnection:
-        return await _root_list(
-            info,
-            Enterprise,
-            EnterpriseConnection,
-            CountAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    enterprises = list_field("Enterprise", "Enterprises.", root_list=True)
 
-    @strawberry.field(description="Recognitions.")
-    async def recognitions(
-        self,
-        info: Inf,
-        where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> RecognitionConnection:
-        return await _root_list(
-            info,
-            Recognition,
-            RecognitionConnection,
-            RecognitionAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    recognitions = list_field("Recognition", "Recognitions.", root_list=True)
 
-    @strawberry.field(description="Official lists (batches).")
-    async def batches(
-        self,
-        info: Inf,
-        where: Annotated[BatchWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[BatchOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> BatchConnection:
-        return await _root_list(
-            info,
-            Batch,
-            BatchConnection,
-            BatchAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    batches = list_field("Batch", "Official lists (batches).", root_list=True)
 
-    @strawberry.field(description="Recognition years.")
-    async def recognition_years(
-        self,
-        info: Inf,
-        where: Annotated[RecognitionYearWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[RecognitionYearOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> RecognitionYearConnection:
-        return await _root_list(
-            info,
-            RecognitionYear,
-            RecognitionYearConnection,
-            CountAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    recognition_years = list_field("RecognitionYear", "Recognition years.", root_list=True)
 
     @strawberry.field(description="Counts and sums over the whole graph.")
     def stats(self) -> Stats:

@@ -17,22 +17,15 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from . import inputs
 from .context import Context
 from .inputs import (
-    BatchOrder,
-    BatchWhere,
-    CityOrder,
-    CityWhere,
     ClusterOrder,
     ClusterWhere,
-    CountyOrder,
-    CountyWhere,
     EnterpriseOrder,
     EnterpriseWhere,
     NameStatus,
     RecognitionLevel,
-    RecognitionOrder,
-    RecognitionWhere,
 )
 from .lists import (
     ORDER_ARG,
@@ -45,6 +38,7 @@ from .lists import (
     Shaped,
     bad_input,
     load_nested,
+    load_root,
     prepare,
     shape,
 )
@@ -191,6 +185,48 @@ def build_connection(cls: type[C], node_cls: type[GraphNode], aggregate_cls: typ
     )
 
 
+def list_field(target: str, description: str, *, root_list: bool = False) -> Any:
+    """A connection field over `target` nodes, with the arguments and behaviour every list shares.
+
+    Nested, the field's name is the relationship it follows from the parent (see `graph_model`); at the root,
+    it lists every node of the type.
+    """
+
+    async def resolve(
+        root: Any,
+        info: Inf,
+        where: Any = None,
+        order_by: Any = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Any:
+        node_cls = NODE_CLASSES[target]
+        query = prepare(info, target, where, order_by, PageArgs(first, after, last, before))
+        if root_list:
+            data = await load_root(info, query)
+        else:
+            data = await load_nested(info, root.type_name, info.python_name, root.id, query)
+        return build_connection(
+            CONNECTIONS[target], node_cls, AGGREGATES.get(target, CountAggregate), shape(query, data)
+        )
+
+    where_type, order_type = getattr(inputs, f"{target}Where"), getattr(inputs, f"{target}Order")
+    resolve.__annotations__ = {
+        "info": Inf,
+        "where": Annotated[where_type | None, WHERE_ARG],
+        "order_by": Annotated[list[order_type] | None, ORDER_ARG],  # type: ignore[valid-type]
+        "first": First,
+        "after": After,
+        "last": Last,
+        "before": Before,
+        # Defined further down this module; Strawberry resolves the name when the schema is built.
+        "return": f"{target}Connection",
+    }
+    return strawberry.field(resolver=resolve, description=description)
+
+
 async def nested_list(
     info: Inf,
     parent: GraphNode,
@@ -227,28 +263,7 @@ class Province(GraphNode):
     def key(self) -> str:
         return self.id
 
-    @strawberry.field(description="The province's prefecture-level divisions.")
-    async def cities(
-        self,
-        info: Inf,
-        where: Annotated[CityWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[CityOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> CityConnection:
-        return await nested_list(
-            info,
-            self,
-            "cities",
-            City,
-            CityConnection,
-            CountAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    cities = list_field("City", "The province's prefecture-level divisions.")
 
 
 @strawberry.type(description="A prefecture-level division of Sichuan (地级市 or 自治州).")
@@ -278,51 +293,9 @@ class City(GraphNode):
     async def province(self, info: Inf) -> Province | None:
         return await _one(info, self, "province", Province)
 
-    @strawberry.field(description="The city's counties that have a cluster in the graph.")
-    async def counties(
-        self,
-        info: Inf,
-        where: Annotated[CountyWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[CountyOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> CountyConnection:
-        return await nested_list(
-            info,
-            self,
-            "counties",
-            County,
-            CountyConnection,
-            CountAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    counties = list_field("County", "The city's counties that have a cluster in the graph.")
 
-    @strawberry.field(description="Clusters located in the city (through its counties).")
-    async def clusters(
-        self,
-        info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> ClusterConnection:
-        return await nested_list(
-            info,
-            self,
-            "clusters",
-            Cluster,
-            ClusterConnection,
-            ClusterAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    clusters = list_field("Cluster", "Clusters located in the city (through its counties).")
 
     @strawberry.field(
         description="Industries of the city's clusters, with how many clusters each; most first."
@@ -349,28 +322,7 @@ class County(GraphNode):
     async def city(self, info: Inf) -> City | None:
         return await _one(info, self, "city", City)
 
-    @strawberry.field(description="Clusters located in the county.")
-    async def clusters(
-        self,
-        info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> ClusterConnection:
-        return await nested_list(
-            info,
-            self,
-            "clusters",
-            Cluster,
-            ClusterConnection,
-            ClusterAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    clusters = list_field("Cluster", "Clusters located in the county.")
 
 
 @strawberry.type(description="One of Sichuan's six advantageous industries (优势产业).")
@@ -385,28 +337,7 @@ class Industry(GraphNode):
     def key(self) -> str:
         return self.id
 
-    @strawberry.field(description="Clusters in the industry.")
-    async def clusters(
-        self,
-        info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> ClusterConnection:
-        return await nested_list(
-            info,
-            self,
-            "clusters",
-            Cluster,
-            ClusterConnection,
-            ClusterAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    clusters = list_field("Cluster", "Clusters in the industry.")
 
 
 @strawberry.type(description="A special SME industrial cluster (中小企业特色产业集群).")
@@ -457,30 +388,9 @@ class Cluster(GraphNode):
         _node, edge = await info.context.loaders.one("Cluster", "industry").load(self.id)
         return edge["inferred"] if edge else None
 
-    @strawberry.field(
-        description="The cluster's recognitions: provincial and/or national, with year and batch."
+    recognitions = list_field(
+        "Recognition", "The cluster's recognitions: provincial and/or national, with year and batch."
     )
-    async def recognitions(
-        self,
-        info: Inf,
-        where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> RecognitionConnection:
-        return await nested_list(
-            info,
-            self,
-            "recognitions",
-            Recognition,
-            RecognitionConnection,
-            RecognitionAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
 
     @strawberry.field(description="Member enterprises, with the role the source gives them.")
     async def enterprises(
@@ -629,51 +539,9 @@ class Batch(GraphNode):
         named = await info.context.loaders.batch_named_counts().load(self.id)
         return max(self.official_count_sichuan - named, 0)
 
-    @strawberry.field(description="The batch's recognitions.")
-    async def recognitions(
-        self,
-        info: Inf,
-        where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> RecognitionConnection:
-        return await nested_list(
-            info,
-            self,
-            "recognitions",
-            Recognition,
-            RecognitionConnection,
-            RecognitionAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    recognitions = list_field("Recognition", "The batch's recognitions.")
 
-    @strawberry.field(description="The batch's clusters.")
-    async def clusters(
-        self,
-        info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> ClusterConnection:
-        return await nested_list(
-            info,
-            self,
-            "clusters",
-            Cluster,
-            ClusterConnection,
-            ClusterAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    clusters = list_field("Cluster", "The batch's clusters.")
 
     @strawberry.field(description="The year of the batch.")
     async def recognition_year(self, info: Inf) -> RecognitionYear | None:
@@ -690,51 +558,9 @@ class RecognitionYear(GraphNode):
     def key(self) -> str:
         return self.id
 
-    @strawberry.field(description="Batches published in the year.")
-    async def batches(
-        self,
-        info: Inf,
-        where: Annotated[BatchWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[BatchOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> BatchConnection:
-        return await nested_list(
-            info,
-            self,
-            "batches",
-            Batch,
-            BatchConnection,
-            BatchAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    batches = list_field("Batch", "Batches published in the year.")
 
-    @strawberry.field(description="Recognitions of the year.")
-    async def recognitions(
-        self,
-        info: Inf,
-        where: Annotated[RecognitionWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[RecognitionOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> RecognitionConnection:
-        return await nested_list(
-            info,
-            self,
-            "recognitions",
-            Recognition,
-            RecognitionConnection,
-            RecognitionAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-        )
+    recognitions = list_field("Recognition", "Recognitions of the year.")
 
     @strawberry.field(
         description="Clusters recognised in the year, optionally at one level or only the new ones."
@@ -823,6 +649,24 @@ class BatchConnection(Connection[Batch]):
 @strawberry.type(description="A page of recognition years.")
 class RecognitionYearConnection(Connection[RecognitionYear]):
     aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+CONNECTIONS: dict[str, type] = {
+    "Province": ProvinceConnection,
+    "City": CityConnection,
+    "County": CountyConnection,
+    "Industry": IndustryConnection,
+    "Cluster": ClusterConnection,
+    "Enterprise": EnterpriseConnection,
+    "Recognition": RecognitionConnection,
+    "Batch": BatchConnection,
+    "RecognitionYear": RecognitionYearConnection,
+}
+AGGREGATES: dict[str, type] = {
+    "Cluster": ClusterAggregate,
+    "Recognition": RecognitionAggregate,
+    "Batch": BatchAggregate,
+}
 
 
 # --- memberships: edges that carry the enterprise's role ----------------------------------------------------
