@@ -11,14 +11,15 @@ TEST_NEO4J_ENV := NEO4J_URI= LOCAL_NEO4J_INSTANCE=test LOCAL_NEO4J_BOLT_PORT=768
 TEST_NEO4J_URI := bolt://127.0.0.1:7688
 
 
-.PHONY: soak
 .PHONY: help install run serve neo4j-start neo4j-stop neo4j-status test test-neo4j-start test-neo4j-stop \
-	lint format typecheck check export-schema lock clean
+	soak lint format typecheck check export-schema lock clean
 
 help:
 	@echo "make run      install, start the local Neo4j (unless NEO4J_URI is set), migrate, load data/, serve :8000"
 	@echo "make test     install, start the test Neo4j (ports 7688/7475), run the whole test suite, stop it"
 	@echo "make check    lint, format check, type check"
+	@echo "make soak     concurrent reads and writes while a Neo4j of its own restarts; checks nothing is lost"
+	@echo "make bench    ClusterGraph against @neo4j/graphql and raw Cypher (bench/README.md)"
 	@echo "make neo4j-start | neo4j-stop | neo4j-status     the local development Neo4j"
 
 $(UV):
@@ -68,12 +69,12 @@ soak: install
 	$(CG) soak --seconds $(or $(SOAK_SECONDS),30) --clients $(or $(SOAK_CLIENTS),8)
 
 lint: install
-	.venv/bin/ruff check src tests
-	.venv/bin/ruff format --check src tests
+	.venv/bin/ruff check src tests bench
+	.venv/bin/ruff format --check src tests bench
 
 format: install
-	.venv/bin/ruff format src tests
-	.venv/bin/ruff check --fix src tests
+	.venv/bin/ruff format src tests bench
+	.venv/bin/ruff check --fix src tests bench
 
 typecheck: install
 	.venv/bin/mypy
@@ -88,3 +89,15 @@ lock: $(UV)
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
+
+# The benchmark (bench/README.md): ClusterGraph against @neo4j/graphql and hand-written Cypher, on a Neo4j of its
+# own (instance `bench`, ports 7690/7477). SIZE=small is the real dataset, medium a synthetic graph, large the
+# scaling run (small, medium, large). Needs wrk (`apt-get install -y wrk`) and Node.js 20+; BENCH_ARGS adds options.
+SIZE ?= small
+.PHONY: bench bench-smoke
+bench: install
+	.venv/bin/python bench/run.py --size $(SIZE) $(BENCH_ARGS)
+
+# A few seconds: tiny synthetic graph, ClusterGraph only, no npm (what tests/integration/test_bench_smoke.py runs).
+bench-smoke: install
+	.venv/bin/python bench/run.py --smoke $(BENCH_ARGS)

@@ -410,13 +410,15 @@ def connection_statement(
         )
         returns.append("rows")
     if parts.total or parts.aggregate:
+        # totalCount alone needs only the count; the sums, minima and maxima only when `aggregate` is selected.
+        agg = _aggregate_projection(node_type, "n") if parts.aggregate else "{count: count(DISTINCT n)}"
         subqueries.append(
             _fmt(
                 "CALL {sc} { {m}{w} WITH DISTINCT n RETURN {agg} AS aggregate }",
                 sc=scope,
                 m=match,
                 w=where_clause,
-                agg=_aggregate_projection(node_type, "n"),
+                agg=agg,
             )
         )
         returns.append("aggregate")

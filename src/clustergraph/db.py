@@ -92,21 +92,24 @@ async def migrate_async(driver: AsyncDriver, database: str) -> int:
 
 @dataclass
 class RoundTripCounter:
-    """Counts the Cypher round trips made on behalf of one request (or one test)."""
+    """Counts the Cypher round trips made on behalf of one request (or one test), keeping their statements when
+    asked to (never for the process-wide total, which would grow without end)."""
 
     count: int = 0
+    keep_statements: bool = True
     statements: list[str] = field(default_factory=list)
 
     def record(self, query: str) -> None:
         self.count += 1
-        self.statements.append(query)
+        if self.keep_statements:
+            self.statements.append(query)
 
 
 _current_counter: contextvars.ContextVar[RoundTripCounter | None] = contextvars.ContextVar(
     "clustergraph_round_trips", default=None
 )
 #: Every round trip the process has made; read by tests and by the metrics log.
-TOTAL_ROUND_TRIPS = RoundTripCounter()
+TOTAL_ROUND_TRIPS = RoundTripCounter(keep_statements=False)
 
 
 def count_round_trips(counter: RoundTripCounter | None) -> contextvars.Token[RoundTripCounter | None]:
@@ -114,23 +117,26 @@ def count_round_trips(counter: RoundTripCounter | None) -> contextvars.Token[Rou
     return _current_counter.set(counter)
 
 
-async def read(
-    driver: AsyncDriver,
-    database: str,
-    query: LiteralString,
-    params: dict[str, Any],
-    transform: Callable[[list[dict[str, Any]]], T],
-    timeout_s: float | None = None,
-) -> T:
-    """Run one read query as a managed read transaction on its own session: one round trip."""
+def _record(query: str) -> None:
     TOTAL_ROUND_TRIPS.record(query)
     counter = _current_counter.get()
     if counter is not None:
         counter.record(query)
 
-    async def work(tx: AsyncManagedTransaction) -> T:
+
+async def read(
+    driver: AsyncDriver,
+    database: str,
+    query: LiteralString,
+    params: dict[str, Any],
+    timeout_s: float | None = None,
+) -> list[dict[str, Any]]:
+    """Run one read query as a managed read transaction on its own session: one round trip."""
+    _record(query)
+
+    async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
         result = await tx.run(query, params)
-        return transform(await result.data())
+        return await result.data()
 
     unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
     async with driver.session(
@@ -149,10 +155,7 @@ async def write(
 ) -> T:
     """Run `work` as one managed write transaction (retried by the driver on transient errors): one round trip
     as far as the caller is concerned, all or nothing."""
-    TOTAL_ROUND_TRIPS.record("write")
-    counter = _current_counter.get()
-    if counter is not None:
-        counter.record("write")
+    _record("write")
     unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
     async with driver.session(
         database=database,

@@ -176,17 +176,42 @@ BATCH_NAMED_COUNTS: LiteralString = """
 """
 
 STATS_LABEL_COUNTS: LiteralString = """
-    UNWIND ['Province', 'City', 'County', 'Industry', 'Cluster', 'Enterprise', 'Recognition', 'Batch',
-            'RecognitionYear'] AS label
-    CALL (label) { MATCH (n) WHERE label IN labels(n) RETURN count(n) AS count }
-    RETURN label, count
+    // One count per label, each answered from the count store (no scan).
+    MATCH (n:Province) RETURN 'Province' AS label, count(n) AS count
+    UNION ALL
+    MATCH (n:City) RETURN 'City' AS label, count(n) AS count
+    UNION ALL
+    MATCH (n:County) RETURN 'County' AS label, count(n) AS count
+    UNION ALL
+    MATCH (n:Industry) RETURN 'Industry' AS label, count(n) AS count
+    UNION ALL
+    MATCH (n:Cluster) RETURN 'Cluster' AS label, count(n) AS count
+    UNION ALL
+    MATCH (n:Enterprise) RETURN 'Enterprise' AS label, count(n) AS count
+    UNION ALL
+    MATCH (n:Recognition) RETURN 'Recognition' AS label, count(n) AS count
+    UNION ALL
+    MATCH (n:Batch) RETURN 'Batch' AS label, count(n) AS count
+    UNION ALL
+    MATCH (n:RecognitionYear) RETURN 'RecognitionYear' AS label, count(n) AS count
 """
 
 STATS_RELATIONSHIP_COUNTS: LiteralString = """
-    UNWIND ['IN_PROVINCE', 'IN_CITY', 'LOCATED_IN', 'IN_INDUSTRY', 'RECOGNIZED', 'IN_BATCH', 'IN_YEAR',
-            'MEMBER_OF'] AS type
-    CALL (type) { MATCH ()-[r]->() WHERE type(r) = type RETURN count(r) AS count }
-    RETURN type, count
+    MATCH ()-[r:IN_PROVINCE]->() RETURN 'IN_PROVINCE' AS type, count(r) AS count
+    UNION ALL
+    MATCH ()-[r:IN_CITY]->() RETURN 'IN_CITY' AS type, count(r) AS count
+    UNION ALL
+    MATCH ()-[r:LOCATED_IN]->() RETURN 'LOCATED_IN' AS type, count(r) AS count
+    UNION ALL
+    MATCH ()-[r:IN_INDUSTRY]->() RETURN 'IN_INDUSTRY' AS type, count(r) AS count
+    UNION ALL
+    MATCH ()-[r:RECOGNIZED]->() RETURN 'RECOGNIZED' AS type, count(r) AS count
+    UNION ALL
+    MATCH ()-[r:IN_BATCH]->() RETURN 'IN_BATCH' AS type, count(r) AS count
+    UNION ALL
+    MATCH ()-[r:IN_YEAR]->() RETURN 'IN_YEAR' AS type, count(r) AS count
+    UNION ALL
+    MATCH ()-[r:MEMBER_OF]->() RETURN 'MEMBER_OF' AS type, count(r) AS count
 """
 
 STATS_CLUSTERS_BY_INDUSTRY: LiteralString = """

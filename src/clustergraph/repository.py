@@ -62,7 +62,7 @@ class Repository:
         self.timeout_s = timeout_s
 
     async def _read(self, query: LiteralString, params: dict[str, Any]) -> list[Row]:
-        return await read(self.driver, self.database, query, params, lambda rows: rows, self.timeout_s)
+        return await read(self.driver, self.database, query, params, self.timeout_s)
 
     async def ping(self) -> bool:
         rows = await self._read(q.PING, {})

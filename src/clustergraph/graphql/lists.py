@@ -165,7 +165,7 @@ def shape(query: ListQuery, data: ConnectionData) -> Shaped:
     cursors = [encode_cursor(query.order, r["sort"]) for r in rows]
     aggregate = data.aggregate
     total = aggregate["count"] if aggregate is not None else None
-    return Shaped(rows, cursors, has_next, has_previous, total, aggregate)
+    return Shaped(rows, cursors, has_next, has_previous, total, aggregate if query.parts.aggregate else None)
 
 
 NodeFactory = Callable[[dict[str, Any]], Any]

@@ -1,0 +1,8 @@
+// Page 20 of the recognised clusters (a recognition at one of $levels), sorted by name: a keyset from the
+// (name, id) ending page 19, fetched by walking pages 1 to 19 first.
+MATCH (c:Cluster)
+WHERE EXISTS { (c)-[:RECOGNIZED]->(r:Recognition) WHERE r.level IN $levels }
+  AND ($afterName IS NULL OR c.name > $afterName OR (c.name = $afterName AND c.id > $afterId))
+WITH c ORDER BY c.name, c.id LIMIT $size + 1
+WITH collect(c) AS rows
+RETURN [c IN rows[0..$size] | c {.id, .name, .nameZh}] AS nodes, size(rows) > $size AS hasNextPage

@@ -1,0 +1,472 @@
+"""Benchmark ClusterGraph against @neo4j/graphql and hand-written Cypher on the same Neo4j and the same graph.
+
+    .venv/bin/python bench/run.py                 # SIZE=small: the real dataset, all three peers, c=1 and 16
+    .venv/bin/python bench/run.py --size medium   # a synthetic graph of 2,000 clusters and 100,000 enterprises
+    .venv/bin/python bench/run.py --size large    # scaling: p50 per query at small, medium and large
+    .venv/bin/python bench/run.py --smoke         # seconds: tiny synthetic graph, ClusterGraph only, no npm
+
+It writes bench/results/<date>-<size>.json and prints the table of figures and ratios. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+from harness import instance, loadgen, servers, suite
+from harness.suite import CLUSTERGRAPH, NEO4J_GRAPHQL, PEER_LABELS, PEERS, QUERIES, RAW
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+NODE_PEER = ROOT / "bench" / "peers" / "neo4j-graphql"
+SCALING_SIZES = ("small", "medium", "large")
+
+
+def log(message: str) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# --- options -----------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="ClusterGraph benchmark (see bench/README.md).")
+    p.add_argument("--size", choices=instance.SIZES, help="small (default; tiny with --smoke), medium, large")
+    p.add_argument(
+        "--smoke", action="store_true", help="tiny graph, ClusterGraph only, a few seconds, no npm"
+    )
+    p.add_argument("--peers", help=f"comma-separated subset of {','.join(PEERS)}")
+    p.add_argument("--queries", help="comma-separated subset of the suite")
+    p.add_argument("--concurrency", help="comma-separated connection counts (default 1,16)")
+    p.add_argument("--duration", type=float, help="seconds of each measured run (default 10)")
+    p.add_argument("--warmup", type=float, help="seconds of warm-up per peer and query (default 3)")
+    p.add_argument("--rounds", type=int, help="measured runs per peer, query and concurrency (default 2)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="worker processes of each server")
+    p.add_argument(
+        "--neo4j-uri", help="use this disposable server (synthetic sizes only), not the bench instance"
+    )
+    p.add_argument("--neo4j-password", default=os.environ.get("BENCH_NEO4J_PASSWORD", "clustergraph-dev"))
+    p.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto")
+    p.add_argument("--output", type=Path, help="results file (default bench/results/<date>-<size>.json)")
+    p.add_argument("--no-npm-ci", action="store_true", help="do not run `npm ci` for the @neo4j/graphql peer")
+    p.add_argument("--keep-neo4j", action="store_true", help="leave the bench Neo4j running at the end")
+    p.add_argument(
+        "--reload", action="store_true", help="load the dataset even if the marker says it is there"
+    )
+    args = p.parse_args(argv)
+    if args.smoke:
+        args.size = args.size or "tiny"
+        defaults = {"peers": CLUSTERGRAPH, "concurrency": "1", "duration": 2.0, "warmup": 0.5, "rounds": 1}
+        args.no_npm_ci = True
+    else:
+        args.size = args.size or "small"
+        defaults = {
+            "peers": ",".join(PEERS),
+            "concurrency": "1,16",
+            "duration": 10.0,
+            "warmup": 3.0,
+            "rounds": 2,
+        }
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    args.peer_list = [x.strip() for x in args.peers.split(",") if x.strip()]
+    args.query_list = [x.strip() for x in (args.queries or ",".join(QUERIES)).split(",") if x.strip()]
+    args.concurrency_list = [int(x) for x in args.concurrency.split(",") if x.strip()]
+    unknown = [x for x in args.peer_list if x not in PEERS] + [x for x in args.query_list if x not in QUERIES]
+    if unknown:
+        p.error(f"unknown peer or query: {', '.join(unknown)}")
+    if args.load_generator == "auto":
+        if not loadgen.wrk_available() and not args.smoke:
+            p.error("wrk is not installed: `apt-get install -y wrk` (or --load-generator python, less exact)")
+        args.load_generator = "wrk" if loadgen.wrk_available() else "python"
+    elif args.load_generator == "wrk" and not loadgen.wrk_available():
+        p.error("wrk is not installed: `apt-get install -y wrk` (or --load-generator python)")
+    return args
+
+
+# --- one size ----------------------------------------------------------------------------------------------
+
+
+def npm_ci() -> None:
+    if shutil.which("npm") is None:
+        raise RuntimeError("npm is needed for the @neo4j/graphql peer (Node.js 20+), or leave that peer out")
+    log("npm ci in bench/peers/neo4j-graphql")
+    result = subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],  # noqa: S607 -- npm from PATH
+        cwd=NODE_PEER, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"npm ci failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+
+
+def measure(
+    args: argparse.Namespace,
+    server: servers.Server,
+    script: Path,
+    payload: dict[str, Any],
+    concurrency: int,
+    seconds: float,
+) -> loadgen.Measurement:
+    try:
+        if args.load_generator == "wrk":
+            return loadgen.run_wrk(server.url, script, concurrency, seconds)
+        return loadgen.run_python(server.url, payload, concurrency, seconds)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}\n{servers.describe_exit(server)}") from exc
+
+
+def summarise(runs: list[loadgen.Measurement]) -> dict[str, Any]:
+    requests = sum(r.requests for r in runs)
+    duration = sum(r.duration_s for r in runs)
+    return {
+        "requests": requests,
+        "errors": sum(r.errors for r in runs),
+        "rps": round(requests / duration, 1) if duration else 0.0,
+        "p50_ms": round(statistics.median(r.p50_ms for r in runs), 3),
+        "p99_ms": round(statistics.median(r.p99_ms for r in runs), 3),
+        "max_ms": round(max(r.max_ms for r in runs), 3),
+        "rounds": [r.as_dict() for r in runs],
+    }
+
+
+def bench_size(args: argparse.Namespace, size: str, concurrency: list[int], work: Path) -> dict[str, Any]:
+    """Load `size`, start the peers, check their answers, measure every query, stop the peers."""
+    settings = instance.bench_settings(size, args.neo4j_uri, args.neo4j_password)
+    neo4j_pid: int | None = None
+    if settings.uses_local_neo4j:
+        heap, pagecache = instance.MEMORY[size]
+        log(f"starting the bench Neo4j (Bolt {instance.BOLT_PORT}, heap {heap}, page cache {pagecache})")
+        instance.start_instance(settings)
+    load = instance.ensure_dataset(settings, size, log=log, force=args.reload)
+    if settings.uses_local_neo4j:  # after the load: replacing a dataset restarts the instance
+        neo4j_pid = instance.instance_pid(settings)
+    if load.loaded:
+        log(
+            f"loaded {load.dataset}: {load.created_nodes} nodes + {load.created_relationships} relationships "
+            f"in {load.load_s:.1f}s = {load.rate:,.0f} created/s"
+        )
+    else:
+        log(f"{load.dataset} already loaded ({load.nodes} nodes, {load.relationships} relationships)")
+    from clustergraph.db import create_driver
+
+    with create_driver(settings) as driver:
+        params = suite.discover(driver, settings.neo4j_database)
+    log(f"parameters: {params.as_dict()}")
+
+    result: dict[str, Any] = {
+        "size": size,
+        "dataset": load.as_dict(),
+        "params": params.as_dict(),
+        "peers": {},
+        "rows": [],
+        "checks": {},
+    }
+    running: dict[str, servers.Server] = {}
+    try:
+        for peer in args.peer_list:
+            log(f"starting {PEER_LABELS[peer]} ({args.workers} workers)")
+            running[peer] = servers.start(
+                peer,
+                settings.bolt_uri,
+                settings.neo4j_password.get_secret_value(),
+                work,
+                workers=args.workers,
+            )
+        payloads = prepare(args, params, running, result, work)
+        for c in concurrency:
+            for name in args.query_list:
+                for peer in args.peer_list:  # warm-up, not recorded
+                    script, payload = payloads[(peer, name)]
+                    measure(args, running[peer], script, payload, c, args.warmup)
+                runs: dict[str, list[loadgen.Measurement]] = {p: [] for p in args.peer_list}
+                for _round in range(args.rounds):  # interleaved: A B C A B C
+                    for peer in args.peer_list:
+                        script, payload = payloads[(peer, name)]
+                        runs[peer].append(measure(args, running[peer], script, payload, c, args.duration))
+                line = []
+                for peer in args.peer_list:
+                    row = {"query": name, "peer": peer, "concurrency": c, **summarise(runs[peer])}
+                    result["rows"].append(row)
+                    line.append(f"{PEER_LABELS[peer]} {row['rps']:.0f} rps p50 {row['p50_ms']:.2f} ms")
+                log(f"c={c} {name}: " + "; ".join(line))
+        for peer, server in running.items():
+            result["peers"][peer] = {
+                "url": server.url,
+                "pid": server.pid,
+                "start_s": round(server.started_s, 2),
+                "peak_rss_kb": servers.peak_rss_kb(server.pid),
+            }
+        if neo4j_pid is not None:
+            result["neo4j_peak_rss_kb"] = servers.peak_rss_kb(neo4j_pid)
+    finally:
+        for server in running.values():
+            servers.stop(server)
+    return result
+
+
+def prepare(
+    args: argparse.Namespace,
+    params: suite.Params,
+    running: dict[str, servers.Server],
+    result: dict[str, Any],
+    work: Path,
+) -> dict[tuple[str, str], tuple[Path, dict[str, Any]]]:
+    """Fetch each peer's page-20 cursor, check one answer of every query, and write the wrk scripts."""
+    payloads: dict[tuple[str, str], tuple[Path, dict[str, Any]]] = {}
+    scripts = work / "wrk"
+    scripts.mkdir(exist_ok=True)
+    with httpx.Client(timeout=60) as client:
+        for peer, server in running.items():
+            cursor = (
+                suite.deep_cursor(client, peer, server.url, params)
+                if "deep_page" in args.query_list
+                else None
+            )
+            result["checks"].setdefault("deep_cursor", {})[peer] = cursor
+            for name in args.query_list:
+                payload = suite.body(peer, name, params, cursor)
+                answer = suite.post(client, server.url, payload)
+                ids = suite.identities(answer["data"])
+                result["checks"].setdefault(name, {})[peer] = {
+                    "response_bytes": len(json.dumps(answer, ensure_ascii=False).encode()),
+                    "ids": sum(ids.values()),
+                    "distinct_ids": len(ids),
+                    "ids_sample": sorted(ids)[:5],
+                }
+                payloads[(peer, name)] = (loadgen.write_script(scripts, f"{peer}-{name}", payload), payload)
+    for name in args.query_list:
+        seen = result["checks"][name]
+        if CLUSTERGRAPH in seen:
+            for peer in seen:
+                seen[peer]["same_ids_as_clustergraph"] = (
+                    seen[peer]["distinct_ids"] == seen[CLUSTERGRAPH]["distinct_ids"]
+                )
+    return payloads
+
+
+# --- report ------------------------------------------------------------------------------------------------
+
+
+def ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ClusterGraph / @neo4j/graphql and ClusterGraph / raw Cypher, per query and concurrency."""
+    by = {(r.get("size"), r["query"], r["concurrency"], r["peer"]): r for r in rows}
+    out = []
+    for (size, query, c, peer), cg in by.items():
+        if peer != CLUSTERGRAPH:
+            continue
+        entry: dict[str, Any] = {"size": size, "query": query, "concurrency": c}
+        for other, key in ((NEO4J_GRAPHQL, "vs_neo4j_graphql"), (RAW, "vs_raw_cypher")):
+            o = by.get((size, query, c, other))
+            if o is None:
+                continue
+            entry[key] = {
+                "rps": round(cg["rps"] / o["rps"], 3) if o["rps"] else None,
+                "p50": round(cg["p50_ms"] / o["p50_ms"], 3) if o["p50_ms"] else None,
+                "p99": round(cg["p99_ms"] / o["p99_ms"], 3) if o["p99_ms"] else None,
+            }
+        out.append(entry)
+    return out
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def table(rows: list[dict[str, Any]], peers: list[str]) -> str:
+    """One line per query and concurrency: each peer's rps, p50 and p99, and ClusterGraph's ratios."""
+    ratio_by = {(r["size"], r["query"], r["concurrency"]): r for r in ratios(rows)}
+    by = {(r.get("size"), r["query"], r["concurrency"], r["peer"]): r for r in rows}
+    keys = sorted(
+        {(r.get("size"), r["query"], r["concurrency"]) for r in rows},
+        key=lambda k: (
+            instance.SIZES.index(k[0]) if k[0] in instance.SIZES else 0,
+            k[2],
+            QUERIES.index(k[1]),
+        ),
+    )
+    short = {CLUSTERGRAPH: "CG", NEO4J_GRAPHQL: "NG", RAW: "raw"}
+    head = ["size", "query", "c"]
+    for peer in peers:
+        head += [f"{short[peer]} rps", f"{short[peer]} p50", f"{short[peer]} p99"]
+    if NEO4J_GRAPHQL in peers and CLUSTERGRAPH in peers:
+        head += ["CG/NG rps", "CG/NG p50", "CG/NG p99"]
+    if RAW in peers and CLUSTERGRAPH in peers:
+        head += ["CG/raw rps", "CG/raw p50", "CG/raw p99"]
+    lines = [head]
+    for key in keys:
+        size, query, c = key
+        line = [str(size), query, str(c)]
+        for peer in peers:
+            r = by.get((size, query, c, peer))
+            line += [_fmt(r["rps"], 0), _fmt(r["p50_ms"], 2), _fmt(r["p99_ms"], 2)] if r else ["-"] * 3
+        ratio = ratio_by.get(key, {})
+        for other, name in ((NEO4J_GRAPHQL, "vs_neo4j_graphql"), (RAW, "vs_raw_cypher")):
+            if other in peers and CLUSTERGRAPH in peers:
+                x = ratio.get(name) or {}
+                line += [_fmt(x.get("rps"), 2), _fmt(x.get("p50"), 2), _fmt(x.get("p99"), 2)]
+        lines.append(line)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    text = [
+        "  ".join(
+            cell.rjust(w) if i > 1 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in lines
+    ]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(text)
+
+
+def scaling_table(rows: list[dict[str, Any]], peers: list[str], sizes: Sequence[str]) -> str:
+    """p50 (ms) per query and size, for each peer, at the lowest concurrency measured."""
+    c = min(r["concurrency"] for r in rows)
+    by = {(r["size"], r["query"], r["peer"]): r for r in rows if r["concurrency"] == c}
+    head = ["query", "peer", *[f"p50 {s}" for s in sizes]]
+    lines = [head]
+    for query in QUERIES:
+        for peer in peers:
+            cells = [by.get((s, query, peer)) for s in sizes]
+            if not any(cells):
+                continue
+            lines.append([query, PEER_LABELS[peer], *[_fmt(x["p50_ms"], 2) if x else "-" for x in cells]])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    out = [
+        "  ".join(
+            cell.rjust(w) if i > 1 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in lines
+    ]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return f"(concurrency {c})\n" + "\n".join(out)
+
+
+def versions() -> dict[str, Any]:
+    from importlib.metadata import version
+
+    from clustergraph.settings import NEO4J_VERSION
+
+    out: dict[str, Any] = {
+        "neo4j": NEO4J_VERSION,
+        "python": platform.python_version(),
+        "clustergraph": version("clustergraph"),
+        "strawberry-graphql": version("strawberry-graphql"),
+        "neo4j-python-driver": version("neo4j"),
+        "uvicorn": version("uvicorn"),
+    }
+    lock = NODE_PEER / "package-lock.json"
+    if lock.exists():
+        packages = json.loads(lock.read_text()).get("packages", {})
+        for name in ("@neo4j/graphql", "@apollo/server", "graphql", "neo4j-driver"):
+            out[name] = packages.get(f"node_modules/{name}", {}).get("version")
+    for tool in ("node", "wrk"):
+        path = shutil.which(tool)
+        if path:
+            text = subprocess.run([path, "--version"], capture_output=True, text=True, check=False).stdout  # noqa: S603
+            out[tool] = text.split("[")[0].strip()
+    return out
+
+
+def machine() -> dict[str, Any]:
+    mem_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kb = int(line.split()[1])
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    scaling = args.size == "large" and not args.smoke
+    sizes = SCALING_SIZES if scaling else (args.size,)
+    now = dt.datetime.now(dt.UTC)
+    output = (
+        args.output or RESULTS / f"{now:%Y-%m-%dT%H%M%S}-{'smoke-' if args.smoke else ''}{args.size}.json"
+    )
+    if NEO4J_GRAPHQL in args.peer_list and not args.no_npm_ci:
+        npm_ci()
+    report: dict[str, Any] = {
+        "date": now.isoformat(timespec="seconds"),
+        "mode": "smoke" if args.smoke else ("scaling" if scaling else "compare"),
+        "size": args.size,
+        "sizes": list(sizes),
+        "machine": machine(),
+        "versions": versions(),
+        "config": {
+            "peers": args.peer_list,
+            "queries": args.query_list,
+            "concurrency": args.concurrency_list,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "rounds": args.rounds,
+            "workers": args.workers,
+            "load_generator": args.load_generator,
+            "neo4j": args.neo4j_uri or f"bench instance, bolt://127.0.0.1:{instance.BOLT_PORT}",
+        },
+        "results": {},
+        "rows": [],
+    }
+    settings = instance.bench_settings(args.size, args.neo4j_uri, args.neo4j_password)
+    # The servers' logs and the wrk scripts of this run, kept outside the repository.
+    work = Path(tempfile.mkdtemp(prefix=f"clustergraph-bench-{now:%Y%m%dT%H%M%S}-"))
+    report["work_dir"] = str(work)
+    log(f"server logs and wrk scripts in {work}")
+    try:
+        for size in sizes:
+            result = bench_size(args, size, args.concurrency_list, work)
+            report["results"][size] = result
+            report["rows"] += [{"size": size, **row} for row in result["rows"]]
+    finally:
+        if settings.uses_local_neo4j and not args.keep_neo4j:
+            log("stopping the bench Neo4j")
+            instance.stop_instance(settings)
+    report["ratios"] = ratios(report["rows"])
+    report["elapsed_s"] = round(time.perf_counter() - started, 1)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print()
+    print(table(report["rows"], args.peer_list))
+    if scaling:
+        print()
+        print(scaling_table(report["rows"], args.peer_list, sizes))
+    print()
+    for size in sizes:
+        res = report["results"][size]
+        d = res["dataset"]
+        how = (
+            f"loaded in {d['load_s']:.1f}s, {d['created_per_s']:,.0f} created nodes+relationships/s"
+            if d["loaded"]
+            else "already loaded"
+        )
+        print(f"{size}: {d['nodes']} nodes, {d['relationships']} relationships ({how})")
+        rss = ", ".join(
+            f"{PEER_LABELS[p]} {v['peak_rss_kb']['total'] / 1024:.0f} MiB" for p, v in res["peers"].items()
+        )
+        neo = res.get("neo4j_peak_rss_kb")
+        print(f"  peak RSS: {rss}" + (f"; Neo4j {neo['total'] / 1024:.0f} MiB" if neo else ""))
+    print(f"results: {output} ({report['elapsed_s']:.0f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
