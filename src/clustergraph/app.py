@@ -44,7 +44,7 @@ from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.types import ExecutionResult
 
 from .auth import AuthError, Principal, authenticate
-from .db import count_round_trips, create_async_driver, migrate_async
+from .db import count_round_trips, create_async_driver, follow_bookmarks, migrate_async
 from .graphql.context import Context, Loaders
 from .graphql.schema import create_schema
 from .log import configure_logging
@@ -54,6 +54,9 @@ from .settings import Settings
 log = structlog.get_logger("clustergraph")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+#: Returned after a write, sent back by the client: its next request (on any replica) then sees that write.
+BOOKMARK_HEADER = "X-Neo4j-Bookmarks"
+MAX_BOOKMARKS = 16
 #: A readiness probe answers within this, whatever the driver's retry policy.
 READY_TIMEOUT_S = 3.0
 
@@ -91,6 +94,8 @@ class GraphQLApp(GraphQL[Context, None]):
             response=response,
         )
         count_round_trips(context.round_trips)
+        context.causal_chain.given = request.state.bookmarks
+        follow_bookmarks(context.causal_chain)
         request.state.graphql_context = context
         return context
 
@@ -118,12 +123,21 @@ class GraphQLApp(GraphQL[Context, None]):
         request = Request(scope, receive)
         deadline = asyncio.timeout(self.settings.request_timeout_s)
         try:
+            request.state.bookmarks = _bookmarks_of(request)
+        except ValueError as exc:
+            bad: dict[str, Any] = {"errors": [{"message": str(exc), "extensions": {"code": "BAD_REQUEST"}}]}
+            await JSONResponse(bad, status_code=400)(scope, receive, send)
+            return
+        try:
             request.state.principal = self._authenticate(request)
         except AuthError as exc:
             status = 403 if exc.code == "FORBIDDEN" else 401
             headers = {"WWW-Authenticate": 'Bearer realm="clustergraph"'} if status == 401 else None
-            body = {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
-            await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
+            refused: dict[str, Any] = {
+                "data": None,
+                "errors": [{"message": exc.message, "extensions": {"code": exc.code}}],
+            }
+            await JSONResponse(refused, status_code=status, headers=headers)(scope, receive, send)
             return
         try:
             _refuse_mutation_over_get(request)
@@ -142,7 +156,21 @@ class GraphQLApp(GraphQL[Context, None]):
             )
         else:
             _negotiate(request, response)
+            chain = getattr(request.state, "graphql_context", None)
+            if chain is not None and chain.causal_chain.produced:
+                response.headers[BOOKMARK_HEADER] = ", ".join(chain.causal_chain.produced)
         await response(scope, receive, send)
+
+
+def _bookmarks_of(request: Request) -> list[str]:
+    """The bookmarks a client sends back (from an earlier write's response), so its reads see that write."""
+    header = request.headers.get(BOOKMARK_HEADER, "")
+    values = [v.strip() for v in header.split(",") if v.strip()]
+    if len(values) > MAX_BOOKMARKS or any(len(v) > 200 or not v.isprintable() for v in values):
+        raise ValueError(
+            f"the {BOOKMARK_HEADER} header must be at most {MAX_BOOKMARKS} bookmarks, as returned by this service"
+        )
+    return values
 
 
 def _authenticate_request(settings: Settings, request: Request) -> Principal | None:
@@ -427,8 +455,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["content-type", "authorization", "x-request-id"],
-                expose_headers=["x-request-id"],
+                allow_headers=["content-type", "authorization", "x-request-id", BOOKMARK_HEADER.lower()],
+                expose_headers=["x-request-id", BOOKMARK_HEADER.lower()],
             ),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],

@@ -21,6 +21,8 @@ from .graph_model import TYPES, Kind, NodeType, Rel, SortKey
 from .queries import SHORTEST_PATH_TEMPLATE
 
 MAX_FILTER_DEPTH = 8
+#: A filter's conditions (operators and relationship tests) at most: beyond, Neo4j spends long just planning it.
+MAX_FILTER_CONDITIONS = 50
 
 
 class QueryInputError(ValueError):
@@ -43,6 +45,7 @@ class Params:
 @dataclass
 class _Vars:
     count: int = 0
+    conditions: int = 0
 
     def new(self) -> LiteralString:
         self.count += 1
@@ -158,12 +161,20 @@ def where_condition(
         prop = node_type.prop_by_field.get(key)
         if prop is not None:
             expr = _fmt("{v}.{p}", v=var, p=prop.prop)
-            parts.extend(_prop_condition(expr, prop.kind, prop.case_insensitive, value, params, here))
+            leaves = _prop_condition(expr, prop.kind, prop.case_insensitive, value, params, here)
+            vars_.conditions += len(leaves)
+            parts.extend(leaves)
             continue
         rel = node_type.rel_by_field.get(key)
         if rel is None:
             raise QueryInputError(f"{here}: {node_type.name} has no field '{key}' to filter on")
-        parts.extend(_rel_condition(rel, value, var, params, here, vars_, _depth))
+        tests = _rel_condition(rel, value, var, params, here, vars_, _depth)
+        vars_.conditions += len(tests)
+        parts.extend(tests)
+    if _depth == 0 and vars_.conditions > MAX_FILTER_CONDITIONS:
+        raise QueryInputError(
+            f"{path}: the filter has {vars_.conditions} conditions; the limit is {MAX_FILTER_CONDITIONS}"
+        )
     return _fmt("({s})", s=" AND ".join(parts)) if parts else None
 
 

@@ -18,6 +18,7 @@ from neo4j import (
     AsyncDriver,
     AsyncGraphDatabase,
     AsyncManagedTransaction,
+    Bookmarks,
     Driver,
     GraphDatabase,
     unit_of_work,
@@ -112,6 +113,30 @@ _current_counter: contextvars.ContextVar[RoundTripCounter | None] = contextvars.
 TOTAL_ROUND_TRIPS = RoundTripCounter(keep_statements=False)
 
 
+@dataclass
+class CausalChain:
+    """The bookmarks of one request: those the client sent (its reads must see those writes), and those its own
+    writes produced (returned to the client, so that its next request, on any replica, sees them)."""
+
+    given: list[str] = field(default_factory=list)
+    produced: list[str] = field(default_factory=list)
+
+
+_current_chain: contextvars.ContextVar[CausalChain | None] = contextvars.ContextVar(
+    "clustergraph_causal_chain", default=None
+)
+
+
+def follow_bookmarks(chain: CausalChain | None) -> contextvars.Token[CausalChain | None]:
+    """Make the sessions of the current context (a request) wait for `chain.given` and record what they write."""
+    return _current_chain.set(chain)
+
+
+def _session_bookmarks() -> Bookmarks | None:
+    chain = _current_chain.get()
+    return Bookmarks.from_raw_values(chain.given) if chain is not None and chain.given else None
+
+
 def count_round_trips(counter: RoundTripCounter | None) -> contextvars.Token[RoundTripCounter | None]:
     """Route the round trips of the current context (a request) into `counter`."""
     return _current_counter.set(counter)
@@ -142,6 +167,7 @@ async def read(
     async with driver.session(
         database=database,
         default_access_mode=READ_ACCESS,
+        bookmarks=_session_bookmarks(),
         bookmark_manager=driver.execute_query_bookmark_manager,
     ) as session:
         return await session.execute_read(unit)
@@ -160,6 +186,11 @@ async def write(
     async with driver.session(
         database=database,
         default_access_mode=WRITE_ACCESS,
+        bookmarks=_session_bookmarks(),
         bookmark_manager=driver.execute_query_bookmark_manager,
     ) as session:
-        return await session.execute_write(unit)
+        result = await session.execute_write(unit)
+        chain = _current_chain.get()
+        if chain is not None:
+            chain.produced.extend(sorted((await session.last_bookmarks()).raw_values))
+        return result

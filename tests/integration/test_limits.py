@@ -278,7 +278,6 @@ async def test_a_neo4j_transaction_timeout_is_reported_as_timeout(settings: Sett
                 settings.neo4j_database,
                 "UNWIND range(1, 20000000) AS x RETURN count(x) AS n",
                 {},
-                lambda rows: rows,
                 timeout_s=0.001,
             )
     finally:

@@ -16,6 +16,7 @@ ALLOWED_CODES = {
     "QUERY_TOO_DEEP",
     "TOO_MANY_ALIASES",
     "GRAPHQL_VALIDATION_FAILED",
+    "TIMEOUT",
 }
 
 text = st.text(max_size=40)
@@ -61,7 +62,8 @@ def cluster_where(depth: int = 2) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def assert_clean(response: Any) -> dict[str, Any]:
-    assert response.status_code in (200, 400), response.text[:300]
+    # 504 is the request deadline's clear TIMEOUT refusal (a slow, shared machine may reach it).
+    assert response.status_code in (200, 400, 504), response.text[:300]
     body = response.json()
     for error in body.get("errors", []):
         code = (error.get("extensions") or {}).get("code")

@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from ..auth import Principal
 from ..cypher_builder import Order, Page, Parts
-from ..db import RoundTripCounter
+from ..db import CausalChain, RoundTripCounter
 from ..repository import ConnectionData, Repository, Row
 from ..settings import Settings
 
@@ -93,6 +93,7 @@ class Context:
     settings: Settings
     loaders: Loaders
     principal: Principal | None = None
+    causal_chain: CausalChain = field(default_factory=CausalChain)
     round_trips: RoundTripCounter = field(default_factory=RoundTripCounter)
     request: Any = None
     response: Any = None
