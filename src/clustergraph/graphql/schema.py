@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -29,7 +29,6 @@ from .types import (
     Cluster,
     County,
     Enterprise,
-    G,
     Industry,
     Inf,
     NumericAggregate,
@@ -57,19 +56,29 @@ def _decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
     raise bad_input(f"id: {value!r} is not an ID returned by this API")
 
 
-async def _by_id(info: Inf, cls: type[G], value: str) -> G | None:
-    _type, key = _decode_id(value, cls.type_name)
-    row = await info.context.loaders.node(cls.type_name).load(key)
-    return cls.from_props(row) if row is not None else None
+_ID_ARG = "The node's global ID, or its key."
+
+
+def node_field(target: str, description: str) -> Any:
+    """A root field fetching one `target` node by its global ID or its key."""
+
+    async def resolve(info: Inf, id: str) -> Any:
+        _type, key = _decode_id(id, target)
+        row = await info.context.loaders.node(target).load(key)
+        return NODE_CLASSES[target].from_props(row) if row is not None else None
+
+    resolve.__annotations__ = {
+        "info": Inf,
+        "id": Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)],
+        "return": NODE_CLASSES[target] | None,
+    }
+    return strawberry.field(resolver=resolve, description=description)
 
 
 async def _node(info: Inf, value: str) -> relay.Node | None:
     type_name, key = _decode_id(value)
     row = await info.context.loaders.node(type_name).load(key)
     return NODE_CLASSES[type_name].from_props(row) if row is not None else None
-
-
-_ID_ARG = "The node's global ID, or its key."
 
 
 # --- statistics ----------------------------------------------------------------------------------------------
@@ -251,41 +260,17 @@ class Query:
             )
         return list(await asyncio.gather(*[_node(info, i) for i in ids]))
 
-    @strawberry.field(description="A cluster.")
-    async def cluster(
-        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> Cluster | None:
-        return await _by_id(info, Cluster, id)
+    cluster = node_field("Cluster", "A cluster.")
 
-    @strawberry.field(description="A city (prefecture-level division).")
-    async def city(
-        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> City | None:
-        return await _by_id(info, City, id)
+    city = node_field("City", "A city (prefecture-level division).")
 
-    @strawberry.field(description="A county-level division.")
-    async def county(
-        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> County | None:
-        return await _by_id(info, County, id)
+    county = node_field("County", "A county-level division.")
 
-    @strawberry.field(description="An industry.")
-    async def industry(
-        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> Industry | None:
-        return await _by_id(info, Industry, id)
+    industry = node_field("Industry", "An industry.")
 
-    @strawberry.field(description="An enterprise.")
-    async def enterprise(
-        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> Enterprise | None:
-        return await _by_id(info, Enterprise, id)
+    enterprise = node_field("Enterprise", "An enterprise.")
 
-    @strawberry.field(description="An official list (batch).")
-    async def batch(
-        self, info: Inf, id: Annotated[strawberry.ID, strawberry.argument(description=_ID_ARG)]
-    ) -> Batch | None:
-        return await _by_id(info, Batch, id)
+    batch = node_field("Batch", "An official list (batch).")
 
     @strawberry.field(description="A recognition year.")
     async def recognition_year(
