@@ -121,3 +121,22 @@ def gql_data(client: Any, query: str, variables: dict[str, Any] | None = None) -
     body = gql(client, query, variables)
     assert "errors" not in body, body.get("errors")
     return body["data"]  # type: ignore[no-any-return]
+
+
+#: Related clusters computed independently of the service's statement: every pair scored by what it shares
+#: (1 per industry, city, county; 2 per shared enterprise). Used by the API tests and the cookbook's checks.
+RELATED_CLUSTERS_EXPECTED = """
+MATCH (c:Cluster {id: $key}), (o:Cluster) WHERE o <> c
+OPTIONAL MATCH (c)-[:IN_INDUSTRY]->(ci:Industry)
+OPTIONAL MATCH (o)-[:IN_INDUSTRY]->(oi:Industry)
+OPTIONAL MATCH (c)-[:LOCATED_IN]->(cc:County)-[:IN_CITY]->(ccity:City)
+OPTIONAL MATCH (o)-[:LOCATED_IN]->(oc:County)-[:IN_CITY]->(ocity:City)
+WITH o, coalesce(ci = oi, false) AS industry, coalesce(ccity = ocity, false) AS city,
+     coalesce(cc = oc, false) AS county,
+     COUNT { MATCH (c)<-[:MEMBER_OF]-(e:Enterprise)-[:MEMBER_OF]->(o) RETURN DISTINCT e } AS shared
+WITH o, industry, city, county, shared,
+     CASE WHEN industry THEN 1 ELSE 0 END + CASE WHEN city THEN 1 ELSE 0 END
+     + CASE WHEN county THEN 1 ELSE 0 END + 2 * shared AS score
+WHERE score > 0
+RETURN o.id AS key, o.name AS name, score, industry, city, county, shared
+"""

@@ -15,7 +15,7 @@ import pytest
 from neo4j import Driver
 
 from clustergraph.settings import Settings
-from conftest import DATA_DIR, gql, gql_data, run_cypher
+from conftest import DATA_DIR, RELATED_CLUSTERS_EXPECTED, gql, gql_data, run_cypher
 
 pytestmark = [
     pytest.mark.integration,
@@ -144,21 +144,6 @@ def test_search_escapes_lucene_operators(
 
 # --- related clusters ----------------------------------------------------------------------------------------
 
-RELATED_EXPECTED = """
-MATCH (c:Cluster {id: $key}), (o:Cluster) WHERE o <> c
-OPTIONAL MATCH (c)-[:IN_INDUSTRY]->(ci:Industry)
-OPTIONAL MATCH (o)-[:IN_INDUSTRY]->(oi:Industry)
-OPTIONAL MATCH (c)-[:LOCATED_IN]->(cc:County)-[:IN_CITY]->(ccity:City)
-OPTIONAL MATCH (o)-[:LOCATED_IN]->(oc:County)-[:IN_CITY]->(ocity:City)
-WITH o, coalesce(ci = oi, false) AS industry, coalesce(ccity = ocity, false) AS city,
-     coalesce(cc = oc, false) AS county,
-     COUNT { MATCH (c)<-[:MEMBER_OF]-(e:Enterprise)-[:MEMBER_OF]->(o) RETURN DISTINCT e } AS shared
-WITH o, industry, city, county, shared,
-     CASE WHEN industry THEN 1 ELSE 0 END + CASE WHEN city THEN 1 ELSE 0 END
-     + CASE WHEN county THEN 1 ELSE 0 END + 2 * shared AS score
-WHERE score > 0
-RETURN o.id AS key, o.name AS name, score, industry, city, county, shared
-"""
 
 RELATED_QUERY = """
 query Related($id: ID!, $first: Int!) {
@@ -171,7 +156,7 @@ query Related($id: ID!, $first: Int!) {
 
 def expected_related(driver: Driver, settings: Settings, key: str) -> list[dict[str, Any]]:
     """1 point per shared industry, city and county, 2 per shared enterprise; score desc, then name, then key."""
-    rows = run_cypher(driver, settings, RELATED_EXPECTED, key=key)
+    rows = run_cypher(driver, settings, RELATED_CLUSTERS_EXPECTED, key=key)
     out = []
     for r in sorted(rows, key=lambda r: (-r["score"], r["name"], r["key"])):
         reasons = [

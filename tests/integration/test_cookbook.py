@@ -19,7 +19,7 @@ import pytest
 from neo4j import Driver
 
 from clustergraph.settings import Settings
-from conftest import ROOT, gql, run_cypher
+from conftest import RELATED_CLUSTERS_EXPECTED, ROOT, gql, run_cypher
 
 pytestmark = [
     pytest.mark.integration,
@@ -210,22 +210,7 @@ def check_related(data: dict[str, Any], ctx: Ctx) -> None:
     key = literal(ctx.block, r'cluster\(id: "([^"]+)"\)')
     first = int(literal(ctx.block, r"relatedClusters\(first: (\d+)\)"))
     rows = ctx.cypher(
-        """
-        MATCH (c:Cluster {id: $key}), (o:Cluster) WHERE o <> c
-        OPTIONAL MATCH (c)-[:IN_INDUSTRY]->(ci:Industry)
-        OPTIONAL MATCH (o)-[:IN_INDUSTRY]->(oi:Industry)
-        OPTIONAL MATCH (c)-[:LOCATED_IN]->(cc:County)-[:IN_CITY]->(ccity:City)
-        OPTIONAL MATCH (o)-[:LOCATED_IN]->(oc:County)-[:IN_CITY]->(ocity:City)
-        WITH o, coalesce(ci = oi, false) AS industry, coalesce(ccity = ocity, false) AS city,
-             coalesce(cc = oc, false) AS county,
-             COUNT { MATCH (c)<-[:MEMBER_OF]-(e:Enterprise)-[:MEMBER_OF]->(o) RETURN DISTINCT e } AS shared
-        WITH o, industry, city, county, shared,
-             CASE WHEN industry THEN 1 ELSE 0 END + CASE WHEN city THEN 1 ELSE 0 END
-             + CASE WHEN county THEN 1 ELSE 0 END + 2 * shared AS score
-        WHERE score > 0
-        RETURN o.id AS key, o.name AS name, score, industry, city, county, shared
-        ORDER BY score DESC, name, key
-        """,
+        RELATED_CLUSTERS_EXPECTED + "ORDER BY score DESC, name, key",
         key=key,
     )
     assert rows
