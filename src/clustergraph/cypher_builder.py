@@ -18,7 +18,7 @@ from typing import Any, LiteralString, cast
 import orjson
 
 from .graph_model import TYPES, Kind, NodeType, Rel, SortKey
-from .queries import SHORTEST_PATH_TEMPLATE
+from .queries import RELATED_CLUSTERS_TEMPLATE, SHORTEST_PATH_TEMPLATE
 
 MAX_FILTER_DEPTH = 8
 #: A filter's conditions (operators and relationship tests) at most: beyond, Neo4j spends long just planning it.
@@ -46,10 +46,12 @@ class Params:
 class _Vars:
     count: int = 0
     conditions: int = 0
+    #: Filters name their variables v1, v2, ...; the compiled statement's own variables are x1, x2, ...
+    prefix: str = "v"
 
     def new(self) -> LiteralString:
         self.count += 1
-        return cast(LiteralString, f"v{self.count}")
+        return cast(LiteralString, f"{self.prefix}{self.count}")
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -472,3 +474,280 @@ def nodes_by_id_statement(node_type: NodeType) -> LiteralString:
 def shortest_path_statement(from_type: NodeType, to_type: NodeType) -> LiteralString:
     """The shortest path between two nodes given by label and id (`$from`, `$to`)."""
     return _fmt(SHORTEST_PATH_TEMPLATE, from_label=from_type.label, to_label=to_type.label)
+
+
+# --- compiled selections: a whole query in one statement ------------------------------------------------------
+
+
+@dataclass
+class NodeSelection:
+    """What a query reads of one node: its properties, and related data under generated keys (`k0`, `k1`, ...)."""
+
+    node_type: NodeType
+    props: set[str] = field(default_factory=lambda: {"id"})
+    #: (map key, expression over `{n}`), for values computed from properties (a point's coordinates).
+    computed: dict[str, LiteralString] = field(default_factory=dict)
+    children: list[Child] = field(default_factory=list)
+
+    def child_key(self) -> str:
+        return f"k{len(self.children)}"
+
+
+@dataclass
+class OneSelection:
+    """A to-one relationship: the related node's map (null when there is none), or only an edge property."""
+
+    key: str
+    rel: Rel
+    node: NodeSelection | None
+    edge_prop: str | None = None
+
+
+@dataclass
+class ListSelection:
+    """A connection: `{rows: [{node, edge, sort}], aggregate}` for a page of the list (root when `rel` is None)."""
+
+    key: str
+    rel: Rel | None
+    node_type: NodeType
+    where: dict[str, Any] | None
+    order: Order
+    page: Page
+    parts: Parts
+    node: NodeSelection
+    rel_args: dict[str, Any] | None = None
+
+
+@dataclass
+class RelatedSelection:
+    """A cluster's related clusters: `[{node, score, reasons, sharedEnterprises}]`, best first."""
+
+    key: str
+    first: int
+    node: NodeSelection
+
+
+@dataclass
+class RootNodeSelection:
+    """A root field fetching one node by key: its map, or null."""
+
+    key: str
+    node_id: str
+    node: NodeSelection
+
+
+Child = OneSelection | ListSelection | RelatedSelection
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.params = Params()
+        self.vars = _Vars(prefix="x")
+
+    def node_map(self, var: LiteralString, sel: NodeSelection) -> tuple[list[LiteralString], LiteralString]:
+        """(CALL subqueries to run for each row of `var`, the map projection of `var`)."""
+        items: list[LiteralString] = [_fmt(".{p}", p=cast(LiteralString, p)) for p in sorted(sel.props)]
+        items += [
+            _fmt("{k}: {e}", k=cast(LiteralString, k), e=_fmt(e, n=var)) for k, e in sel.computed.items()
+        ]
+        calls: list[LiteralString] = []
+        for child in sel.children:
+            call, value = self.child(var, child)
+            calls.append(call)
+            items.append(_fmt("{k}: {v}", k=cast(LiteralString, child.key), v=value))
+        return calls, _fmt("{v} { {i} }", v=var, i=", ".join(items))
+
+    def child(self, parent: LiteralString | None, child: Child) -> tuple[LiteralString, LiteralString]:
+        if isinstance(child, OneSelection):
+            return self.one(cast(LiteralString, parent), child)
+        if isinstance(child, ListSelection):
+            return self.connection(parent, child)
+        return self.related(cast(LiteralString, parent), child)
+
+    def one(self, a: LiteralString, sel: OneSelection) -> tuple[LiteralString, LiteralString]:
+        b, r, m, out = self.vars.new(), self.vars.new(), self.vars.new(), self.vars.new()
+        pattern = _fmt(sel.rel.pattern, a=a, b=b, r=r, m=m)
+        if sel.node is None:
+            prop = cast(LiteralString, sel.edge_prop)
+            call = _fmt(
+                "CALL ({a}) { OPTIONAL MATCH {p} WITH {r} LIMIT 1 RETURN {r}.{x} AS {o} }",
+                a=a,
+                p=pattern,
+                r=r,
+                x=prop,
+                o=out,
+            )
+            return call, out
+        calls, projection = self.node_map(b, sel.node)
+        call = _fmt(
+            "CALL ({a}) { MATCH {p} WITH {b} LIMIT 1 {c} RETURN collect({proj})[0] AS {o} }",
+            a=a,
+            p=pattern,
+            b=b,
+            c=" ".join(calls),
+            proj=projection,
+            o=out,
+        )
+        return call, out
+
+    def connection(self, a: LiteralString | None, sel: ListSelection) -> tuple[LiteralString, LiteralString]:
+        n, r, m = self.vars.new(), self.vars.new(), self.vars.new()
+        where_ = sel.where
+        anchor = _anchor(sel.node_type, where_) if sel.rel is None else None
+        if anchor is not None:
+            anchor_rel, anchor_key, where_ = anchor
+        conditions = [c for c in [where_condition(sel.node_type, where_, n, self.params)] if c]
+        for name, value in (sel.rel_args or {}).items():
+            template = dict(sel.rel.arg_conditions).get(name) if sel.rel is not None else None
+            if template is None:
+                raise QueryInputError(f"{name}: not an argument of this list")
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                condition = _fmt(template, a=cast(LiteralString, a), b=n, m=m)
+                conditions.append(condition if value else _fmt("NOT ({c})", c=condition))
+            else:
+                conditions.append(
+                    _fmt(template, a=cast(LiteralString, a), b=n, m=m, value=self.params.add(value))
+                )
+        where: LiteralString = _fmt(" WHERE {c}", c=" AND ".join(conditions)) if conditions else ""
+        if anchor is not None:
+            # Start from the related node found by its key (an index seek), not from every node of the label.
+            b = self.vars.new()
+            labelled = _fmt("{n}:{l}", n=n, l=sel.node_type.label)
+            pattern = _fmt(anchor_rel.pattern, a=labelled, b=b, r=self.vars.new(), m=self.vars.new())
+            match = _fmt("MATCH {p}", p=pattern)
+            conditions.insert(0, _fmt("{b}.id = {k}", b=b, k=self.params.add(anchor_key)))
+            where = _fmt(" WHERE {c}", c=" AND ".join(conditions))
+            scope: LiteralString = "()"
+        elif sel.rel is None:
+            match = _fmt("MATCH ({n}:{l})", n=n, l=sel.node_type.label)
+            scope = "()"
+        else:
+            match = _fmt("MATCH {p}", p=_fmt(sel.rel.pattern, a=cast(LiteralString, a), b=n, r=r, m=m))
+            scope = _fmt("({a})", a=cast(LiteralString, a))
+        has_edge = sel.rel is not None and bool(sel.rel.edge_props)
+        calls: list[LiteralString] = []
+        parts: list[LiteralString] = []
+        if sel.parts.rows:
+            rows = self.vars.new()
+            items, sort_values = _sort_projection(sel.order, n)
+            keyset: LiteralString = ""
+            if sel.page.cursor_values is not None:
+                keyset = _fmt(
+                    " WHERE {k}",
+                    k=_keyset_condition(sel.order, sel.page.cursor_values, self.params, sel.page.backward),
+                )
+            order_by = _order_by(sel.order, sel.page.backward)
+            children, projection = self.node_map(n, sel.node)
+            # Sorting again after the nested subqueries keeps the page's order whatever the plan does with them.
+            resort: LiteralString = _fmt(" WITH * ORDER BY {ob}", ob=order_by) if children else ""
+            edge: LiteralString = "null"
+            if sel.rel is not None and has_edge:
+                props = ", ".join(_fmt(".{x}", x=cast(LiteralString, x)) for x in sel.rel.edge_props)
+                edge = _fmt("{r} { {p} }", r=r, p=props)
+            calls.append(
+                _fmt(
+                    "CALL {sc} { {m}{w} {d} WITH {n}{ei}, {items}{ks} WITH * ORDER BY {ob} LIMIT {lim} {ch}{rs} "
+                    "RETURN collect({node: {proj}, edge: {edge}, sort: {sv}}) AS {rows} }",
+                    sc=scope,
+                    m=match,
+                    w=where,
+                    d=_fmt("WITH {n}, {r}", n=n, r=r) if has_edge else _fmt("WITH DISTINCT {n}", n=n),
+                    n=n,
+                    ei=_fmt(", {r}", r=r) if has_edge else "",
+                    items=items,
+                    ks=keyset,
+                    ob=order_by,
+                    lim=self.params.add(sel.page.limit),
+                    ch=" ".join(children),
+                    rs=resort,
+                    proj=projection,
+                    edge=edge,
+                    sv=sort_values,
+                    rows=rows,
+                )
+            )
+            parts.append(_fmt("rows: {v}", v=rows))
+        if sel.parts.total or sel.parts.aggregate:
+            agg = self.vars.new()
+            projection_agg = (
+                _aggregate_projection(sel.node_type, n)
+                if sel.parts.aggregate
+                else _fmt("{count: count({n})}", n=n)
+            )
+            calls.append(
+                _fmt(
+                    "CALL {sc} { {m}{w} WITH DISTINCT {n} RETURN {agg} AS {o} }",
+                    sc=scope,
+                    m=match,
+                    w=where,
+                    n=n,
+                    agg=projection_agg,
+                    o=agg,
+                )
+            )
+            parts.append(_fmt("aggregate: {v}", v=agg))
+        return " ".join(calls), _fmt("{ {p} }", p=", ".join(parts))
+
+    def related(self, a: LiteralString, sel: RelatedSelection) -> tuple[LiteralString, LiteralString]:
+        o, out = self.vars.new(), self.vars.new()
+        calls, projection = self.node_map(o, sel.node)
+        call = _fmt(
+            RELATED_CLUSTERS_TEMPLATE,
+            c=a,
+            o=o,
+            first=self.params.add(sel.first),
+            calls=" ".join(calls),
+            proj=projection,
+            out=out,
+        )
+        return call, out
+
+    def root_node(self, sel: RootNodeSelection) -> tuple[LiteralString, LiteralString]:
+        n, out = self.vars.new(), self.vars.new()
+        calls, projection = self.node_map(n, sel.node)
+        call = _fmt(
+            "CALL () { MATCH ({n}:{l} {id: {id}}) WITH {n} LIMIT 1 {c} RETURN collect({proj})[0] AS {o} }",
+            n=n,
+            l=sel.node.node_type.label,
+            id=self.params.add(sel.node_id),
+            c=" ".join(calls),
+            proj=projection,
+            o=out,
+        )
+        return call, out
+
+
+def _anchor(
+    node_type: NodeType, where: dict[str, Any] | None
+) -> tuple[Rel, Any, dict[str, Any] | None] | None:
+    """A top-level test `<to-one field>: {key: {eq: k}}` of `where`, to match from: (relationship, k, the rest)."""
+    for name, value in (where or {}).items():
+        rel = node_type.rel_by_field.get(name)
+        if rel is None or rel.many or not isinstance(value, dict) or set(value) != {"key"}:
+            continue
+        ops = value["key"]
+        if isinstance(ops, dict) and set(ops) == {"eq"} and isinstance(ops["eq"], str):
+            rest = {k: v for k, v in (where or {}).items() if k != name}
+            return rel, ops["eq"], rest or None
+    return None
+
+
+def selection_statement(
+    roots: list[RootNodeSelection | ListSelection],
+) -> tuple[LiteralString, dict[str, Any]]:
+    """One statement answering all of a query's root fields: one row, one column per root field, in order."""
+    compiler = _Compiler()
+    calls: list[LiteralString] = []
+    outs: list[LiteralString] = []
+    for root in roots:
+        call, value = (
+            compiler.root_node(root)
+            if isinstance(root, RootNodeSelection)
+            else compiler.connection(None, root)
+        )
+        calls.append(call)
+        outs.append(value)
+    returns = ", ".join(_fmt("{v} AS f{i}", v=v, i=cast(LiteralString, str(i))) for i, v in enumerate(outs))
+    return _fmt("{c} RETURN {r}", c=" ".join(calls), r=returns), compiler.params.values

@@ -163,6 +163,37 @@ async def read(
         result = await tx.run(query, params)
         return await result.data()
 
+    return await _execute_read(driver, database, work, timeout_s)
+
+
+async def read_row(
+    driver: AsyncDriver,
+    database: str,
+    query: LiteralString,
+    params: dict[str, Any],
+    timeout_s: float | None = None,
+) -> list[Any]:
+    """The values of the single row of a read query (one round trip), as the driver decodes them.
+
+    Unlike `read`, the values are not walked again to turn nodes into maps: the statement returns maps already.
+    """
+    _record(query)
+
+    async def work(tx: AsyncManagedTransaction) -> list[Any]:
+        result = await tx.run(query, params)
+        record = await result.single(strict=True)
+        return list(record.values())
+
+    return await _execute_read(driver, database, work, timeout_s)
+
+
+async def _execute_read(
+    driver: AsyncDriver,
+    database: str,
+    work: Callable[[AsyncManagedTransaction], Awaitable[T]],
+    timeout_s: float | None,
+) -> T:
+    """`work` as a managed read transaction on a session of its own, after this request's bookmarks."""
     unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
     async with driver.session(
         database=database,

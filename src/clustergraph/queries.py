@@ -130,32 +130,47 @@ PING: LiteralString = "RETURN 1 AS ok"
 
 # --- API reads with a fixed shape (the list and filter statements are built in cypher_builder.py) -----------
 
-RELATED_CLUSTERS: LiteralString = """
-    UNWIND $ids AS pid
-    MATCH (c:Cluster {id: pid})
-    CALL (c) {
-        MATCH (c)-[:IN_INDUSTRY]->(:Industry)<-[:IN_INDUSTRY]-(o:Cluster)
-        RETURN o, 'SAME_INDUSTRY' AS reason, 1.0 AS weight
-        UNION ALL
-        MATCH (c)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(city:City)
-        MATCH (city)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(o:Cluster)
-        WHERE o <> c
-        RETURN o, 'SAME_CITY' AS reason, 1.0 AS weight
-        UNION ALL
-        MATCH (c)-[:LOCATED_IN]->(:County)<-[:LOCATED_IN]-(o:Cluster)
-        WHERE o <> c
-        RETURN o, 'SAME_COUNTY' AS reason, 1.0 AS weight
-        UNION ALL
-        MATCH (c)<-[:MEMBER_OF]-(:Enterprise)-[:MEMBER_OF]->(o:Cluster)
-        WHERE o <> c
-        RETURN o, 'SHARED_ENTERPRISE' AS reason, 2.0 AS weight
+#: A cluster's related clusters, best first, as a subquery: `{c}` is the cluster's variable, `{o}` the related one's;
+#: `{first}` the page size, `{calls}` subqueries run per related cluster, `{proj}` its map, `{out}` the list's name.
+RELATED_CLUSTERS_TEMPLATE: LiteralString = """
+    CALL ({c}) {
+        CALL ({c}) {
+            MATCH ({c})-[:IN_INDUSTRY]->(:Industry)<-[:IN_INDUSTRY]-({o}:Cluster)
+            RETURN {o}, 'SAME_INDUSTRY' AS reason, 1.0 AS weight
+            UNION ALL
+            MATCH ({c})-[:LOCATED_IN]->(:County)-[:IN_CITY]->(city:City)
+            MATCH (city)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-({o}:Cluster)
+            WHERE {o} <> {c}
+            RETURN {o}, 'SAME_CITY' AS reason, 1.0 AS weight
+            UNION ALL
+            MATCH ({c})-[:LOCATED_IN]->(:County)<-[:LOCATED_IN]-({o}:Cluster)
+            WHERE {o} <> {c}
+            RETURN {o}, 'SAME_COUNTY' AS reason, 1.0 AS weight
+            UNION ALL
+            MATCH ({c})<-[:MEMBER_OF]-(:Enterprise)-[:MEMBER_OF]->({o}:Cluster)
+            WHERE {o} <> {c}
+            RETURN {o}, 'SHARED_ENTERPRISE' AS reason, 2.0 AS weight
+        }
+        WITH {o}, sum(weight) AS score, collect(DISTINCT reason) AS reasons,
+             count(CASE WHEN reason = 'SHARED_ENTERPRISE' THEN 1 END) AS sharedEnterprises
+        ORDER BY score DESC, {o}.name ASC, {o}.id ASC
+        LIMIT {first}
+        {calls}
+        WITH * ORDER BY score DESC, {o}.name ASC, {o}.id ASC
+        RETURN collect({node: {proj}, score: score, reasons: reasons, sharedEnterprises: sharedEnterprises}) AS {out}
     }
-    WITH pid, o, sum(weight) AS score, collect(DISTINCT reason) AS reasons,
-         count(CASE WHEN reason = 'SHARED_ENTERPRISE' THEN 1 END) AS sharedEnterprises
-    ORDER BY score DESC, o.name ASC, o.id ASC
-    WITH pid, collect({node: o {.*}, score: score, reasons: reasons, sharedEnterprises: sharedEnterprises}) AS related
-    RETURN pid, related[0..$first] AS related
 """
+
+RELATED_CLUSTERS: LiteralString = (
+    "UNWIND $ids AS pid MATCH (c:Cluster {id: pid}) "
+    + RELATED_CLUSTERS_TEMPLATE.replace("{c}", "c")
+    .replace("{o}", "o")
+    .replace("{first}", "$first")
+    .replace("{calls}", "")
+    .replace("{proj}", "o {.*}")
+    .replace("{out}", "related")
+    + " RETURN pid, related"
+)
 
 CITY_INDUSTRIES: LiteralString = """
     UNWIND $ids AS pid

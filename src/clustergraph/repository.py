@@ -14,7 +14,7 @@ from neo4j.exceptions import ConstraintError
 
 from . import cypher_builder as cb
 from . import queries as q
-from .db import read, write
+from .db import read, read_row, write
 from .graph_model import SEARCHABLE, TYPES
 
 Row = dict[str, Any]
@@ -116,6 +116,10 @@ class Repository:
         rows = await self._read(cb.related_one_statement(rel), {"ids": ids})
         by_id = {r["pid"]: (r["node"], r["edge"]) for r in rows}
         return [by_id.get(i, (None, None)) for i in ids]
+
+    async def run_selection(self, statement: LiteralString, params: dict[str, Any]) -> list[Any]:
+        """A statement from `cypher_builder.selection_statement`: one value per root field, in order."""
+        return await read_row(self.driver, self.database, statement, params, self.timeout_s)
 
     # --- graph questions -------------------------------------------------------------------------------------
 

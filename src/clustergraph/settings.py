@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=100_000, ge=1)
     # Seconds one request may take, and each Neo4j transaction it runs (the driver's transaction timeout).
     request_timeout_s: float = Field(default=10.0, gt=0)
+    # Answer each query made of nodes, properties, relationships and lists with one Cypher statement (planned from
+    # the selection set); off, every level of the query is one batched statement (DataLoaders).
+    compiled_queries: bool = True
     # Public deployment: no introspection and no GraphiQL, and the development JWT secret is refused.
     production: bool = False
 

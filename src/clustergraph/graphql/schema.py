@@ -15,6 +15,7 @@ from ..cypher_builder import QueryInputError
 from ..graph_model import SEARCHABLE
 from ..limits import limit_extensions
 from ..settings import Settings
+from .compiled import CompiledExecutor
 from .inputs import (
     RecognitionLevel,
 )
@@ -34,26 +35,12 @@ from .types import (
     NumericAggregate,
     Province,
     RecognitionYear,
+    decode_id,
     list_field,
 )
 
 PARSER_CACHE_SIZE = 512
 VALIDATION_CACHE_SIZE = 512
-
-
-def _decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
-    """(type name, key) of a global ID; with `expected`, a plain key of that type is accepted too."""
-    try:
-        gid = relay.GlobalID.from_id(value)
-    except Exception:
-        gid = None
-    if gid is not None and gid.type_name in NODE_CLASSES:
-        if expected is not None and gid.type_name != expected:
-            raise bad_input(f"id: {value!r} is the ID of a {gid.type_name}, not of a {expected}")
-        return gid.type_name, gid.node_id
-    if expected is not None:
-        return expected, value
-    raise bad_input(f"id: {value!r} is not an ID returned by this API")
 
 
 _ID_ARG = "The node's global ID, or its key."
@@ -63,7 +50,7 @@ def node_field(target: str, description: str) -> Any:
     """A root field fetching one `target` node by its global ID or its key."""
 
     async def resolve(info: Inf, id: str) -> Any:
-        _type, key = _decode_id(id, target)
+        _type, key = decode_id(id, target)
         row = await info.context.loaders.node(target).load(key)
         return NODE_CLASSES[target].from_props(row) if row is not None else None
 
@@ -76,7 +63,7 @@ def node_field(target: str, description: str) -> Any:
 
 
 async def _node(info: Inf, value: str) -> relay.Node | None:
-    type_name, key = _decode_id(value)
+    type_name, key = decode_id(value)
     row = await info.context.loaders.node(type_name).load(key)
     return NODE_CLASSES[type_name].from_props(row) if row is not None else None
 
@@ -335,8 +322,8 @@ class Query:
         ],
         to: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the end.")],
     ) -> Path | None:
-        from_type, from_key = _decode_id(from_)
-        to_type, to_key = _decode_id(to)
+        from_type, from_key = decode_id(from_)
+        to_type, to_key = decode_id(to)
         ends = await asyncio.gather(
             info.context.loaders.node(from_type).load(from_key),
             info.context.loaders.node(to_type).load(to_key),
@@ -378,6 +365,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=list(NODE_CLASSES.values()),
+        execution_context_class=CompiledExecutor,
         extensions=[
             partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
             *limit_extensions(settings),

@@ -86,6 +86,21 @@ async def _one(info: Inf, parent: GraphNode, field: str, cls: type[G]) -> G | No
     return cls.from_props(node) if node is not None else None
 
 
+def decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
+    """(type name, key) of a global ID; with `expected`, a plain key of that type is accepted too."""
+    try:
+        gid = relay.GlobalID.from_id(value)
+    except Exception:
+        gid = None
+    if gid is not None and gid.type_name in NODE_CLASSES:
+        if expected is not None and gid.type_name != expected:
+            raise bad_input(f"id: {value!r} is the ID of a {gid.type_name}, not of a {expected}")
+        return gid.type_name, gid.node_id
+    if expected is not None:
+        return expected, value
+    raise bad_input(f"id: {value!r} is not an ID returned by this API")
+
+
 # --- page info, edges, connections, aggregates ---------------------------------------------------------------
 
 

@@ -1,0 +1,577 @@
+"""Answering a whole query with one Cypher statement.
+
+graphql-core executes a query field by field (here: one batched statement per level of the query, through the
+DataLoaders). For a query made of the graph's nodes, their properties, to-one relationships, lists and related
+clusters, `CompiledExecutor` instead plans the selection set into one statement (`cypher_builder.selection_statement`),
+runs it in one round trip, and builds the response from its single row with small per-field functions made from
+the plan: no resolver runs.
+
+Anything the plan does not cover (mutations, interfaces and unions, statistics, search, ...) and anything unusual in
+the answer (a missing non-null value, an argument the field-by-field resolvers would refuse) goes the field-by-field
+way, which produces the standard errors. Both ways give the same response; the tests run queries through both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import cache
+from operator import itemgetter
+from typing import Any, LiteralString
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    OperationType,
+    get_named_type,
+    located_error,
+)
+from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet, collect_subfields
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+from strawberry.relay.utils import to_base64
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.arguments import convert_arguments
+
+from .. import cypher_builder as cb
+from ..graph_model import TYPES
+from .context import Context
+from .inputs import filter_dict
+from .lists import PageArgs, make_page, order_pairs
+
+Shaper = Callable[[Any], Any]
+Details = list[FieldDetails]
+
+#: Root fields that fetch one node by ID or key, and the node type.
+ROOT_NODES = {
+    "cluster": "Cluster",
+    "city": "City",
+    "county": "County",
+    "industry": "Industry",
+    "enterprise": "Enterprise",
+    "batch": "Batch",
+    "recognitionYear": "RecognitionYear",
+}
+#: Root connections and the node type they list.
+ROOT_LISTS = {
+    "provinces": "Province",
+    "cities": "City",
+    "counties": "County",
+    "industries": "Industry",
+    "clusters": "Cluster",
+    "enterprises": "Enterprise",
+    "recognitions": "Recognition",
+    "batches": "Batch",
+    "recognitionYears": "RecognitionYear",
+}
+#: Fields computed from a property rather than stored under their own name (`{n}` is the node).
+COMPUTED: dict[tuple[str, str], LiteralString] = {
+    ("City", "latitude"): "{n}.location.y",
+    ("City", "longitude"): "{n}.location.x",
+}
+#: Boolean fields that read a property of the relationship behind a to-one field: (type, field) -> (rel, property).
+EDGE_FIELDS = {("Cluster", "industryInferred"): ("industry", "inferred")}
+_PLAIN_SCALARS = {"String", "ID", "Int", "Boolean"}
+
+
+class Fallback(Exception):
+    """The query, or its answer, needs field-by-field execution."""
+
+
+def _require(getter: Shaper) -> Shaper:
+    """A non-null field's getter: a null value falls back (field-by-field execution reports it as GraphQL does)."""
+
+    def get(m: Any) -> Any:
+        value = getter(m)
+        if value is None:
+            raise Fallback
+        return value
+
+    return get
+
+
+def _object(entries: list[tuple[str, Shaper]]) -> Shaper:
+    def shape(m: Any) -> Any:
+        if m is None:
+            return None
+        return {key: get(m) for key, get in entries}
+
+    return shape
+
+
+def _const(value: Any) -> Shaper:
+    return lambda _m: value
+
+
+def _at(key: str | int, shape: Shaper) -> Shaper:
+    """Shape the value under `key`."""
+    return lambda m: shape(m[key])
+
+
+def _global_id(type_name: str) -> Shaper:
+    return lambda m: to_base64(type_name, m["id"])
+
+
+def _leaf_converter(gql_type: GraphQLOutputType) -> Callable[[Any], Any] | None:
+    """How a stored value becomes its GraphQL output, or None when it is output as it is."""
+    named = get_named_type(gql_type)
+    if isinstance(named, GraphQLEnumType):
+        wrapped = getattr(named, "wrapped_cls", None)
+        members = getattr(wrapped, "wrapped_cls", wrapped)
+        names = {m.value: m.name for m in members} if members is not None else {}
+        return lambda v: names[v] if v in names else named.serialize(v)
+    if not isinstance(named, GraphQLScalarType) or named.name in _PLAIN_SCALARS:
+        return None
+    if named.name == "Float":
+        return float
+    if named.name == "Date":
+        return lambda v: v.to_native().isoformat()
+    raise Fallback
+
+
+def _leaf(gql_type: GraphQLOutputType, key: str) -> Shaper:
+    convert = _leaf_converter(gql_type)
+    inner = gql_type.of_type if isinstance(gql_type, GraphQLNonNull) else gql_type
+    get = itemgetter(key)
+    if convert is None:
+        return get
+    if isinstance(inner, GraphQLList):
+        return lambda m: None if (v := get(m)) is None else [None if x is None else convert(x) for x in v]
+    return lambda m: None if (v := get(m)) is None else convert(v)
+
+
+def _named_object(gql_type: GraphQLOutputType) -> GraphQLObjectType:
+    named = get_named_type(gql_type)
+    if not isinstance(named, GraphQLObjectType):
+        raise Fallback
+    return named
+
+
+@cache
+def _field_table(strawberry_schema: Any) -> dict[tuple[str, str], Any]:
+    """(GraphQL type, GraphQL field name) -> Strawberry field, for every object type of the schema."""
+    converter = strawberry_schema.config.name_converter
+    table: dict[tuple[str, str], Any] = {}
+    for type_name, type_def in strawberry_schema.schema_converter.type_map.items():
+        for field in getattr(getattr(type_def, "definition", None), "fields", None) or []:
+            table[(type_name, converter.get_graphql_name(field))] = field
+    return table
+
+
+class _Page:
+    """A connection's answer, trimmed and ordered, with cursors made on first use."""
+
+    __slots__ = ("_cursors", "aggregate", "has_next", "has_previous", "order", "rows")
+
+    def __init__(self, value: Any, sel: cb.ListSelection, args: PageArgs) -> None:
+        limit = sel.page.limit - 1
+        rows = value.get("rows") or []
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        if sel.page.backward:
+            rows.reverse()
+            self.has_next, self.has_previous = args.before is not None, has_more
+        else:
+            self.has_next, self.has_previous = has_more, args.after is not None
+        self.rows: list[dict[str, Any]] = rows
+        self.aggregate: dict[str, Any] | None = value.get("aggregate")
+        self.order = sel.order
+        self._cursors: list[str] | None = None
+
+    @property
+    def cursors(self) -> list[str]:
+        if self._cursors is None:
+            self._cursors = [cb.encode_cursor(self.order, r["sort"]) for r in self.rows]
+        return self._cursors
+
+
+PageShaper = Callable[["_Page"], Any]
+EdgeShaper = Callable[["_Page", int], Any]
+
+
+def _of_aggregate(shape: Shaper) -> PageShaper:
+    return lambda p: shape(p.aggregate)
+
+
+def _nodes(shape: Shaper) -> PageShaper:
+    return lambda p: [shape(r["node"]) for r in p.rows]
+
+
+def _edge_const(value: Any) -> EdgeShaper:
+    return lambda _p, _i: value
+
+
+def _edge_node(shape: Shaper) -> EdgeShaper:
+    return lambda p, i: shape(p.rows[i]["node"])
+
+
+def _edge_prop(name: str) -> EdgeShaper:
+    return lambda p, i: (p.rows[i]["edge"] or {}).get(name)
+
+
+class _Planner:
+    """Turns a query's selection set into selections for `cypher_builder` and the functions that shape the answer."""
+
+    def __init__(self, executor: CompiledExecutor) -> None:
+        self.executor = executor
+        self.strawberry = executor.schema._strawberry_schema  # type: ignore[attr-defined]
+        self.fields = _field_table(self.strawberry)
+        self.context: Context = executor.context_value
+
+    def subfields(self, gql_type: GraphQLObjectType, details: Details) -> GroupedFieldSet:
+        ex = self.executor
+        collected = collect_subfields(
+            ex.schema, ex.fragments, ex.variable_values, ex.operation, gql_type, details
+        )
+        if collected.new_defer_usages:
+            raise Fallback
+        return collected.grouped_field_set
+
+    def arguments(self, gql_type: GraphQLObjectType, details: Details) -> dict[str, Any]:
+        node = details[0].node
+        name = node.name.value
+        raw = get_argument_values(
+            gql_type.fields[name], node, self.executor.variable_values, details[0].fragment_variable_values
+        )
+        field = self.fields.get((gql_type.name, name))
+        if field is None:
+            raise Fallback
+        return convert_arguments(
+            raw, field.arguments, self.strawberry.schema_converter.scalar_registry, self.strawberry.config
+        )
+
+    # --- the root ------------------------------------------------------------------------------------------
+
+    def root(
+        self, root_type: GraphQLObjectType, grouped: GroupedFieldSet
+    ) -> tuple[list[cb.RootNodeSelection | cb.ListSelection], Shaper]:
+        selections: list[cb.RootNodeSelection | cb.ListSelection] = []
+        entries: list[tuple[str, Shaper]] = []
+        for key, details in grouped.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                entries.append((key, _const(root_type.name)))
+                continue
+            column = len(selections)
+            if name in ROOT_NODES:
+                field_type = root_type.fields[name].type
+                target = ROOT_NODES[name]
+                args = self.arguments(root_type, details)
+                if name == "recognitionYear":
+                    node_id = str(args["year"])
+                else:
+                    from .types import decode_id
+
+                    try:
+                        _type, node_id = decode_id(args["id"], target)
+                    except GraphQLError as exc:
+                        raise Fallback from exc
+                sel = cb.NodeSelection(TYPES[target])
+                shape = self.node(_named_object(field_type), details, sel)
+                selections.append(cb.RootNodeSelection(key, node_id, sel))
+            elif name in ROOT_LISTS:
+                list_sel, shape = self.connection(root_type, details, ROOT_LISTS[name], None, key)
+                selections.append(list_sel)
+            else:
+                raise Fallback
+            entries.append((key, _at(column, shape)))
+        return selections, _object(entries)
+
+    # --- nodes ---------------------------------------------------------------------------------------------
+
+    def node(self, gql_type: GraphQLObjectType, details: Details, sel: cb.NodeSelection) -> Shaper:
+        type_name = gql_type.name
+        node_type = sel.node_type
+        entries: list[tuple[str, Shaper]] = []
+        for key, fdetails in self.subfields(gql_type, details).items():
+            name = fdetails[0].node.name.value
+            if name == "__typename":
+                entries.append((key, _const(type_name)))
+                continue
+            field_type = gql_type.fields[name].type
+            field = self.fields.get((type_name, name))
+            if field is None:
+                raise Fallback
+            python = field.python_name
+            get: Shaper
+            if name == "id":
+                get = _global_id(type_name)
+            elif name == "key":
+                get = itemgetter("id")
+            elif (type_name, name) in COMPUTED:
+                sel.computed[name] = COMPUTED[(type_name, name)]
+                get = _leaf(field_type, name)
+            elif field.base_resolver is None and not isinstance(
+                get_named_type(field_type), GraphQLObjectType
+            ):
+                sel.props.add(name)
+                get = _leaf(field_type, name)
+            elif (type_name, name) in EDGE_FIELDS:
+                rel_field, prop = EDGE_FIELDS[(type_name, name)]
+                child_key = sel.child_key()
+                sel.children.append(cb.OneSelection(child_key, node_type.rel_by_field[rel_field], None, prop))
+                get = itemgetter(child_key)
+            elif python in node_type.rel_by_field and not node_type.rel_by_field[python].many:
+                rel = node_type.rel_by_field[python]
+                child = cb.NodeSelection(TYPES[rel.target])
+                shape = self.node(_named_object(field_type), fdetails, child)
+                child_key = sel.child_key()
+                sel.children.append(cb.OneSelection(child_key, rel, child))
+                get = _at(child_key, shape)
+            elif python in node_type.rel_by_field:
+                rel = node_type.rel_by_field[python]
+                rel_args = self.rel_arguments(gql_type, fdetails) if rel.arg_conditions else None
+                list_sel, shape = self.connection(
+                    gql_type, fdetails, rel.target, rel, sel.child_key(), rel_args
+                )
+                sel.children.append(list_sel)
+                get = _at(list_sel.key, shape)
+            elif (type_name, name) == ("Cluster", "relatedClusters"):
+                get = self.related(gql_type, fdetails, sel)
+            else:
+                raise Fallback
+            entries.append((key, _require(get) if isinstance(field_type, GraphQLNonNull) else get))
+        return _object(entries)
+
+    def rel_arguments(self, gql_type: GraphQLObjectType, details: Details) -> dict[str, Any]:
+        args = self.arguments(gql_type, details)
+        level = args.get("level")
+        return {"level": level.value if level is not None else None, "new_only": args.get("new_only")}
+
+    def related(self, gql_type: GraphQLObjectType, details: Details, sel: cb.NodeSelection) -> Shaper:
+        first = self.arguments(gql_type, details).get("first", 10)
+        if not 0 <= first <= self.context.settings.max_page_size:
+            raise Fallback
+        item_type = _named_object(gql_type.fields[details[0].node.name.value].type)
+        node = cb.NodeSelection(TYPES["Cluster"])
+        entries: list[tuple[str, Shaper]] = []
+        for key, fdetails in self.subfields(item_type, details).items():
+            name = fdetails[0].node.name.value
+            if name == "__typename":
+                entries.append((key, _const(item_type.name)))
+            elif name == "cluster":
+                shape = self.node(_named_object(item_type.fields[name].type), fdetails, node)
+                entries.append((key, _at("node", shape)))
+            elif name == "score":
+                entries.append((key, lambda m: float(m["score"])))
+            elif name == "reasons":
+                entries.append((key, lambda m: sorted(m["reasons"])))
+            elif name == "sharedEnterpriseCount":
+                entries.append((key, itemgetter("sharedEnterprises")))
+            else:
+                raise Fallback
+        child_key = sel.child_key()
+        sel.children.append(cb.RelatedSelection(child_key, first, node))
+        item = _object(entries)
+        return lambda m: [item(x) for x in m[child_key]]
+
+    # --- connections ---------------------------------------------------------------------------------------
+
+    def connection(
+        self,
+        parent_type: GraphQLObjectType,
+        details: Details,
+        target: str,
+        rel: Any,
+        key: str,
+        rel_args: dict[str, Any] | None = None,
+    ) -> tuple[cb.ListSelection, Shaper]:
+        args = self.arguments(parent_type, details)
+        page_args = PageArgs(args.get("first"), args.get("after"), args.get("last"), args.get("before"))
+        try:
+            order = cb.resolve_order(TYPES[target], order_pairs(args.get("order_by")))
+            page = make_page(self.context, order, page_args)
+        except cb.QueryInputError as exc:
+            raise Fallback from exc
+        conn_type = _named_object(parent_type.fields[details[0].node.name.value].type)
+        node = cb.NodeSelection(TYPES[target])
+        sel = cb.ListSelection(
+            key,
+            rel,
+            TYPES[target],
+            filter_dict(args.get("where")) or None,
+            order,
+            page,
+            cb.Parts(False),
+            node,
+            rel_args,
+        )
+        rows = total = aggregate = False
+        entries: list[tuple[str, Callable[[_Page], Any]]] = []
+        for ckey, cdetails in self.subfields(conn_type, details).items():
+            name = cdetails[0].node.name.value
+            if name == "__typename":
+                entries.append((ckey, _const(conn_type.name)))
+                continue
+            field_type = conn_type.fields[name].type
+            if name == "totalCount":
+                total = True
+                entries.append((ckey, lambda p: p.aggregate["count"] if p.aggregate else 0))
+            elif name == "aggregate":
+                aggregate = True
+                shape = self.aggregate(_named_object(field_type), cdetails)
+                entries.append((ckey, _of_aggregate(shape)))
+            elif name == "pageInfo":
+                rows = True
+                entries.append((ckey, self.page_info(_named_object(field_type), cdetails)))
+            elif name == "nodes":
+                rows = True
+                shape = self.node(_named_object(field_type), cdetails, node)
+                entries.append((ckey, _nodes(shape)))
+            elif name == "edges":
+                rows = True
+                entries.append((ckey, self.edges(_named_object(field_type), cdetails, node)))
+            else:
+                raise Fallback
+        sel.parts = cb.Parts(rows=rows, total=total, aggregate=aggregate)
+
+        def shape_connection(value: Any) -> Any:
+            page_ = _Page(value, sel, page_args)
+            return {k: get(page_) for k, get in entries}
+
+        return sel, shape_connection
+
+    def edges(
+        self, edge_type: GraphQLObjectType, details: Details, node: cb.NodeSelection
+    ) -> Callable[[_Page], Any]:
+        entries: list[tuple[str, Callable[[_Page, int], Any]]] = []
+        for key, fdetails in self.subfields(edge_type, details).items():
+            name = fdetails[0].node.name.value
+            if name == "__typename":
+                entries.append((key, _edge_const(edge_type.name)))
+            elif name == "cursor":
+                entries.append((key, lambda p, i: p.cursors[i]))
+            elif name == "node":
+                shape = self.node(_named_object(edge_type.fields[name].type), fdetails, node)
+                entries.append((key, _edge_node(shape)))
+            elif name in ("role", "roleZh"):
+                entries.append((key, _edge_prop(name)))
+            elif name == "sources":
+                entries.append((key, lambda p, i: (p.rows[i]["edge"] or {}).get("sources") or []))
+            else:
+                raise Fallback
+
+        def shape_edges(p: _Page) -> list[dict[str, Any]]:
+            return [{k: get(p, i) for k, get in entries} for i in range(len(p.rows))]
+
+        return shape_edges
+
+    def page_info(self, info_type: GraphQLObjectType, details: Details) -> Callable[[_Page], Any]:
+        getters: dict[str, Callable[[_Page], Any]] = {
+            "__typename": lambda _p: info_type.name,
+            "hasNextPage": lambda p: p.has_next,
+            "hasPreviousPage": lambda p: p.has_previous,
+            "startCursor": lambda p: p.cursors[0] if p.rows else None,
+            "endCursor": lambda p: p.cursors[-1] if p.rows else None,
+        }
+        entries = [(k, getters[d[0].node.name.value]) for k, d in self.subfields(info_type, details).items()]
+        return lambda p: {k: get(p) for k, get in entries}
+
+    def aggregate(self, agg_type: GraphQLObjectType, details: Details) -> Shaper:
+        entries: list[tuple[str, Shaper]] = []
+        for key, fdetails in self.subfields(agg_type, details).items():
+            name = fdetails[0].node.name.value
+            if name == "__typename":
+                entries.append((key, _const(agg_type.name)))
+            elif name == "count":
+                entries.append((key, itemgetter("count")))
+            else:
+                field = self.fields[(agg_type.name, name)]
+                numeric_type = _named_object(agg_type.fields[name].type)
+                shape = self.numeric(numeric_type, fdetails)
+                entries.append((key, _at(field.python_name, shape)))
+        return _object(entries)
+
+    def numeric(self, numeric_type: GraphQLObjectType, details: Details) -> Shaper:
+        def number(stat: str) -> Shaper:
+            def get(m: Any) -> Any:
+                value = m[stat]
+                if stat == "sum" and not m["count"]:
+                    return None
+                return None if value is None else float(value)
+
+            return get
+
+        entries: list[tuple[str, Shaper]] = []
+        for key, fdetails in self.subfields(numeric_type, details).items():
+            name = fdetails[0].node.name.value
+            if name == "__typename":
+                entries.append((key, _const(numeric_type.name)))
+            elif name == "count":
+                entries.append((key, itemgetter("count")))
+            else:
+                entries.append((key, number(name)))
+        return _object(entries)
+
+
+class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, answering the queries it can plan with one statement (see the module's doc)."""
+
+    def execute_collected_root_fields(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: GroupedFieldSet,
+        serially: bool,
+        new_defer_usages: Any,
+    ) -> Any:
+        context = self.context_value
+
+        def by_field() -> Any:
+            return super(CompiledExecutor, self).execute_collected_root_fields(
+                root_type, root_value, grouped_field_set, serially, new_defer_usages
+            )
+
+        if (
+            self.operation.operation is not OperationType.QUERY
+            or new_defer_usages
+            or not isinstance(context, Context)
+            or not context.settings.compiled_queries
+        ):
+            return by_field()
+        try:
+            selections, shape = _Planner(self).root(root_type, grouped_field_set)
+            statement = cb.selection_statement(selections)
+        except (Fallback, cb.QueryInputError, GraphQLError):
+            return by_field()
+        if not selections:  # only __typename
+            return shape([])
+        return self._run(context, statement, shape, root_type, grouped_field_set, by_field)
+
+    async def _run(
+        self,
+        context: Context,
+        statement: tuple[Any, dict[str, Any]],
+        shape: Shaper,
+        root_type: GraphQLObjectType,
+        grouped: GroupedFieldSet,
+        by_field: Callable[[], Any],
+    ) -> Any:
+        try:
+            row = await context.repo.run_selection(*statement)
+        except Exception as exc:
+            return self._failed(exc, root_type, grouped)
+        try:
+            return shape(row)
+        except Fallback:
+            result = by_field()
+            return await result if isinstance(result, Awaitable) else result
+
+    def _failed(self, exc: Exception, root_type: GraphQLObjectType, grouped: GroupedFieldSet) -> Any:
+        """Every root field failed as one: each gets the error, as field-by-field execution would report it."""
+        data: dict[str, Any] | None = {}
+        for key, details in grouped.items():
+            path = Path(None, key, root_type.name)
+            error = located_error(exc, [d.node for d in details], path.as_list())
+            self.collected_errors.add(error, path)
+            name = details[0].node.name.value
+            field = root_type.fields.get(name)
+            if field is not None and isinstance(field.type, GraphQLNonNull):
+                data = None
+            elif data is not None:
+                data[key] = None
+        return data

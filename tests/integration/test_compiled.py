@@ -1,0 +1,245 @@
+"""Compiled queries: a query of nodes, properties, relationships and lists is answered with one Cypher statement,
+and the response is the one field-by-field execution gives.
+
+Each query below runs twice on the real dataset: through the service as configured (compiled) and through a service
+with `compiled_queries` off, where every level is its own batched statement and resolvers build the response. The
+field-by-field answers are themselves checked against Cypher by the API tests; here both must agree exactly (the
+same JSON, key order included), and the compiled run must cost exactly one round trip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from neo4j import Driver
+
+from clustergraph.db import TOTAL_ROUND_TRIPS
+from clustergraph.settings import Settings
+from conftest import gql, run_cypher
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:Passing an extension instance:DeprecationWarning"),
+]
+
+BENCH_CLUSTER = """
+query ($cluster: ID!) {
+  cluster(id: $cluster) {
+    id key name nameZh nameStatus alternateNamesZh leadingSector leadingSectorZh outputValueCny enterpriseCount sources
+    county { key name nameZh city { key } }
+    city { key name nameZh latitude longitude province { name adminCode } }
+    industry { key name nameZh }
+    industryInferred
+    recognitions { nodes { key level year notes batch { key name year published officialCount } } }
+  }
+}
+"""
+
+CITY_CLUSTERS_ENTERPRISES = """
+query ($city: ID!) {
+  city(id: $city) {
+    key
+    name
+    clusters(first: 10) {
+      nodes { key name enterprises(first: 10) { edges { role roleZh sources node { key name nameZh } } } }
+    }
+  }
+}
+"""
+
+CLUSTERS_PAGE = """
+query ($industry: String!, $year: Int!) {
+  clusters(
+    where: { industry: { key: { eq: $industry } }, recognitions: { some: { year: { eq: $year } } } }
+    orderBy: [{ field: NAME }]
+    first: 50
+  ) {
+    totalCount
+    nodes { key name nameZh leadingSector outputValueCny enterpriseCount }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+
+ALIASES_FRAGMENTS_DIRECTIVES = """
+query ($withCounty: Boolean!, $skipName: Boolean!) {
+  __typename
+  a: clusters(first: 3, orderBy: [{ field: OUTPUT_VALUE_CNY, direction: DESC }]) {
+    __typename
+    edges { __typename cursor node { ...C } }
+    pageInfo { __typename hasNextPage endCursor }
+  }
+  b: clusters(first: 2, where: { OR: [{ nameStatus: { eq: UNVERIFIED } }, { name: { contains: "pump" } }] }) {
+    nodes { ... on Cluster { key county @include(if: $withCounty) { name } } name @skip(if: $skipName) }
+    totalCount
+  }
+  industries { nodes { key x: clusters(first: 1) { totalCount nodes { key } } y: clusters(last: 1) { nodes { key } } } }
+}
+fragment C on Cluster { __typename id key county { __typename key } n: name }
+"""
+
+AGGREGATES = """
+{
+  clusters(where: { outputValueCny: { isNull: false } }) {
+    aggregate { __typename count outputValueCny { count sum min max avg } enterpriseCount { count sum avg } }
+    totalCount
+  }
+  batches { aggregate { count officialCount { sum max } officialCountSichuan { count sum min } } }
+  recognitions(where: { year: { isNull: true } }) { totalCount aggregate { year { count sum min max avg } } }
+}
+"""
+
+YEARS_AND_BATCHES = """
+{
+  recognitionYears {
+    nodes {
+      key year
+      all: clusters { totalCount }
+      provincialNew: clusters(level: PROVINCIAL, newOnly: true) { totalCount nodes { key } }
+      older: clusters(newOnly: false) { nodes { key } }
+      batches { nodes { key published notes recognitionYear { year } recognitions { totalCount } } }
+    }
+  }
+  recognitionYear(year: 2024) { key year recognitions(first: 3) { nodes { key level cluster { key } } } }
+  batch(id: "national-2024") { key officialCountSichuan clusters { totalCount } }
+}
+"""
+
+ENTERPRISE_MEMBERSHIPS = """
+query ($enterprise: ID!) {
+  enterprise(id: $enterprise) {
+    key name nameZh sources
+    clusters { edges { cursor role roleZh node { key name industry { name } } } totalCount aggregate { count } }
+  }
+  enterprises(first: 5, orderBy: [{ field: CLUSTER_COUNT, direction: DESC }, { field: NAME_ZH }]) {
+    nodes { key clusters(first: 2) { nodes { key } } }
+    pageInfo { hasNextPage }
+  }
+}
+"""
+
+RELATED = """
+query ($cluster: ID!) {
+  cluster(id: $cluster) {
+    key
+    relatedClusters(first: 5) { __typename score reasons sharedEnterpriseCount cluster { key name city { name } } }
+    few: relatedClusters(first: 1) { score }
+  }
+}
+"""
+
+PLACES = """
+{
+  provinces { nodes { key name adminCode cities(first: 3, orderBy: [{ field: CLUSTER_COUNT, direction: DESC }]) {
+    totalCount nodes { key kind kindZh latitude counties { nodes { key clusters { totalCount } } } }
+  } } }
+  counties(first: 5, where: { city: { name: { eq: "chengdu" } } }) { nodes { key name city { key } } }
+  missing: cluster(id: "no-such-cluster") { key }
+  missingCity: city(id: "Q2l0eTpub3BlCg") { key }
+}
+"""
+
+CORPUS = {
+    "cluster_by_key": BENCH_CLUSTER,
+    "city_clusters_enterprises": CITY_CLUSTERS_ENTERPRISES,
+    "clusters_page": CLUSTERS_PAGE,
+    "aliases_fragments_directives": ALIASES_FRAGMENTS_DIRECTIVES,
+    "aggregates": AGGREGATES,
+    "years_and_batches": YEARS_AND_BATCHES,
+    "enterprise_memberships": ENTERPRISE_MEMBERSHIPS,
+    "related": RELATED,
+    "places": PLACES,
+}
+
+
+@pytest.fixture
+def variables(dataset_graph: Driver, settings: Settings) -> dict[str, Any]:
+    """Keys of real nodes, picked by Cypher: the cluster and city with the most members, an enterprise in two
+    clusters if there is one, and an industry with a cluster recognised in 2024."""
+    row = run_cypher(
+        dataset_graph,
+        settings,
+        """
+        CALL () { MATCH (c:Cluster) RETURN c.id AS cluster ORDER BY COUNT { (c)<-[:MEMBER_OF]-() } DESC, c.id LIMIT 1 }
+        CALL () { MATCH (c:City) RETURN c.id AS city
+                  ORDER BY COUNT { (c)<-[:IN_CITY]-()<-[:LOCATED_IN]-() } DESC, c.id LIMIT 1 }
+        CALL () { MATCH (e:Enterprise) RETURN e.id AS enterprise ORDER BY COUNT { (e)-[:MEMBER_OF]->() } DESC, e.id LIMIT 1 }
+        CALL () { MATCH (i:Industry)<-[:IN_INDUSTRY]-(:Cluster)-[:RECOGNIZED]->(r:Recognition {year: 2024})
+                  RETURN i.id AS industry ORDER BY i.id LIMIT 1 }
+        RETURN cluster, city, enterprise, industry
+        """,
+    )[0]
+    return {**row, "year": 2024, "withCounty": True, "skipName": True}
+
+
+def _run(client: Any, query: str, variables: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """(the statements sent to Neo4j while answering, the response body)."""
+    TOTAL_ROUND_TRIPS.keep_statements, TOTAL_ROUND_TRIPS.statements = True, []
+    try:
+        body = gql(client, query, variables)
+        return list(TOTAL_ROUND_TRIPS.statements), body
+    finally:
+        TOTAL_ROUND_TRIPS.keep_statements, TOTAL_ROUND_TRIPS.statements = False, []
+
+
+def _is_compiled(statement: str) -> bool:
+    """A statement from `selection_statement`: it returns one column per root field, f0 first."""
+    return " AS f0" in statement
+
+
+@pytest.mark.parametrize("name", list(CORPUS))
+def test_compiled_answer_equals_field_by_field(
+    client: Any, by_field_client: Any, variables: dict[str, Any], name: str
+) -> None:
+    query = CORPUS[name]
+    used = {k: v for k, v in variables.items() if f"${k}" in query}
+    statements, compiled = _run(client, query, used)
+    by_field_statements, by_field = _run(by_field_client, query, used)
+    assert "errors" not in by_field, by_field["errors"]
+    assert compiled == by_field
+    assert orjson.dumps(compiled) == orjson.dumps(by_field)  # the same key order too, not just equal maps
+    assert len(statements) == 1, statements
+    assert _is_compiled(statements[0]), statements
+    assert not any(_is_compiled(s) for s in by_field_statements)
+
+
+#: Queries answered field by field even with compiled queries on: errors must be the same as without them.
+FALLBACKS = {
+    "page_too_large": "{ clusters(first: 100000) { nodes { key } } }",
+    "bad_cursor": '{ clusters(after: "not-a-cursor") { nodes { key } } }',
+    "cursor_of_another_order": """
+        query ($after: String) { clusters(first: 1, after: $after, orderBy: [{ field: NAME_ZH }]) { nodes { key } } }
+    """,
+    "id_of_another_type": '{ cluster(id: "Q2l0eTo1MTAxMDA=") { key } }',
+    "first_and_last": "{ cities(first: 1, last: 1) { nodes { key } } }",
+    "filter_too_deep": "{ clusters(where: %s) { totalCount } }"
+    % ("{ NOT: " * 10 + '{ name: { eq: "x" } }' + " }" * 10),
+    "mixed_with_stats": "{ stats { labelCounts { label count } } clusters(first: 2) { nodes { key } } }",
+    "node_interface": '{ node(id: "Q2l0eTo1MTAxMDA=") { id ... on City { name clusters { totalCount } } } }',
+    "city_industries": '{ city(id: "510100") { name industries { clusterCount industry { key } } } }',
+    "related_too_many": '{ cluster(id: "yantan-pump-valve") { relatedClusters(first: 1000) { score } } }',
+}
+
+
+def _without_request_ids(body: dict[str, Any]) -> dict[str, Any]:
+    for error in body.get("errors", []):
+        error.get("extensions", {}).pop("requestId", None)
+    return body
+
+
+@pytest.mark.parametrize("name", list(FALLBACKS))
+def test_queries_the_plan_does_not_cover_answer_as_field_by_field(
+    client: Any, by_field_client: Any, name: str
+) -> None:
+    query = FALLBACKS[name]
+    variables: dict[str, Any] = {}
+    if "$after" in query:
+        first = gql(client, "{ clusters(first: 1) { pageInfo { endCursor } } }")
+        variables = {"after": first["data"]["clusters"]["pageInfo"]["endCursor"]}
+    statements, compiled = _run(client, query, variables)
+    _, by_field = _run(by_field_client, query, variables)
+    assert _without_request_ids(compiled) == _without_request_ids(by_field)
+    assert not any(_is_compiled(s) for s in statements)
