@@ -83,6 +83,9 @@ class GraphQLApp(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         repo: Repository = request.app.state.repo
         context = Context(

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     # Answer each query made of nodes, properties, relationships and lists with one Cypher statement (planned from
     # the selection set); off, every level of the query is one batched statement (DataLoaders).
     compiled_queries: bool = True
+    # Plans (statement and response shape) of the most recent distinct (document, operation, variables); 0: none.
+    plan_cache_size: int = Field(default=512, ge=0)
     # Public deployment: no introspection and no GraphiQL, and the development JWT secret is refused.
     production: bool = False
 

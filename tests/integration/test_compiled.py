@@ -243,3 +243,30 @@ def test_queries_the_plan_does_not_cover_answer_as_field_by_field(
     _, by_field = _run(by_field_client, query, variables)
     assert _without_request_ids(compiled) == _without_request_ids(by_field)
     assert not any(_is_compiled(s) for s in statements)
+
+
+def test_the_plan_cache_keeps_plans_not_answers(
+    client: Any, fresh_dataset_graph: Driver, settings: Settings
+) -> None:
+    """The same document with the same variables reuses its plan (the cache does not grow), and still reads the
+    graph each time: a change made in Cypher between two requests shows in the second answer."""
+    from clustergraph.graphql.compiled import _PLAN_CACHES
+
+    query = "query ($id: ID!) { cluster(id: $id) { key name county { name } } }"
+    key = run_cypher(
+        fresh_dataset_graph, settings, "MATCH (c:Cluster) RETURN c.id AS key ORDER BY key LIMIT 1"
+    )[0]["key"]
+    first_statements, first = _run(client, query, {"id": key})
+    size = sum(len(cache) for cache in _PLAN_CACHES.values())
+    run_cypher(fresh_dataset_graph, settings, "MATCH (c:Cluster {id: $key}) SET c.name = 'Renamed'", key=key)
+    second_statements, second = _run(client, query, {"id": key})
+    assert sum(len(cache) for cache in _PLAN_CACHES.values()) == size
+    assert first_statements == second_statements
+    assert len(second_statements) == 1
+    assert second["data"]["cluster"]["name"] == "Renamed"
+    assert {k: v for k, v in second["data"]["cluster"].items() if k != "name"} == {
+        k: v for k, v in first["data"]["cluster"].items() if k != "name"
+    }
+    _, other = _run(client, query, {"id": "no-such-cluster"})
+    assert other == {"data": {"cluster": None}}
+    assert sum(len(cache) for cache in _PLAN_CACHES.values()) == size + 1

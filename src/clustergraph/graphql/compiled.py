@@ -13,11 +13,14 @@ way, which produces the standard errors. Both ways give the same response; the t
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from functools import cache
 from operator import itemgetter
 from typing import Any, LiteralString
 
+import orjson
 from graphql import (
     GraphQLEnumType,
     GraphQLError,
@@ -508,6 +511,22 @@ class _Planner:
         return _object(entries)
 
 
+#: A planned operation: its statement and parameters (None when it selects only `__typename`), and its shaper.
+Plan = tuple[tuple[LiteralString, dict[str, Any]] | None, Shaper]
+
+_PLAN_CACHES: weakref.WeakKeyDictionary[Any, OrderedDict[Any, Plan | None]] = weakref.WeakKeyDictionary()
+
+
+def _plan_cache(schema: Any, size: int) -> OrderedDict[Any, Plan | None] | None:
+    """The schema's bounded plan cache (least recently used first), or None when plans are not cached."""
+    if size <= 0:
+        return None
+    cache = _PLAN_CACHES.get(schema)
+    if cache is None:
+        cache = _PLAN_CACHES[schema] = OrderedDict()
+    return cache
+
+
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, answering the queries it can plan with one statement (see the module's doc)."""
 
@@ -533,19 +552,45 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             or not context.settings.compiled_queries
         ):
             return by_field()
-        try:
-            selections, shape = _Planner(self).root(root_type, grouped_field_set)
-            statement = cb.selection_statement(selections)
-        except (Fallback, cb.QueryInputError, GraphQLError):
+        plan = self._plan(context, root_type, grouped_field_set)
+        if plan is None:
             return by_field()
-        if not selections:  # only __typename
+        statement, shape = plan
+        if statement is None:  # only __typename
             return shape([])
         return self._run(context, statement, shape, root_type, grouped_field_set, by_field)
+
+    def _plan(self, context: Context, root_type: GraphQLObjectType, grouped: GroupedFieldSet) -> Plan | None:
+        """The operation's plan, from the plan cache when the same document came with the same variables."""
+        cache = _plan_cache(self.schema, context.settings.plan_cache_size)
+        key = self._cache_key() if cache is not None else None
+        if cache is not None and key is not None and key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        plan: Plan | None
+        try:
+            selections, shape = _Planner(self).root(root_type, grouped)
+            plan = (cb.selection_statement(selections) if selections else None, shape)
+        except (Fallback, cb.QueryInputError, GraphQLError):
+            plan = None
+        if cache is not None and key is not None:
+            cache[key] = plan
+            if len(cache) > context.settings.plan_cache_size:
+                cache.popitem(last=False)
+        return plan
+
+    def _cache_key(self) -> tuple[str, str | None, bytes] | None:
+        loc = self.operation.loc
+        if loc is None:
+            return None
+        name = self.operation.name.value if self.operation.name else None
+        variables = orjson.dumps(self.variable_values.coerced, option=orjson.OPT_SORT_KEYS, default=repr)
+        return loc.source.body, name, variables
 
     async def _run(
         self,
         context: Context,
-        statement: tuple[Any, dict[str, Any]],
+        statement: tuple[LiteralString, dict[str, Any]],
         shape: Shaper,
         root_type: GraphQLObjectType,
         grouped: GroupedFieldSet,

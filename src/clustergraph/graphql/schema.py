@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
+from collections.abc import Iterator
 from functools import partial
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, ClassVar, cast
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.printer import print_schema
 
 from ..cypher_builder import QueryInputError
@@ -355,6 +357,42 @@ class Query:
         return Path(length=len(rels), nodes=nodes, relationships=rels)
 
 
+class TextValidationCache(SchemaExtension):
+    """Validation results of the most recent distinct documents, keyed by their text.
+
+    Strawberry's `ValidationCache` keys its cache by the parsed document, which hashes the whole syntax tree on every
+    request; the text gives the same document (the parser is deterministic) and hashes once. Bounded: a public
+    endpoint cannot grow it without end.
+    """
+
+    _results: ClassVar[OrderedDict[tuple[Any, str, tuple[Any, ...]], list[Any]]] = OrderedDict()
+
+    def __init__(self, maxsize: int = VALIDATION_CACHE_SIZE) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def on_validate(self) -> Iterator[None]:
+        from strawberry.schema.schema import validate_document
+
+        ec = self.execution_context
+        if ec.graphql_document is None:  # not parsed: nothing to validate
+            yield
+            return
+        rules = tuple(ec.validation_rules)
+        key = (ec.schema._schema, ec.query or "", rules)
+        results = self._results
+        errors = results.get(key)
+        if errors is None:
+            errors = validate_document(ec.schema._schema, ec.graphql_document, rules)
+            results[key] = errors
+            if len(results) > self.maxsize:
+                results.popitem(last=False)
+        else:
+            results.move_to_end(key)
+        ec.pre_execution_errors = errors
+        yield
+
+
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The GraphQL schema, with bounded parser and validation caches and the limits of `settings` (see `limits`).
 
@@ -369,7 +407,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
             *limit_extensions(settings),
-            partial(ValidationCache, maxsize=VALIDATION_CACHE_SIZE),
+            partial(TextValidationCache, maxsize=VALIDATION_CACHE_SIZE),
         ],
     )
 
