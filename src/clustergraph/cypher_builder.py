@@ -17,7 +17,8 @@ from typing import Any, LiteralString, cast
 
 import orjson
 
-from .graph_model import TYPES, Kind, NodeType, Rel, SortKey
+from . import queries as q
+from .graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey
 from .queries import RELATED_CLUSTERS_TEMPLATE, SHORTEST_PATH_TEMPLATE
 
 MAX_FILTER_DEPTH = 8
@@ -74,6 +75,14 @@ def graphql_name(python_name: str) -> str:
         return _GRAPHQL_NAMES[python_name]
     head, *rest = python_name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+_LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
+
+
+def lucene_escape(text: str) -> str:
+    """User text as literal Lucene terms: every operator character is escaped (the text is still a parameter)."""
+    return "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in text)
 
 
 # --- filters -------------------------------------------------------------------------------------------------
@@ -536,7 +545,60 @@ class RootNodeSelection:
     node: NodeSelection
 
 
+#: The statistics a compiled query can read: (rows as maps, with `{n}` and `{proj}` for the node when there is one).
+STATS_PARTS: dict[str, LiteralString] = {
+    "labelCounts": _fmt(
+        "CALL () { {q} } RETURN collect({label: label, count: count}) AS {out}",
+        q=q.STATS_LABEL_COUNTS,
+    ),
+    "relationshipCounts": _fmt(
+        "CALL () { {q} } RETURN collect({label: type, count: count}) AS {out}",
+        q=q.STATS_RELATIONSHIP_COUNTS,
+    ),
+    "clustersByIndustry": _fmt(
+        "{q} RETURN collect({node: {proj}, count: count}) AS {out}", q=q.STATS_BY_INDUSTRY_ROWS
+    ),
+    "clustersByCity": _fmt(
+        "{q} RETURN collect({node: {proj}, count: count}) AS {out}", q=q.STATS_BY_CITY_ROWS
+    ),
+    "clustersByLevel": _fmt(
+        "CALL () { {q} } RETURN collect({level: level, count: count}) AS {out}", q=q.STATS_CLUSTERS_BY_LEVEL
+    ),
+    "undatedRecognitions": _fmt(
+        "CALL () { {q} } RETURN collect({level: level, count: count}) AS {out}", q=q.STATS_UNDATED
+    ),
+    "timeline": _fmt(
+        "CALL () { {q} } RETURN collect({year: year, level: level, count: count, newCount: newCount}) AS {out}",
+        q=q.STATS_TIMELINE,
+    ),
+    "outputValueCny": _fmt(
+        "CALL () { {q} } RETURN {count: count, sum: sum, min: min, max: max, avg: avg} AS {out}",
+        q=q.STATS_OUTPUT_VALUE,
+    ),
+    "coverage": _fmt("{q} RETURN collect({node: {proj}, named: named}) AS {out}", q=q.STATS_COVERAGE_ROWS),
+}
+
+
+@dataclass
+class StatsSelection:
+    """The `stats` object: each selected part (key, part name, its node's selection) under its key."""
+
+    key: str
+    parts: list[tuple[str, str, NodeSelection | None]]
+
+
+@dataclass
+class SearchSelection:
+    """Full-text hits `[{label, score, node}]`; `node` holds what any of the hit types selects (no relationships)."""
+
+    key: str
+    query: str
+    first: int
+    node: NodeSelection
+
+
 Child = OneSelection | ListSelection | RelatedSelection
+Root = RootNodeSelection | ListSelection | StatsSelection | SearchSelection
 
 
 class _Compiler:
@@ -704,6 +766,44 @@ class _Compiler:
         )
         return call, out
 
+    def flat_node_map(self, var: LiteralString, sel: NodeSelection | None) -> LiteralString:
+        """The map projection of a node read with no related data (statistics and search rows)."""
+        if sel is None:
+            return "null"
+        if sel.children:
+            raise QueryInputError("related data of statistics and search hits is read field by field")
+        _calls, projection = self.node_map(var, sel)
+        return projection
+
+    def stats(self, sel: StatsSelection) -> tuple[LiteralString, LiteralString]:
+        calls: list[LiteralString] = []
+        items: list[LiteralString] = []
+        for key, name, node in sel.parts:
+            n, part = self.vars.new(), self.vars.new()
+            body = _fmt(STATS_PARTS[name], n=n, out=part, proj=self.flat_node_map(n, node))
+            calls.append(_fmt("CALL () { {b} }", b=body))
+            items.append(_fmt("{k}: {o}", k=cast(LiteralString, key), o=part))
+        out = self.vars.new()
+        call = _fmt("CALL () { {c} RETURN { {i} } AS {o} }", c=" ".join(calls), i=", ".join(items), o=out)
+        return call, out
+
+    def search(self, sel: SearchSelection) -> tuple[LiteralString, LiteralString]:
+        n, out = self.vars.new(), self.vars.new()
+        rows = _fmt(
+            q.SEARCH_ROWS,
+            n=n,
+            query=self.params.add(lucene_escape(sel.query)),
+            first=self.params.add(sel.first),
+            labels=self.params.add(list(SEARCHABLE)),
+        )
+        call = _fmt(
+            "CALL () { {r} RETURN collect({label: label, score: score, node: {proj}}) AS {o} }",
+            r=rows,
+            proj=self.flat_node_map(n, sel.node),
+            o=out,
+        )
+        return call, out
+
     def root_node(self, sel: RootNodeSelection) -> tuple[LiteralString, LiteralString]:
         n, out = self.vars.new(), self.vars.new()
         calls, projection = self.node_map(n, sel.node)
@@ -734,19 +834,20 @@ def _anchor(
     return None
 
 
-def selection_statement(
-    roots: list[RootNodeSelection | ListSelection],
-) -> tuple[LiteralString, dict[str, Any]]:
+def selection_statement(roots: list[Root]) -> tuple[LiteralString, dict[str, Any]]:
     """One statement answering all of a query's root fields: one row, one column per root field, in order."""
     compiler = _Compiler()
     calls: list[LiteralString] = []
     outs: list[LiteralString] = []
     for root in roots:
-        call, value = (
-            compiler.root_node(root)
-            if isinstance(root, RootNodeSelection)
-            else compiler.connection(None, root)
-        )
+        if isinstance(root, RootNodeSelection):
+            call, value = compiler.root_node(root)
+        elif isinstance(root, ListSelection):
+            call, value = compiler.connection(None, root)
+        elif isinstance(root, StatsSelection):
+            call, value = compiler.stats(root)
+        else:
+            call, value = compiler.search(root)
         calls.append(call)
         outs.append(value)
     returns = ", ".join(_fmt("{v} AS f{i}", v=v, i=cast(LiteralString, str(i))) for i, v in enumerate(outs))

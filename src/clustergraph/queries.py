@@ -229,17 +229,30 @@ STATS_RELATIONSHIP_COUNTS: LiteralString = """
     MATCH ()-[r:MEMBER_OF]->() RETURN 'MEMBER_OF' AS type, count(r) AS count
 """
 
-STATS_CLUSTERS_BY_INDUSTRY: LiteralString = """
-    MATCH (i:Industry)
-    RETURN i {.*} AS node, COUNT { (i)<-[:IN_INDUSTRY]-(:Cluster) } AS count
-    ORDER BY count DESC, i.name
+#: The rows of the statistics that list nodes, in order, with `{n}` the node's variable: shared by the statements
+#: below and by the compiled queries, which add their own projection of `{n}`.
+STATS_BY_INDUSTRY_ROWS: LiteralString = """
+    MATCH ({n}:Industry)
+    WITH {n}, COUNT { ({n})<-[:IN_INDUSTRY]-(:Cluster) } AS count
+    ORDER BY count DESC, {n}.name
+"""
+STATS_BY_CITY_ROWS: LiteralString = """
+    MATCH ({n}:City)
+    WITH {n}, COUNT { ({n})<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(:Cluster) } AS count
+    ORDER BY count DESC, {n}.name
+"""
+STATS_COVERAGE_ROWS: LiteralString = """
+    MATCH ({n}:Batch)
+    WITH {n}, COUNT { ({n})<-[:IN_BATCH]-(:Recognition) } AS named
+    ORDER BY {n}.year, {n}.level
 """
 
-STATS_CLUSTERS_BY_CITY: LiteralString = """
-    MATCH (city:City)
-    RETURN city {.*} AS node, COUNT { (city)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(:Cluster) } AS count
-    ORDER BY count DESC, city.name
-"""
+STATS_CLUSTERS_BY_INDUSTRY: LiteralString = (
+    STATS_BY_INDUSTRY_ROWS.replace("{n}", "n") + "RETURN n {.*} AS node, count"
+)
+STATS_CLUSTERS_BY_CITY: LiteralString = (
+    STATS_BY_CITY_ROWS.replace("{n}", "n") + "RETURN n {.*} AS node, count"
+)
 
 STATS_CLUSTERS_BY_LEVEL: LiteralString = """
     MATCH (c:Cluster)-[:RECOGNIZED]->(r:Recognition)
@@ -262,11 +275,7 @@ STATS_OUTPUT_VALUE: LiteralString = """
            max(c.outputValueCny) AS max, avg(c.outputValueCny) AS avg
 """
 
-STATS_COVERAGE: LiteralString = """
-    MATCH (b:Batch)
-    RETURN b {.*} AS node, COUNT { (b)<-[:IN_BATCH]-(:Recognition) } AS named
-    ORDER BY b.year, b.level
-"""
+STATS_COVERAGE: LiteralString = STATS_COVERAGE_ROWS.replace("{n}", "n") + "RETURN n {.*} AS node, named"
 
 STATS_UNDATED: LiteralString = """
     MATCH (r:Recognition) WHERE r.year IS NULL
@@ -274,12 +283,21 @@ STATS_UNDATED: LiteralString = """
     ORDER BY level
 """
 
-SEARCH: LiteralString = """
-    CALL db.index.fulltext.queryNodes('name_search', $query, {limit: $first})
-    YIELD node, score
-    RETURN [label IN labels(node) WHERE label IN $labels][0] AS label, node {.*} AS node, score
-    ORDER BY score DESC, node.id
+#: Full-text hits, best first, with `{n}` the node's variable (shared with the compiled queries).
+SEARCH_ROWS: LiteralString = """
+    CALL db.index.fulltext.queryNodes('name_search', {query}, {limit: {first}})
+    YIELD node AS {n}, score
+    WITH {n}, score, [label IN labels({n}) WHERE label IN {labels}][0] AS label
+    ORDER BY score DESC, {n}.id
 """
+
+SEARCH: LiteralString = (
+    SEARCH_ROWS.replace("{n}", "n")
+    .replace("{query}", "$query")
+    .replace("{first}", "$first")
+    .replace("{labels}", "$labels")
+    + "RETURN label, n {.*} AS node, score"
+)
 
 #: {from_label} and {to_label} are filled by `cypher_builder.shortest_path_statement` from the model's labels.
 SHORTEST_PATH_TEMPLATE: LiteralString = """

@@ -45,14 +45,6 @@ def _zero_aggregate(type_name: str) -> Row:
     return {"count": 0, **{name: dict(numeric) for name in TYPES[type_name].numeric_aggregates}}
 
 
-_LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
-
-
-def lucene_escape(text: str) -> str:
-    """User text as literal Lucene terms: every operator character is escaped (the text is still a parameter)."""
-    return "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in text)
-
-
 class Repository:
     """The API's access to Neo4j."""
 
@@ -140,7 +132,7 @@ class Repository:
 
     async def search(self, text: str, first: int) -> list[Row]:
         return await self._read(
-            q.SEARCH, {"query": lucene_escape(text), "first": first, "labels": list(SEARCHABLE)}
+            q.SEARCH, {"query": cb.lucene_escape(text), "first": first, "labels": list(SEARCHABLE)}
         )
 
     async def shortest_path(self, from_type: str, from_id: str, to_type: str, to_id: str) -> Row | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
 from operator import itemgetter
 from typing import Any, LiteralString
@@ -41,7 +41,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
 
 from .. import cypher_builder as cb
-from ..graph_model import TYPES
+from ..graph_model import SEARCHABLE, TYPES
 from .context import Context
 from .inputs import filter_dict
 from .lists import PageArgs, make_page, order_pairs
@@ -216,6 +216,45 @@ def _edge_prop(name: str) -> EdgeShaper:
     return lambda p, i: (p.rows[i]["edge"] or {}).get(name)
 
 
+def _converted(get: Shaper, convert: Callable[[Any], Any]) -> Shaper:
+    return lambda m: None if (v := get(m)) is None else convert(v)
+
+
+def _each(shape: Shaper) -> Shaper:
+    return lambda items: [shape(x) for x in items]
+
+
+def _unwrap(gql_type: Any) -> Any:
+    return gql_type.of_type if isinstance(gql_type, GraphQLNonNull) else gql_type
+
+
+def _hit_node(by_label: dict[str, Shaper]) -> Shaper:
+    return lambda h: by_label[h["label"]](h["node"])
+
+
+def _coverage_official(row: Any) -> Any:
+    return row["node"]["officialCountSichuan"]
+
+
+def _coverage_missing(row: Any) -> Any:
+    official = _coverage_official(row)
+    return max(official - row["named"], 0) if official is not None else None
+
+
+def _coverage_ratio(row: Any) -> Any:
+    official = _coverage_official(row)
+    return row["named"] / official if official else None
+
+
+#: BatchCoverage's fields from a coverage row `{node, named}` (as `Stats.coverage` computes them).
+COVERAGE: dict[str, Shaper] = {
+    "officialCount": _coverage_official,
+    "namedCount": itemgetter("named"),
+    "missingCount": _coverage_missing,
+    "ratio": _coverage_ratio,
+}
+
+
 class _Planner:
     """Turns a query's selection set into selections for `cypher_builder` and the functions that shape the answer."""
 
@@ -249,10 +288,8 @@ class _Planner:
 
     # --- the root ------------------------------------------------------------------------------------------
 
-    def root(
-        self, root_type: GraphQLObjectType, grouped: GroupedFieldSet
-    ) -> tuple[list[cb.RootNodeSelection | cb.ListSelection], Shaper]:
-        selections: list[cb.RootNodeSelection | cb.ListSelection] = []
+    def root(self, root_type: GraphQLObjectType, grouped: GroupedFieldSet) -> tuple[list[cb.Root], Shaper]:
+        selections: list[cb.Root] = []
         entries: list[tuple[str, Shaper]] = []
         for key, details in grouped.items():
             name = details[0].node.name.value
@@ -279,6 +316,12 @@ class _Planner:
             elif name in ROOT_LISTS:
                 list_sel, shape = self.connection(root_type, details, ROOT_LISTS[name], None, key)
                 selections.append(list_sel)
+            elif name == "stats":
+                stats_sel, shape = self.stats(_named_object(root_type.fields[name].type), details, key)
+                selections.append(stats_sel)
+            elif name == "search":
+                search_sel, shape = self.search(root_type, details, key)
+                selections.append(search_sel)
             else:
                 raise Fallback
             entries.append((key, _at(column, shape)))
@@ -371,6 +414,111 @@ class _Planner:
         sel.children.append(cb.RelatedSelection(child_key, first, node))
         item = _object(entries)
         return lambda m: [item(x) for x in m[child_key]]
+
+    # --- statistics and search ------------------------------------------------------------------------------
+
+    def row_object(
+        self,
+        gql_type: GraphQLObjectType,
+        details: Details,
+        getters: Mapping[str, Shaper],
+        node: str | None = None,
+    ) -> tuple[Shaper, cb.NodeSelection | None]:
+        """A shaper for a row map: its fields from `getters`, and the node field named `node` from `row["node"]`."""
+        node_sel: cb.NodeSelection | None = None
+        entries: list[tuple[str, Shaper]] = []
+        for key, fdetails in self.subfields(gql_type, details).items():
+            name = fdetails[0].node.name.value
+            if name == "__typename":
+                entries.append((key, _const(gql_type.name)))
+            elif name == node:
+                node_type = _named_object(gql_type.fields[name].type)
+                node_sel = node_sel or cb.NodeSelection(TYPES[node_type.name])
+                entries.append((key, _at("node", self.node(node_type, fdetails, node_sel))))
+            elif name in getters:
+                convert = _leaf_converter(gql_type.fields[name].type)
+                get = getters[name]
+                entries.append((key, get if convert is None else _converted(get, convert)))
+            else:
+                raise Fallback
+        return _object(entries), node_sel
+
+    def stats(
+        self, stats_type: GraphQLObjectType, details: Details, key: str
+    ) -> tuple[cb.StatsSelection, Shaper]:
+        count, label, level = itemgetter("count"), itemgetter("label"), itemgetter("level")
+        parts: list[tuple[str, str, cb.NodeSelection | None]] = []
+        entries: list[tuple[str, Shaper]] = []
+        for part_key, fdetails in self.subfields(stats_type, details).items():
+            name = fdetails[0].node.name.value
+            if name == "__typename":
+                entries.append((part_key, _const(stats_type.name)))
+                continue
+            if name not in cb.STATS_PARTS:
+                raise Fallback
+            item_type = _named_object(stats_type.fields[name].type)
+            node_sel: cb.NodeSelection | None = None
+            if name in ("labelCounts", "relationshipCounts"):
+                shape, node_sel = self.row_object(item_type, fdetails, {"label": label, "count": count})
+            elif name in ("clustersByIndustry", "clustersByCity"):
+                node_field = "industry" if name == "clustersByIndustry" else "city"
+                shape, node_sel = self.row_object(item_type, fdetails, {"count": count}, node_field)
+            elif name in ("clustersByLevel", "undatedRecognitions"):
+                shape, node_sel = self.row_object(item_type, fdetails, {"level": level, "count": count})
+            elif name == "timeline":
+                getters: dict[str, Shaper] = {
+                    "year": itemgetter("year"),
+                    "level": level,
+                    "clusterCount": count,
+                    "newClusterCount": itemgetter("newCount"),
+                }
+                shape, node_sel = self.row_object(item_type, fdetails, getters)
+            elif name == "coverage":
+                shape, node_sel = self.row_object(item_type, fdetails, COVERAGE, "batch")
+                if node_sel is None:
+                    node_sel = cb.NodeSelection(TYPES["Batch"])
+                node_sel.props.add("officialCountSichuan")
+            else:  # outputValueCny
+                shape = self.numeric(item_type, fdetails)
+            parts.append((part_key, name, node_sel))
+            many = isinstance(get_named_type(stats_type.fields[name].type), GraphQLObjectType) and isinstance(
+                _unwrap(stats_type.fields[name].type), GraphQLList
+            )
+            entries.append((part_key, _at(part_key, _each(shape) if many else shape)))
+        return cb.StatsSelection(key, parts), _object(entries)
+
+    def search(
+        self, root_type: GraphQLObjectType, details: Details, key: str
+    ) -> tuple[cb.SearchSelection, Shaper]:
+        args = self.arguments(root_type, details)
+        text, first = args["text"], args.get("first", 10)
+        if not 0 <= first <= self.context.settings.max_page_size or not text.strip() or len(text) > 200:
+            raise Fallback
+        hit_type = _named_object(root_type.fields["search"].type)
+        node = cb.NodeSelection(TYPES["Cluster"])
+        by_label: dict[str, Shaper] = {}
+        entries: list[tuple[str, Shaper]] = []
+        for hit_key, fdetails in self.subfields(hit_type, details).items():
+            name = fdetails[0].node.name.value
+            if name == "__typename":
+                entries.append((hit_key, _const(hit_type.name)))
+            elif name == "score":
+                entries.append((hit_key, _converted(itemgetter("score"), float)))
+            elif name == "node":
+                union = get_named_type(hit_type.fields[name].type)
+                for member in self.executor.schema.get_possible_types(union):
+                    sel = cb.NodeSelection(TYPES[member.name])
+                    by_label[member.name] = self.node(member, fdetails, sel)
+                    node.props |= sel.props
+                    node.computed.update(sel.computed)
+                    node.children.extend(sel.children)
+                entries.append((hit_key, _hit_node(by_label)))
+            else:
+                raise Fallback
+        hit = _object(entries)
+        return cb.SearchSelection(key, text, first, node), lambda hits: [
+            hit(h) for h in hits if h["label"] in SEARCHABLE
+        ]
 
     # --- connections ---------------------------------------------------------------------------------------
 
