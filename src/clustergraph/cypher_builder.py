@@ -248,7 +248,7 @@ def resolve_order(node_type: NodeType, order_by: list[tuple[str, bool]] | None) 
             raise QueryInputError(f"orderBy[{i}].field: {name} is given twice")
         keys.append((key, descending))
     if not any(k.name == "KEY" for k, _ in keys):
-        keys.append((SortKey("KEY", "{n}.id", Kind.STRING), False))
+        keys.append((SortKey("KEY", "{n}.id", Kind.STRING, required=True), False))
     return Order(tuple(keys), node_type.name)
 
 
@@ -672,6 +672,9 @@ class _Compiler:
                 conditions.append(
                     _fmt(template, a=cast(LiteralString, a), b=n, m=m, value=self.params.add(value))
                 )
+        plain_root = sel.rel is None and anchor is None
+        # The page (not the count) may also bound the first sort key, so that an index serves it in order.
+        bound = _index_bound(sel.order, sel.page, n, self.params) if plain_root and sel.parts.rows else None
         where: LiteralString = _fmt(" WHERE {c}", c=" AND ".join(conditions)) if conditions else ""
         if anchor is not None:
             # Start from the related node found by its key (an index seek), not from every node of the label.
@@ -688,6 +691,9 @@ class _Compiler:
         else:
             match = _fmt("MATCH {p}", p=_fmt(sel.rel.pattern, a=cast(LiteralString, a), b=n, r=r, m=m))
             scope = _fmt("({a})", a=cast(LiteralString, a))
+        rows_where = where
+        if bound is not None:
+            rows_where = _fmt(" WHERE {c}", c=" AND ".join([*conditions, bound]))
         has_edge = sel.rel is not None and bool(sel.rel.edge_props)
         calls: list[LiteralString] = []
         parts: list[LiteralString] = []
@@ -708,14 +714,19 @@ class _Compiler:
             if sel.rel is not None and has_edge:
                 props = ", ".join(_fmt(".{x}", x=cast(LiteralString, x)) for x in sel.rel.edge_props)
                 edge = _fmt("{r} { {p} }", r=r, p=props)
+            if has_edge:
+                distinct: LiteralString = _fmt("WITH {n}, {r}", n=n, r=r)
+            else:
+                # A label scan yields each node once; a pattern may reach one node by several paths.
+                distinct = _fmt("WITH {n}", n=n) if plain_root else _fmt("WITH DISTINCT {n}", n=n)
             calls.append(
                 _fmt(
                     "CALL {sc} { {m}{w} {d} WITH {n}{ei}, {items}{ks} WITH * ORDER BY {ob} LIMIT {lim} {ch}{rs} "
                     "RETURN collect({node: {proj}, edge: {edge}, sort: {sv}}) AS {rows} }",
                     sc=scope,
                     m=match,
-                    w=where,
-                    d=_fmt("WITH {n}, {r}", n=n, r=r) if has_edge else _fmt("WITH DISTINCT {n}", n=n),
+                    w=rows_where,
+                    d=distinct,
                     n=n,
                     ei=_fmt(", {r}", r=r) if has_edge else "",
                     items=items,
@@ -817,6 +828,24 @@ class _Compiler:
             o=out,
         )
         return call, out
+
+
+_PROPERTY = re.compile(r"^\{n\}\.\w+$")
+
+
+def _index_bound(order: Order, page: Page, var: LiteralString, params: Params) -> LiteralString | None:
+    """A condition on the first sort key's property that the page's order and cursor imply, and that a range index
+    can answer: with it, Neo4j walks the index in order from the cursor and stops after the page (no sort)."""
+    key, descending = order.keys[0]
+    if not key.required or not _PROPERTY.match(key.expression):
+        return None
+    expr = _fmt(key.expression, n=var)
+    if page.cursor_values is None:
+        return _fmt("{e} IS NOT NULL", e=expr)
+    if page.cursor_values[0] is None:
+        return None
+    operator: LiteralString = "<=" if descending != page.backward else ">="
+    return _fmt("{e} {o} {p}", e=expr, o=operator, p=params.add(page.cursor_values[0]))
 
 
 def _anchor(

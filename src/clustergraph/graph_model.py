@@ -57,6 +57,8 @@ class SortKey:
     name: str
     expression: LiteralString
     kind: Kind
+    #: Every node has the property (the schema makes the field non-null): a keyset on it can bound an index seek.
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,9 @@ def _names() -> tuple[Prop, ...]:
 
 def _name_sorts() -> tuple[SortKey, ...]:
     return (
-        SortKey("KEY", "{n}.id", S),
-        SortKey("NAME", "{n}.name", S),
-        SortKey("NAME_ZH", "{n}.nameZh", S),
+        SortKey("KEY", "{n}.id", S, required=True),
+        SortKey("NAME", "{n}.name", S, required=True),
+        SortKey("NAME_ZH", "{n}.nameZh", S, required=True),
     )
 
 
@@ -130,7 +132,7 @@ TYPES: dict[str, NodeType] = {
             ),
             sort_keys=(
                 *_name_sorts(),
-                SortKey("ADMIN_CODE", "{n}.adminCode", S),
+                SortKey("ADMIN_CODE", "{n}.adminCode", S, required=True),
                 SortKey("CLUSTER_COUNT", COUNT_CITY_CLUSTERS, INT),
                 SortKey("COUNTY_COUNT", "COUNT { ({n})<-[:IN_CITY]-(:County) }", INT),
             ),
@@ -243,9 +245,9 @@ TYPES: dict[str, NodeType] = {
                 Rel("batch", "Batch", "({a})-[:IN_BATCH]->({b}:Batch)", many=False),
             ),
             sort_keys=(
-                SortKey("KEY", "{n}.id", S),
+                SortKey("KEY", "{n}.id", S, required=True),
                 SortKey("YEAR", "{n}.year", INT),
-                SortKey("LEVEL", "{n}.level", S),
+                SortKey("LEVEL", "{n}.level", S, required=True),
             ),
             default_sort=("YEAR", "LEVEL"),
             numeric_aggregates=("year",),
@@ -277,10 +279,10 @@ TYPES: dict[str, NodeType] = {
                 ),
             ),
             sort_keys=(
-                SortKey("KEY", "{n}.id", S),
-                SortKey("YEAR", "{n}.year", INT),
-                SortKey("LEVEL", "{n}.level", S),
-                SortKey("ORDINAL", "{n}.ordinal", INT),
+                SortKey("KEY", "{n}.id", S, required=True),
+                SortKey("YEAR", "{n}.year", INT, required=True),
+                SortKey("LEVEL", "{n}.level", S, required=True),
+                SortKey("ORDINAL", "{n}.ordinal", INT, required=True),
                 SortKey("OFFICIAL_COUNT_SICHUAN", "{n}.officialCountSichuan", INT),
                 SortKey("NAMED_COUNT", "COUNT { ({n})<-[:IN_BATCH]-(:Recognition) }", INT),
             ),
@@ -310,7 +312,7 @@ TYPES: dict[str, NodeType] = {
                 ),
             ),
             sort_keys=(
-                SortKey("YEAR", "{n}.year", INT),
+                SortKey("YEAR", "{n}.year", INT, required=True),
                 SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:IN_YEAR]-(:Recognition) }", INT),
             ),
             default_sort=("YEAR",),

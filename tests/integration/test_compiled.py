@@ -324,3 +324,68 @@ def test_the_plan_cache_keeps_plans_not_answers(
     _, other = _run(client, query, {"id": "no-such-cluster"})
     assert other == {"data": {"cluster": None}}
     assert len(_cached_plans(query)) == 2
+
+
+def _operators(plan: Any) -> list[str]:
+    return [plan.get("operatorType", "").split("@")[0]] + [
+        op for child in plan.get("children", []) for op in _operators(child)
+    ]
+
+
+PAGES_WITHOUT_SCANS = {
+    # The first page and a later one, sorted by name: the name index serves the order from the cursor.
+    "first_page_by_name": (
+        "{ clusters(first: 5, orderBy: [{ field: NAME }]) { nodes { key } } }",
+        "NodeIndexScan",
+    ),
+    "page_after_a_cursor": (
+        "query ($after: String) { clusters(first: 5, after: $after, orderBy: [{ field: NAME }]) { nodes { key } } }",
+        "NodeIndexSeekByRange",
+    ),
+    "descending_before_a_cursor": (
+        "query ($before: String) { clusters(last: 5, before: $before, orderBy: [{ field: NAME }]) { nodes { key } } }",
+        "NodeIndexSeekByRange",
+    ),
+    # A filter on a to-one relationship's key starts from that node, found by its key.
+    "filtered_by_industry": (
+        "query ($industry: String!) { clusters(where: { industry: { key: { eq: $industry } } }) "
+        "{ totalCount nodes { key } } }",
+        "NodeUniqueIndexSeek",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES_WITHOUT_SCANS))
+def test_root_pages_are_index_backed(
+    client: Any,
+    dataset_graph: Driver,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    variables: dict[str, Any],
+    name: str,
+) -> None:
+    """The plan Neo4j makes for the compiled statement of a root page reads an index, never every node of the
+    label (EXPLAIN of the very statement and parameters the service sent)."""
+    import clustergraph.repository
+
+    query, expected_operator = PAGES_WITHOUT_SCANS[name]
+    page = gql(client, "{ clusters(first: 3, orderBy: [{ field: NAME }]) { pageInfo { endCursor } } }")
+    cursor = page["data"]["clusters"]["pageInfo"]["endCursor"]
+    sent: list[tuple[str, dict[str, Any]]] = []
+    original = clustergraph.repository.read_row
+
+    async def capture(*args: Any) -> Any:  # (driver, database, statement, params, timeout)
+        sent.append((args[2], args[3]))
+        return await original(*args)
+
+    monkeypatch.setattr(clustergraph.repository, "read_row", capture)
+    body = gql(client, query, {"after": cursor, "before": cursor, "industry": variables["industry"]})
+    assert "errors" not in body, body["errors"]
+    ((statement, params),) = sent
+    _, summary, _ = dataset_graph.execute_query(
+        "EXPLAIN " + statement, params, database_=settings.neo4j_database
+    )  # type: ignore[arg-type]
+    operators = _operators(summary.plan)
+    assert expected_operator in operators, operators
+    assert "NodeByLabelScan" not in operators, operators
+    assert "AllNodesScan" not in operators, operators

@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import Any, LiteralString
 
 import orjson
+import structlog
 from graphql import (
     GraphQLEnumType,
     GraphQLError,
@@ -36,6 +37,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet, collect_subfields
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
+from neo4j.exceptions import CypherSyntaxError, CypherTypeError
 from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
@@ -45,6 +47,8 @@ from ..graph_model import SEARCHABLE, TYPES
 from .context import Context
 from .inputs import filter_dict
 from .lists import PageArgs, make_page, order_pairs
+
+log = structlog.get_logger(__name__)
 
 Shaper = Callable[[Any], Any]
 Details = list[FieldDetails]
@@ -746,6 +750,11 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         try:
             row = await context.repo.run_selection(*statement)
+        except (CypherSyntaxError, CypherTypeError):
+            # A statement Neo4j refuses is a fault of the planner: log it, and answer field by field meanwhile.
+            log.exception("compiled_statement_refused", statement=statement[0])
+            result = by_field()
+            return await result if isinstance(result, Awaitable) else result
         except Exception as exc:
             return self._failed(exc, root_type, grouped)
         try:
