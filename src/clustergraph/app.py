@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -441,6 +442,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             log.info("schema_applied", statements=applied, uri=settings.bolt_uri)
         except (Neo4jError, ServiceUnavailable, OSError) as exc:
             log.warning("neo4j_unavailable_at_start", uri=settings.bolt_uri, error=str(exc))
+        # What start-up built (schema, caches, modules) lives as long as the process: move it out of the cyclic
+        # collector's generations, so that collections triggered by requests do not walk it again and again.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

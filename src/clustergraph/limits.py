@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
+import orjson
 from graphql import (
     ASTValidationRule,
     DocumentNode,
@@ -249,6 +250,19 @@ def too_complex(cost: int, limit: int) -> GraphQLError:
     )
 
 
+#: Results of the two walks above for the most recent distinct documents (and variables, for the cost): a document
+#: seen again is not walked again. Bounded, like the parser and validation caches.
+WALK_CACHE_SIZE = 512
+_FIELD_COUNTS: dict[str, int | None] = {}
+_COSTS: dict[tuple[str, str | None, bytes, int], int] = {}
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= WALK_CACHE_SIZE:
+        cache.pop(next(iter(cache)))  # the oldest entry
+    cache[key] = value
+
+
 class QueryCostLimiter(SchemaExtension):
     """Refuses a document too large once its fragments are expanded (after parsing), then one whose estimated
     cost is over the limit (after validation, when the document is valid)."""
@@ -262,10 +276,15 @@ class QueryCostLimiter(SchemaExtension):
         document = self.execution_context.graphql_document
         if document is None:
             return
-        try:
-            fields = expanded_field_count(document)
-        except RecursionError:
-            fields = None
+        text = self.execution_context.query or ""
+        if text in _FIELD_COUNTS:
+            fields = _FIELD_COUNTS[text]
+        else:
+            try:
+                fields = expanded_field_count(document)
+            except RecursionError:
+                fields = None
+            _remember(_FIELD_COUNTS, text, fields)
         if fields is None or fields > self.max_cost:
             size = "too many" if fields is None else str(fields)
             raise GraphQLError(
@@ -279,16 +298,25 @@ class QueryCostLimiter(SchemaExtension):
         context = self.execution_context
         if context.pre_execution_errors or context.graphql_document is None:
             return  # an invalid document is reported as such
-        try:
-            cost = estimate_cost(
-                context.schema._schema,
-                context.graphql_document,
-                default_page_size=self.default_page_size,
-                variables=context.variables,
-                operation_name=context.operation_name,
-            )
-        except RecursionError:
-            cost = self.max_cost + 1
+        key = (
+            context.query or "",
+            context.operation_name,
+            orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS, default=repr),
+            self.default_page_size,
+        )
+        cost = _COSTS.get(key)
+        if cost is None:
+            try:
+                cost = estimate_cost(
+                    context.schema._schema,
+                    context.graphql_document,
+                    default_page_size=self.default_page_size,
+                    variables=context.variables,
+                    operation_name=context.operation_name,
+                )
+            except RecursionError:
+                cost = self.max_cost + 1
+            _remember(_COSTS, key, cost)
         if cost > self.max_cost:
             raise too_complex(cost, self.max_cost)
 
