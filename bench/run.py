@@ -422,6 +422,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "workers": args.workers,
             "load_generator": args.load_generator,
             "neo4j": args.neo4j_uri or f"bench instance, bolt://127.0.0.1:{instance.BOLT_PORT}",
+            "clustergraph_overrides": {
+                name: os.environ[name] for name in servers.CLUSTERGRAPH_OVERRIDES if name in os.environ
+            },
         },
         "results": {},
         "rows": [],

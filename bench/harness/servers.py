@@ -44,6 +44,10 @@ class Server:
         return self.process.pid
 
 
+#: ClusterGraph settings the bench passes on from its environment.
+CLUSTERGRAPH_OVERRIDES = ("PLAN_CACHE_SIZE", "COMPILED_QUERIES")
+
+
 def _base_env(uri: str, user: str, password: str, database: str) -> dict[str, str]:
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "JAVA_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")
     env = {k: v for k, v in os.environ.items() if k in keep}
@@ -64,6 +68,9 @@ def command(peer: str, port: int, workers: int) -> tuple[list[str], dict[str, st
             # Production refuses the development signing key; reads need no token, so any fresh secret will do.
             "JWT_SECRET": secrets.token_urlsafe(32),
         }
+        # The bench's own environment may turn ClusterGraph's plan cache or compiled queries off, to measure
+        # without them (e.g. `PLAN_CACHE_SIZE=0 make bench`).
+        env.update({name: os.environ[name] for name in CLUSTERGRAPH_OVERRIDES if name in os.environ})
         return [str(VENV_BIN / "clustergraph"), "serve"], env, ROOT
     if peer == NEO4J_GRAPHQL:
         env = {"HOST": "127.0.0.1", "PORT": str(port), "WORKERS": str(workers), "NODE_ENV": "production"}
