@@ -1,14 +1,15 @@
 """Answering a whole query with one Cypher statement.
 
 graphql-core executes a query field by field (here: one batched statement per level of the query, through the
-DataLoaders). For a query made of the graph's nodes, their properties, to-one relationships, lists and related
-clusters, `CompiledExecutor` instead plans the selection set into one statement (`cypher_builder.selection_statement`),
-runs it in one round trip, and builds the response from its single row with small per-field functions made from
-the plan: no resolver runs.
+DataLoaders). For a query made of the graph's nodes, their properties, to-one relationships, lists, related
+clusters, statistics and search, `CompiledExecutor` instead plans the selection set into one statement
+(`cypher_builder.selection_statement`), runs it in one round trip, and builds the response from its single row with
+small per-field functions made from the plan: no resolver runs. Plans are cached per document, operation and
+variables (`settings.plan_cache_size`); answers never are.
 
-Anything the plan does not cover (mutations, interfaces and unions, statistics, search, ...) and anything unusual in
-the answer (a missing non-null value, an argument the field-by-field resolvers would refuse) goes the field-by-field
-way, which produces the standard errors. Both ways give the same response; the tests run queries through both.
+Anything the plan does not cover (mutations, the `Node` interface, paths, ...) and anything unusual in the answer
+(a missing non-null value, an argument the field-by-field resolvers would refuse) goes the field-by-field way, which
+produces the standard errors. Both ways give the same response; the tests run a corpus of queries through both.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from ..graph_model import SEARCHABLE, TYPES
 from .context import Context
 from .inputs import filter_dict
 from .lists import PageArgs, make_page, order_pairs
+from .types import decode_id
 
 log = structlog.get_logger(__name__)
 
@@ -308,8 +310,6 @@ class _Planner:
                 if name == "recognitionYear":
                     node_id = str(args["year"])
                 else:
-                    from .types import decode_id
-
                     try:
                         _type, node_id = decode_id(args["id"], target)
                     except GraphQLError as exc:
