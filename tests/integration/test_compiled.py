@@ -392,5 +392,10 @@ def test_root_pages_are_index_backed(
     )  # type: ignore[arg-type]
     operators = _operators(summary.plan)
     assert expected_operator in operators, operators
-    scans = {"NodeByLabelScan", "AllNodesScan", "DirectedRelationshipTypeScan", "DirectedAllRelationshipsScan"}
+    scans = {
+        "NodeByLabelScan",
+        "AllNodesScan",
+        "DirectedRelationshipTypeScan",
+        "DirectedAllRelationshipsScan",
+    }
     assert not scans & set(operators), operators
