@@ -377,81 +377,32 @@ def connection_statement(
     parts: Parts,
     rel_args: dict[str, Any] | None = None,
 ) -> tuple[LiteralString, dict[str, Any]]:
-    """One statement answering a connection: its page of rows, total count and aggregates, as selected.
+    """One statement answering a connection (its page of rows with every property, total count and aggregates, as
+    selected), as the compiled queries build it.
 
     With `rel`, the statement answers the connection for every parent id in `$ids` at once (one row per parent):
     that is how a nested list costs one round trip per level, whatever the number of parents.
     """
-    params = Params()
-    conditions = [c for c in [where_condition(node_type, where, "n", params)] if c]
-    for name, value in (rel_args or {}).items():
-        template = dict(rel.arg_conditions).get(name) if rel is not None else None
-        if template is None:
-            raise QueryInputError(f"{name}: not an argument of this list")
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            condition = _fmt(template, a="a", b="n", m="m")
-            conditions.append(condition if value else _fmt("NOT ({c})", c=condition))
-        else:
-            conditions.append(_fmt(template, a="a", b="n", m="m", value=params.add(value)))
-    filt: LiteralString | None = _fmt("({c})", c=" AND ".join(conditions)) if conditions else None
-    has_edge = rel is not None and bool(rel.edge_props)
+    compiler = _Compiler()
+    selection = ListSelection(
+        "c", rel, node_type, where, order, page, parts, NodeSelection(node_type, all_props=True), rel_args
+    )
     if rel is None:
-        match = _fmt("MATCH (n:{l})", l=node_type.label)
-    else:
-        match = _fmt("MATCH {p}", p=_fmt(rel.pattern, a="a", b="n", r="r", m="m"))
-    where_clause = _fmt(" WHERE {f}", f=filt) if filt else ""
-    distinct: LiteralString = "WITH n, r" if has_edge else "WITH DISTINCT n"
-    subqueries: list[LiteralString] = []
-    returns: list[LiteralString] = []
-    scope: LiteralString = "(a)" if rel is not None else "()"
-    if parts.rows:
-        items, sort_values = _sort_projection(order, "n")
-        keyset = ""
-        if page.cursor_values is not None:
-            keyset = _fmt(" WHERE {k}", k=_keyset_condition(order, page.cursor_values, params, page.backward))
-        limit = params.add(page.limit)
-        edge_items: LiteralString = ", r" if has_edge else ""
-        subqueries.append(
-            _fmt(
-                "CALL {sc} { {m}{w} {d} WITH n{ei}, {items}{ks} WITH * ORDER BY {ob} LIMIT {lim} "
-                "RETURN collect({node: n {.*}, edge: {ep}, sort: {sv}}) AS rows }",
-                sc=scope,
-                m=match,
-                w=where_clause,
-                d=distinct,
-                ei=edge_items,
-                items=items,
-                ks=keyset,
-                ob=_order_by(order, page.backward),
-                lim=limit,
-                ep=_edge_projection(rel),
-                sv=sort_values,
-            )
-        )
-        returns.append("rows")
-    if parts.total or parts.aggregate:
-        # totalCount alone needs only the count; the sums, minima and maxima only when `aggregate` is selected.
-        agg = _aggregate_projection(node_type, "n") if parts.aggregate else "{count: count(DISTINCT n)}"
-        subqueries.append(
-            _fmt(
-                "CALL {sc} { {m}{w} WITH DISTINCT n RETURN {agg} AS aggregate }",
-                sc=scope,
-                m=match,
-                w=where_clause,
-                agg=agg,
-            )
-        )
-        returns.append("aggregate")
-    if rel is None:
+        call, value = compiler.connection(None, selection)
         head: LiteralString = ""
-        returns_text = ", ".join(returns)
+        key: LiteralString = ""
     else:
+        call, value = compiler.connection("a", selection)
         head = _fmt("UNWIND $ids AS pid MATCH (a:{l} {id: pid}) ", l=TYPES[_parent_of(rel)].label)
-        returns_text = _fmt("pid, {r}", r=", ".join(returns))
-    text = _fmt("{h}{s} RETURN {r}", h=head, s=" ".join(subqueries), r=returns_text)
-    return text, params.values
+        key = "pid, "
+    text = _fmt(
+        "{h}{c} WITH {k}{v} AS connection RETURN {k}connection.rows AS rows, connection.aggregate AS aggregate",
+        h=head,
+        c=call,
+        k=key,
+        v=value,
+    )
+    return text, compiler.params.values
 
 
 _PARENTS: dict[int, str] = {id(r): t.name for t in TYPES.values() for r in t.rels}
@@ -494,6 +445,8 @@ class NodeSelection:
 
     node_type: NodeType
     props: set[str] = field(default_factory=lambda: {"id"})
+    #: Every property (`n {.*}`), for the field-by-field resolvers that build objects from whole property maps.
+    all_props: bool = False
     #: (map key, expression over `{n}`), for values computed from properties (a point's coordinates).
     computed: dict[str, LiteralString] = field(default_factory=dict)
     children: list[Child] = field(default_factory=list)
@@ -608,6 +561,8 @@ class _Compiler:
 
     def node_map(self, var: LiteralString, sel: NodeSelection) -> tuple[list[LiteralString], LiteralString]:
         """(CALL subqueries to run for each row of `var`, the map projection of `var`)."""
+        if sel.all_props:
+            return [], _fmt("{v} {.*}", v=var)
         items: list[LiteralString] = [_fmt(".{p}", p=cast(LiteralString, p)) for p in sorted(sel.props)]
         items += [
             _fmt("{k}: {e}", k=cast(LiteralString, k), e=_fmt(e, n=var)) for k, e in sel.computed.items()
