@@ -362,10 +362,13 @@ def _aggregate_projection(node_type: NodeType, var: LiteralString) -> LiteralStr
     return _fmt("{ {s} }", s=", ".join(fields))
 
 
-def _edge_projection(rel: Rel | None) -> LiteralString:
+def _edge_projection(rel: Rel | None, var: LiteralString = "r") -> LiteralString:
+    """The edge properties of relationship variable `var` as a map, or null when the relationship has none."""
     if rel is None or not rel.edge_props:
         return "null"
-    return _fmt("r { {p} }", p=", ".join(_fmt(".{x}", x=cast(LiteralString, x)) for x in rel.edge_props))
+    return _fmt(
+        "{r} { {p} }", r=var, p=", ".join(_fmt(".{x}", x=cast(LiteralString, x)) for x in rel.edge_props)
+    )
 
 
 def connection_statement(
@@ -665,10 +668,7 @@ class _Compiler:
             children, projection = self.node_map(n, sel.node)
             # Sorting again after the nested subqueries keeps the page's order whatever the plan does with them.
             resort: LiteralString = _fmt(" WITH * ORDER BY {ob}", ob=order_by) if children else ""
-            edge: LiteralString = "null"
-            if sel.rel is not None and has_edge:
-                props = ", ".join(_fmt(".{x}", x=cast(LiteralString, x)) for x in sel.rel.edge_props)
-                edge = _fmt("{r} { {p} }", r=r, p=props)
+            edge = _edge_projection(sel.rel, r)
             if has_edge:
                 distinct: LiteralString = _fmt("WITH {n}, {r}", n=n, r=r)
             else:

@@ -54,6 +54,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from .lru import LRUCache
 from .settings import Settings
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
@@ -253,14 +254,8 @@ def too_complex(cost: int, limit: int) -> GraphQLError:
 #: Results of the two walks above for the most recent distinct documents (and variables, for the cost): a document
 #: seen again is not walked again. Bounded, like the parser and validation caches.
 WALK_CACHE_SIZE = 512
-_FIELD_COUNTS: dict[str, int | None] = {}
-_COSTS: dict[tuple[str, str | None, bytes, int], int] = {}
-
-
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= WALK_CACHE_SIZE:
-        cache.pop(next(iter(cache)))  # the oldest entry
-    cache[key] = value
+_FIELD_COUNTS: LRUCache[str, int | None] = LRUCache(WALK_CACHE_SIZE)
+_COSTS: LRUCache[tuple[str, str | None, bytes, int], int] = LRUCache(WALK_CACHE_SIZE)
 
 
 class QueryCostLimiter(SchemaExtension):
@@ -284,7 +279,7 @@ class QueryCostLimiter(SchemaExtension):
                 fields = expanded_field_count(document)
             except RecursionError:
                 fields = None
-            _remember(_FIELD_COUNTS, text, fields)
+            _FIELD_COUNTS[text] = fields
         if fields is None or fields > self.max_cost:
             size = "too many" if fields is None else str(fields)
             raise GraphQLError(
@@ -304,8 +299,9 @@ class QueryCostLimiter(SchemaExtension):
             orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS, default=repr),
             self.default_page_size,
         )
-        cost = _COSTS.get(key)
-        if cost is None:
+        if key in _COSTS:
+            cost = _COSTS[key]
+        else:
             try:
                 cost = estimate_cost(
                     context.schema._schema,
@@ -316,7 +312,7 @@ class QueryCostLimiter(SchemaExtension):
                 )
             except RecursionError:
                 cost = self.max_cost + 1
-            _remember(_COSTS, key, cost)
+            _COSTS[key] = cost
         if cost > self.max_cost:
             raise too_complex(cost, self.max_cost)
 

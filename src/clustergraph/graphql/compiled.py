@@ -15,7 +15,6 @@ produces the standard errors. Both ways give the same response; the tests run a 
 from __future__ import annotations
 
 import weakref
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
 from operator import itemgetter
@@ -45,6 +44,7 @@ from strawberry.types.arguments import convert_arguments
 
 from .. import cypher_builder as cb
 from ..graph_model import SEARCHABLE, TYPES
+from ..lru import LRUCache
 from .context import Context
 from .inputs import filter_dict
 from .lists import PageArgs, make_page, order_pairs
@@ -149,8 +149,8 @@ def _leaf(gql_type: GraphQLOutputType, key: str) -> Shaper:
     if convert is None:
         return get
     if isinstance(inner, GraphQLList):
-        return lambda m: None if (v := get(m)) is None else [None if x is None else convert(x) for x in v]
-    return lambda m: None if (v := get(m)) is None else convert(v)
+        return _converted(get, lambda v: [None if x is None else convert(x) for x in v])
+    return _converted(get, convert)
 
 
 def _named_object(gql_type: GraphQLOutputType) -> GraphQLObjectType:
@@ -485,9 +485,7 @@ class _Planner:
             else:  # outputValueCny
                 shape = self.numeric(item_type, fdetails)
             parts.append((part_key, name, node_sel))
-            many = isinstance(get_named_type(stats_type.fields[name].type), GraphQLObjectType) and isinstance(
-                _unwrap(stats_type.fields[name].type), GraphQLList
-            )
+            many = isinstance(_unwrap(stats_type.fields[name].type), GraphQLList)
             entries.append((part_key, _at(part_key, _each(shape) if many else shape)))
         return cb.StatsSelection(key, parts), _object(entries)
 
@@ -666,16 +664,16 @@ class _Planner:
 #: A planned operation: its statement and parameters (None when it selects only `__typename`), and its shaper.
 Plan = tuple[tuple[LiteralString, dict[str, Any]] | None, Shaper]
 
-_PLAN_CACHES: weakref.WeakKeyDictionary[Any, OrderedDict[Any, Plan | None]] = weakref.WeakKeyDictionary()
+_PLAN_CACHES: weakref.WeakKeyDictionary[Any, LRUCache[Any, Plan | None]] = weakref.WeakKeyDictionary()
 
 
-def _plan_cache(schema: Any, size: int) -> OrderedDict[Any, Plan | None] | None:
+def _plan_cache(schema: Any, size: int) -> LRUCache[Any, Plan | None] | None:
     """The schema's bounded plan cache (least recently used first), or None when plans are not cached."""
     if size <= 0:
         return None
     cache = _PLAN_CACHES.get(schema)
     if cache is None:
-        cache = _PLAN_CACHES[schema] = OrderedDict()
+        cache = _PLAN_CACHES[schema] = LRUCache(size)
     return cache
 
 
@@ -717,7 +715,6 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         cache = _plan_cache(self.schema, context.settings.plan_cache_size)
         key = self._cache_key() if cache is not None else None
         if cache is not None and key is not None and key in cache:
-            cache.move_to_end(key)
             return cache[key]
         plan: Plan | None
         try:
@@ -727,8 +724,6 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             plan = None
         if cache is not None and key is not None:
             cache[key] = plan
-            if len(cache) > context.settings.plan_cache_size:
-                cache.popitem(last=False)
         return plan
 
     def _cache_key(self) -> tuple[str, str | None, bytes] | None:

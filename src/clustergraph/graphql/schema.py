@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Iterator
 from functools import partial
 from typing import Annotated, Any, ClassVar, cast
@@ -16,6 +15,7 @@ from strawberry.printer import print_schema
 from ..cypher_builder import QueryInputError
 from ..graph_model import SEARCHABLE
 from ..limits import limit_extensions
+from ..lru import LRUCache
 from ..settings import Settings
 from .compiled import CompiledExecutor
 from .inputs import (
@@ -365,11 +365,9 @@ class TextValidationCache(SchemaExtension):
     endpoint cannot grow it without end.
     """
 
-    _results: ClassVar[OrderedDict[tuple[Any, str, tuple[Any, ...]], list[Any]]] = OrderedDict()
-
-    def __init__(self, maxsize: int = VALIDATION_CACHE_SIZE) -> None:
-        super().__init__()
-        self.maxsize = maxsize
+    _results: ClassVar[LRUCache[tuple[Any, str, tuple[Any, ...]], list[Any]]] = LRUCache(
+        VALIDATION_CACHE_SIZE
+    )
 
     def on_validate(self) -> Iterator[None]:
         from strawberry.schema.schema import validate_document
@@ -380,15 +378,11 @@ class TextValidationCache(SchemaExtension):
             return
         rules = tuple(ec.validation_rules)
         key = (ec.schema._schema, ec.query or "", rules)
-        results = self._results
-        errors = results.get(key)
-        if errors is None:
-            errors = validate_document(ec.schema._schema, ec.graphql_document, rules)
-            results[key] = errors
-            if len(results) > self.maxsize:
-                results.popitem(last=False)
+        if key in self._results:
+            errors = self._results[key]
         else:
-            results.move_to_end(key)
+            errors = validate_document(ec.schema._schema, ec.graphql_document, rules)
+            self._results[key] = errors
         ec.pre_execution_errors = errors
         yield
 
@@ -407,7 +401,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
             *limit_extensions(settings),
-            partial(TextValidationCache, maxsize=VALIDATION_CACHE_SIZE),
+            TextValidationCache,
         ],
     )
 
