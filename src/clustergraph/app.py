@@ -45,9 +45,10 @@ from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.types import ExecutionResult
 
 from .auth import AuthError, Principal, authenticate
-from .db import count_round_trips, create_async_driver, follow_bookmarks, migrate_async
+from .db import CausalChain, count_round_trips, create_async_driver, follow_bookmarks, migrate_async
 from .graphql.context import Context, Loaders
 from .graphql.schema import create_schema
+from .httpcache import HttpCache, matches
 from .log import configure_logging
 from .repository import Repository
 from .settings import Settings
@@ -80,6 +81,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         super().__init__(create_schema(settings), graphql_ide=graphql_ide, **kwargs)
         self.settings = settings
+        self.http_cache = HttpCache(settings) if settings.http_cache else None
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -94,13 +96,12 @@ class GraphQLApp(GraphQL[Context, None]):
             settings=self.settings,
             loaders=Loaders(repo),
             principal=request.state.principal,
+            causal_chain=request.state.causal_chain,
             request=request,
             response=response,
         )
         count_round_trips(context.round_trips)
-        context.causal_chain.given = request.state.bookmarks
         follow_bookmarks(context.causal_chain)
-        request.state.graphql_context = context
         return context
 
     def _authenticate(self, request: Request) -> Principal | None:
@@ -113,6 +114,7 @@ class GraphQLApp(GraphQL[Context, None]):
             result.data is None and bool(result.errors) and not any(e.path for e in result.errors or [])
         )
         request.state.graphql_has_data = not request_error
+        request.state.graphql_has_errors = bool(result.errors)
         response: dict[str, Any] = {} if request_error else {"data": result.data}
         if result.errors:
             response["errors"] = [_format_error(e, self.settings.request_timeout_s) for e in result.errors]
@@ -127,7 +129,7 @@ class GraphQLApp(GraphQL[Context, None]):
         request = Request(scope, receive)
         deadline = asyncio.timeout(self.settings.request_timeout_s)
         try:
-            request.state.bookmarks = _bookmarks_of(request)
+            request.state.causal_chain = CausalChain(given=_bookmarks_of(request))
         except ValueError as exc:
             bad: dict[str, Any] = {"errors": [{"message": str(exc), "extensions": {"code": "BAD_REQUEST"}}]}
             await JSONResponse(bad, status_code=400)(scope, receive, send)
@@ -146,7 +148,7 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             _refuse_mutation_over_get(request)
             async with deadline:
-                response = await self.run(request)
+                response = await self._answer(request)
         except TimeoutError:
             if not deadline.expired():
                 raise
@@ -160,10 +162,39 @@ class GraphQLApp(GraphQL[Context, None]):
             )
         else:
             _negotiate(request, response)
-            chain = getattr(request.state, "graphql_context", None)
-            if chain is not None and chain.causal_chain.produced:
-                response.headers[BOOKMARK_HEADER] = ", ".join(chain.causal_chain.produced)
+            produced = request.state.causal_chain.produced
+            if produced:
+                response.headers[BOOKMARK_HEADER] = ", ".join(produced)
         await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        """Run the request; with the HTTP cache on, a query first checks the graph version and may be answered
+        from the cache (or with 304 Not Modified) without running."""
+        cache = self.http_cache
+        key = await cache.request_key(request) if cache is not None else None
+        if cache is None or key is None:
+            return await self.run(request)
+        chain: CausalChain = request.state.causal_chain
+        follow_bookmarks(chain)  # the version read waits for the client's bookmarks, like every read
+        version = await request.app.state.repo.graph_version()
+        media_type = GRAPHQL_RESPONSE if _wants_graphql_response(request) else "application/json"
+        etag = cache.etag(key, version, media_type)
+        headers = {"ETag": etag, "Cache-Control": cache.cache_control, "Vary": "Accept"}
+        if matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        body = cache.answer(key, version)
+        if body is not None:
+            return Response(body, media_type="application/json", headers={**headers, "X-Cache": "HIT"})
+        chain.read_at = set()
+        response = await self.run(request)
+        if (
+            response.status_code == 200
+            and getattr(request.state, "graphql_has_errors", True) is False
+            and chain.read_at <= {version}
+        ):
+            cache.store(key, version, bytes(response.body))
+            response.headers.update({**headers, "X-Cache": "MISS"})
+        return response
 
 
 def _bookmarks_of(request: Request) -> list[str]:
@@ -463,8 +494,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["content-type", "authorization", "x-request-id", BOOKMARK_HEADER.lower()],
-                expose_headers=["x-request-id", BOOKMARK_HEADER.lower()],
+                allow_headers=[
+                    "content-type",
+                    "authorization",
+                    "x-request-id",
+                    "if-none-match",
+                    BOOKMARK_HEADER.lower(),
+                ],
+                expose_headers=["x-request-id", "etag", "x-cache", BOOKMARK_HEADER.lower()],
             ),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],

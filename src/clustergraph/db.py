@@ -18,6 +18,7 @@ from neo4j import (
     AsyncDriver,
     AsyncGraphDatabase,
     AsyncManagedTransaction,
+    AsyncSession,
     Bookmarks,
     Driver,
     GraphDatabase,
@@ -120,6 +121,8 @@ class CausalChain:
 
     given: list[str] = field(default_factory=list)
     produced: list[str] = field(default_factory=list)
+    #: When a set: the graph versions (see `graph_version`) that the request's reads ran at, recorded as they end.
+    read_at: set[str] | None = None
 
 
 _current_chain: contextvars.ContextVar[CausalChain | None] = contextvars.ContextVar(
@@ -187,6 +190,22 @@ async def read_row(
     return await _execute_read(driver, database, work, timeout_s)
 
 
+def _session(driver: AsyncDriver, database: str, access_mode: str) -> AsyncSession:
+    """A session of its own for one unit of work, after this request's bookmarks (and the process's)."""
+    return driver.session(
+        database=database,
+        default_access_mode=access_mode,
+        bookmarks=_session_bookmarks(),
+        bookmark_manager=driver.execute_query_bookmark_manager,
+    )
+
+
+def _bounded(
+    work: Callable[[AsyncManagedTransaction], Awaitable[T]], timeout_s: float | None
+) -> Callable[[AsyncManagedTransaction], Awaitable[T]]:
+    return unit_of_work(timeout=timeout_s)(work) if timeout_s else work
+
+
 async def _execute_read(
     driver: AsyncDriver,
     database: str,
@@ -194,14 +213,37 @@ async def _execute_read(
     timeout_s: float | None,
 ) -> T:
     """`work` as a managed read transaction on a session of its own, after this request's bookmarks."""
-    unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
-    async with driver.session(
-        database=database,
-        default_access_mode=READ_ACCESS,
-        bookmarks=_session_bookmarks(),
-        bookmark_manager=driver.execute_query_bookmark_manager,
-    ) as session:
-        return await session.execute_read(unit)
+    async with _session(driver, database, READ_ACCESS) as session:
+        result = await session.execute_read(_bounded(work, timeout_s))
+        chain = _current_chain.get()
+        if chain is not None and chain.read_at is not None:
+            chain.read_at.add(_version_of(await session.last_bookmarks()))
+        return result
+
+
+def _version_of(bookmarks: Bookmarks) -> str:
+    return " ".join(sorted(bookmarks.raw_values))
+
+
+async def graph_version(
+    driver: AsyncDriver, database: str, query: LiteralString, timeout_s: float | None = None
+) -> str:
+    """The version of the graph a read sees now: the bookmark Neo4j gives back for a read transaction (of `query`,
+    which should read nothing).
+
+    Neo4j gives a read transaction the bookmark of the last transaction committed (applied, on a replica) before
+    it, so the value changes with every committed write, whoever makes it (this service, the loader, an analyst in
+    Neo4j Browser), and stays put while nothing is written. Bookmarks are opaque: the value is only ever compared
+    for equality. It waits for the request's bookmarks like any other read. One round trip.
+    """
+    _record(query)
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        await (await tx.run(query)).consume()
+
+    async with _session(driver, database, READ_ACCESS) as session:
+        await session.execute_read(_bounded(work, timeout_s))
+        return _version_of(await session.last_bookmarks())
 
 
 async def write(
@@ -213,14 +255,8 @@ async def write(
     """Run `work` as one managed write transaction (retried by the driver on transient errors): one round trip
     as far as the caller is concerned, all or nothing."""
     _record("write")
-    unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
-    async with driver.session(
-        database=database,
-        default_access_mode=WRITE_ACCESS,
-        bookmarks=_session_bookmarks(),
-        bookmark_manager=driver.execute_query_bookmark_manager,
-    ) as session:
-        result = await session.execute_write(unit)
+    async with _session(driver, database, WRITE_ACCESS) as session:
+        result = await session.execute_write(_bounded(work, timeout_s))
         chain = _current_chain.get()
         if chain is not None:
             chain.produced.extend(sorted((await session.last_bookmarks()).raw_values))

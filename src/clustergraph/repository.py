@@ -14,7 +14,7 @@ from neo4j.exceptions import ConstraintError
 
 from . import cypher_builder as cb
 from . import queries as q
-from .db import read, read_row, write
+from .db import graph_version, read, read_row, write
 from .graph_model import SEARCHABLE, TYPES
 
 Row = dict[str, Any]
@@ -59,6 +59,10 @@ class Repository:
     async def ping(self) -> bool:
         rows = await self._read(q.PING, {})
         return bool(rows and rows[0]["ok"] == 1)
+
+    async def graph_version(self) -> str:
+        """What the graph's version is now (changes with every committed write; see `db.graph_version`)."""
+        return await graph_version(self.driver, self.database, q.PING, self.timeout_s)
 
     # --- lists -----------------------------------------------------------------------------------------------
 

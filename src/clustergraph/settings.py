@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     compiled_queries: bool = True
     # Plans (statement and response shape) of the most recent distinct (document, operation, variables); 0: none.
     plan_cache_size: int = Field(default=512, ge=0)
+    # HTTP caching of query answers: an ETag on each answer, 304 Not Modified when the client has it already, and
+    # a cache of answers per worker, all keyed by the request and the graph version (which every committed write
+    # changes, whoever writes). Costs one small read per query; off, nothing of this runs.
+    http_cache: bool = False
+    # Answers kept per worker (the least recently used go first; 0: ETags only), and the largest kept, in bytes.
+    http_cache_size: int = Field(default=1000, ge=0)
+    http_cache_max_body_bytes: int = Field(default=100_000, ge=0)
     # Public deployment: no introspection and no GraphiQL, and the development JWT secret is refused.
     production: bool = False
 

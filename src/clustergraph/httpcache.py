@@ -1,0 +1,113 @@
+"""HTTP caching of query answers (off by default; `HTTP_CACHE=true`): an ETag on every answer to a query, 304 Not
+Modified when the client already holds that answer, and a bounded cache of answers in each worker.
+
+Both are keyed by the request (document, operation name, variables) and the graph version (`db.graph_version`: the
+bookmark Neo4j gives a read, which every committed write changes, whoever writes: this service, the loader or an
+analyst in Neo4j Browser). Checking the version costs one small read per query. An answer gets an ETag and is
+stored only when every read that made it ran at the version checked, so a write that lands while a request runs
+never leaves a stale answer behind; mutations, answers with errors and answers over `http_cache_max_body_bytes`
+are never stored. No read depends on who asks, so one entry serves every client (a token, when reads need one, is
+still checked before the cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.requests import Request
+
+from .lru import LRUCache
+from .settings import Settings
+
+#: Documents whose kind (query or not) is remembered.
+KINDS_CACHE_SIZE = 1024
+
+
+class HttpCache:
+    """The answers of one worker, and what it needs to key them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.max_body_bytes = settings.http_cache_max_body_bytes
+        self.max_tokens = settings.max_tokens
+        self.cache_control = "private, no-cache" if settings.require_token_for_reads else "no-cache"
+        self._answers: LRUCache[bytes, tuple[str, bytes]] = LRUCache(settings.http_cache_size)
+        self._is_query: LRUCache[tuple[str, str | None], bool] = LRUCache(KINDS_CACHE_SIZE)
+
+    async def request_key(self, request: Request) -> bytes | None:
+        """The key of a request for one query operation (GET, or POST of JSON), or None when it may not be cached:
+        a mutation, a document that does not parse, a body that is not JSON, or a browser asking for GraphiQL."""
+        if "text/html" in request.headers.get("accept", ""):
+            return None
+        if request.method == "GET":
+            params = request.query_params
+            query, operation = params.get("query"), params.get("operationName")
+            extensions = params.get("extensions")
+            try:
+                variables = orjson.loads(params["variables"]) if params.get("variables") else None
+            except orjson.JSONDecodeError:
+                return None
+        elif request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
+            try:
+                payload = orjson.loads(await request.body())
+            except orjson.JSONDecodeError:
+                return None
+            if not isinstance(payload, dict):
+                return None
+            query, operation = payload.get("query"), payload.get("operationName")
+            variables, extensions = payload.get("variables"), payload.get("extensions")
+        else:
+            return None
+        if not isinstance(query, str) or not (operation is None or isinstance(operation, str)) or extensions:
+            return None
+        if not self._query_operation(query, operation):
+            return None
+        material = orjson.dumps([query, operation, variables], option=orjson.OPT_SORT_KEYS)
+        return hashlib.blake2b(material, digest_size=16).digest()
+
+    def _query_operation(self, query: str, operation: str | None) -> bool:
+        """The operation the request runs is a query (remembered per document and operation name)."""
+        key = (query, operation)
+        if key in self._is_query:
+            return self._is_query[key]
+        try:
+            document = parse(query, max_tokens=self.max_tokens, no_location=True)
+        except GraphQLError:
+            is_query = False
+        else:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            chosen = [
+                d
+                for d in operations
+                if (operation is None and len(operations) == 1)
+                or (d.name is not None and d.name.value == operation)
+            ]
+            is_query = len(chosen) == 1 and chosen[0].operation is OperationType.QUERY
+        self._is_query[key] = is_query
+        return is_query
+
+    @staticmethod
+    def etag(key: bytes, version: str, media_type: str) -> str:
+        """The strong ETag of the answer to the request `key` at `version`, in `media_type`."""
+        digest = hashlib.blake2b(key + version.encode() + media_type.encode(), digest_size=16)
+        return f'"{digest.hexdigest()}"'
+
+    def answer(self, key: bytes, version: str) -> bytes | None:
+        """The stored answer to `key`, if it was made at `version`."""
+        if key not in self._answers:
+            return None
+        made_at, body = self._answers[key]
+        return body if made_at == version else None
+
+    def store(self, key: bytes, version: str, body: bytes) -> None:
+        if len(body) <= self.max_body_bytes:
+            self._answers[key] = (version, body)
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """The client's If-None-Match names `etag` (weak comparison, RFC 9110 section 13.1.2) or is `*`."""
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return etag in tags or "*" in tags
