@@ -655,6 +655,27 @@ class _Compiler:
         has_edge = sel.rel is not None and bool(sel.rel.edge_props)
         calls: list[LiteralString] = []
         parts: list[LiteralString] = []
+        # A parent's list, or a root list from an anchor, is not read from an index in order: the page reads every
+        # match, as the count does. So one pass finds the matches (the filters run once), the count is their number
+        # and the page sorts them.
+        matches: LiteralString | None = None
+        if not plain_root and not has_edge and sel.parts.rows and sel.parts.total and not sel.parts.aggregate:
+            matches = self.vars.new()
+            calls.append(
+                _fmt(
+                    "CALL {sc} { {m}{w} WITH DISTINCT {n} RETURN collect({n}) AS {all} }",
+                    sc=scope,
+                    m=match,
+                    w=where,
+                    n=n,
+                    all=matches,
+                )
+            )
+            match, rows_where, scope = (
+                _fmt("UNWIND {all} AS {n}", all=matches, n=n),
+                "",
+                _fmt("({all})", all=matches),
+            )
         if sel.parts.rows:
             rows = self.vars.new()
             items, sort_values = _sort_projection(sel.order, n)
@@ -672,8 +693,10 @@ class _Compiler:
             if has_edge:
                 distinct: LiteralString = _fmt("WITH {n}, {r}", n=n, r=r)
             else:
-                # A label scan yields each node once; a pattern may reach one node by several paths.
-                distinct = _fmt("WITH {n}", n=n) if plain_root else _fmt("WITH DISTINCT {n}", n=n)
+                # A label scan (or a list of distinct matches) yields each node once; a pattern may reach one node by
+                # several paths.
+                once = plain_root or matches is not None
+                distinct = _fmt("WITH {n}", n=n) if once else _fmt("WITH DISTINCT {n}", n=n)
             calls.append(
                 _fmt(
                     "CALL {sc} { {m}{w} {d} WITH {n}{ei}, {items}{ks} WITH * ORDER BY {ob} LIMIT {lim} {ch}{rs} "
@@ -697,7 +720,9 @@ class _Compiler:
                 )
             )
             parts.append(_fmt("rows: {v}", v=rows))
-        if sel.parts.total or sel.parts.aggregate:
+        if matches is not None:
+            parts.append(_fmt("aggregate: {count: size({all})}", all=matches))
+        elif sel.parts.total or sel.parts.aggregate:
             agg = self.vars.new()
             projection_agg = (
                 _aggregate_projection(sel.node_type, n)

@@ -218,6 +218,40 @@ def test_paging_a_filtered_list_visits_exactly_the_matches(
     assert flatten(walk_backward(partial(page, client), 3, len(expected) + 2, where=where)) == expected
 
 
+@pytest.mark.parametrize("way", ["forward", "backward"])
+@pytest.mark.parametrize("sort", ["NAME", "OUTPUT_VALUE_CNY"])
+@pytest.mark.parametrize("with_year", [False, True])
+def test_paging_a_list_filtered_by_a_related_key_counts_and_visits_exactly_the_matches(
+    client: Any, dataset_graph: Driver, settings: Settings, way: str, sort: str, with_year: bool
+) -> None:
+    """Filtered by the industry's key (the statement starts from that industry; page and total share one pass),
+    with or without a year: every page's totalCount is the number of matches, and the pages visit each match once."""
+    (pick,) = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (n:Cluster)-[:IN_INDUSTRY]->(i:Industry), (n)-[:RECOGNIZED]->(r:Recognition) "
+        "WHERE r.year IS NOT NULL RETURN i.id AS industry, r.year AS year, count(DISTINCT n) AS n "
+        "ORDER BY n DESC, industry, year LIMIT 1",
+    )
+    condition = f"EXISTS {{ (n)-[:IN_INDUSTRY]->(:Industry {{id: '{pick['industry']}'}}) }}"
+    where: dict[str, Any] = {"industry": {"key": {"eq": pick["industry"]}}}
+    if with_year:
+        condition += f" AND EXISTS {{ (n)-[:RECOGNIZED]->(r:Recognition) WHERE r.year = {pick['year']} }}"
+        where["recognitions"] = {"some": {"year": {"eq": pick["year"]}}}
+    expected = cypher_order(dataset_graph, settings, [(sort, "DESC")], condition)
+    assert len(expected) >= 2, expected
+    totals: list[int] = []
+
+    def fetch(**variables: Any) -> dict[str, Any]:
+        conn = page(client, where=where, orderBy=[{"field": sort, "direction": "DESC"}], **variables)
+        totals.append(conn["totalCount"])
+        return conn
+
+    walk = walk_forward if way == "forward" else walk_backward
+    assert flatten(walk(fetch, 1 if with_year else 2, len(expected) + 2)) == expected
+    assert set(totals) == {len(expected)}
+
+
 def test_keyset_cursor_is_stable_when_a_cluster_is_inserted_before_it(
     client: Any, fresh_dataset_graph: Driver, settings: Settings
 ) -> None:
