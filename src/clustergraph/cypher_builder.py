@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, LiteralString, cast
 
 import orjson
@@ -58,12 +59,22 @@ class _Vars:
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
+@lru_cache(maxsize=2048)
+def _template_parts(template: str) -> list[str]:
+    """The template cut at its placeholders: literal text at even positions, placeholder names at odd ones."""
+    return _PLACEHOLDER.split(template)
+
+
 def _fmt(template: LiteralString, **names: LiteralString) -> LiteralString:
     """Fill `{name}` placeholders in one pass (Cypher's own braces, as in `{id: pid}` or `{.*}`, are left alone).
 
     Templates and names both come from graph_model or from this module, never from a request.
     """
-    return cast(LiteralString, _PLACEHOLDER.sub(lambda m: names.get(m.group(1), m.group(0)), template))
+    parts = list(_template_parts(template))
+    for i in range(1, len(parts), 2):
+        value = names.get(parts[i])
+        parts[i] = "{" + parts[i] + "}" if value is None else value
+    return cast(LiteralString, "".join(parts))
 
 
 _GRAPHQL_NAMES = {"and_": "AND", "or_": "OR", "not_": "NOT", "in_": "in"}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
+from enum import Enum
 from functools import cache
 from operator import itemgetter
 from typing import Any, LiteralString
@@ -25,6 +26,8 @@ import structlog
 from graphql import (
     GraphQLEnumType,
     GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -40,14 +43,13 @@ from graphql.pyutils import Path
 from neo4j.exceptions import CypherSyntaxError, CypherTypeError
 from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.arguments import convert_arguments
 
 from .. import cypher_builder as cb
 from ..graph_model import SEARCHABLE, TYPES
 from ..lru import LRUCache
 from .context import Context
-from .inputs import filter_dict
-from .lists import PageArgs, make_page, order_pairs
+from .inputs import SortDirection
+from .lists import PageArgs, make_page
 from .types import decode_id
 
 log = structlog.get_logger(__name__)
@@ -161,6 +163,17 @@ def _named_object(gql_type: GraphQLOutputType) -> GraphQLObjectType:
 
 
 @cache
+def _argument_names(strawberry_schema: Any) -> dict[tuple[str, str], dict[str, str]]:
+    """(GraphQL type, GraphQL field name) -> {GraphQL argument name: Python name}, for every object type's fields."""
+    converter = strawberry_schema.config.name_converter
+    return {
+        key: {converter.get_graphql_name(arg): arg.python_name for arg in field.arguments}
+        for key, field in _field_table(strawberry_schema).items()
+        if hasattr(field, "arguments")
+    }
+
+
+@cache
 def _field_table(strawberry_schema: Any) -> dict[tuple[str, str], Any]:
     """(GraphQL type, GraphQL field name) -> Strawberry field, for every object type of the schema."""
     converter = strawberry_schema.config.name_converter
@@ -230,6 +243,32 @@ def _each(shape: Shaper) -> Shaper:
     return lambda items: [shape(x) for x in items]
 
 
+def plain_input(value: Any, gql_type: GraphQLInputType, fields: dict[tuple[str, str], Any]) -> Any:
+    """A value coerced by graphql-core as `inputs.filter_dict` gives it from Strawberry's input objects: Python field
+    names (from `fields`, see `_field_table`), null fields dropped, enums as their values."""
+    if value is None:
+        return None
+    if isinstance(gql_type, GraphQLNonNull):
+        gql_type = gql_type.of_type
+    if isinstance(gql_type, GraphQLList):
+        return [plain_input(v, gql_type.of_type, fields) for v in value]
+    if isinstance(gql_type, GraphQLInputObjectType):
+        out = {}
+        for key, item in value.items():
+            converted = plain_input(item, gql_type.fields[key].type, fields)
+            if converted is not None:
+                out[fields[(gql_type.name, key)].python_name] = converted
+        return out
+    return value.value if isinstance(value, Enum) else value
+
+
+def _order_pairs(order_by: list[dict[str, Any]] | None) -> list[tuple[str, bool]] | None:
+    """`lists.order_pairs` for the coerced `orderBy` argument (dicts of enum members)."""
+    if not order_by:
+        return None
+    return [(o["field"].value, o["direction"] is SortDirection.DESC) for o in order_by]
+
+
 def _unwrap(gql_type: Any) -> Any:
     return gql_type.of_type if isinstance(gql_type, GraphQLNonNull) else gql_type
 
@@ -280,17 +319,18 @@ class _Planner:
         return collected.grouped_field_set
 
     def arguments(self, gql_type: GraphQLObjectType, details: Details) -> dict[str, Any]:
+        """The field's arguments as graphql-core coerced them (input objects as dicts by GraphQL name, enums as
+        members), under their Python names. Strawberry's conversion to input objects, which cost most of a plan,
+        is left out: `plain_input` turns a filter into `filter_dict`'s form directly."""
         node = details[0].node
         name = node.name.value
         raw = get_argument_values(
             gql_type.fields[name], node, self.executor.variable_values, details[0].fragment_variable_values
         )
-        field = self.fields.get((gql_type.name, name))
-        if field is None:
+        names = _argument_names(self.strawberry).get((gql_type.name, name))
+        if names is None:
             raise Fallback
-        return convert_arguments(
-            raw, field.arguments, self.strawberry.schema_converter.scalar_registry, self.strawberry.config
-        )
+        return {names[k]: v for k, v in raw.items()}
 
     # --- the root ------------------------------------------------------------------------------------------
 
@@ -536,17 +576,23 @@ class _Planner:
         args = self.arguments(parent_type, details)
         page_args = PageArgs(args.get("first"), args.get("after"), args.get("last"), args.get("before"))
         try:
-            order = cb.resolve_order(TYPES[target], order_pairs(args.get("order_by")))
+            order = cb.resolve_order(TYPES[target], _order_pairs(args.get("order_by")))
             page = make_page(self.context, order, page_args)
         except cb.QueryInputError as exc:
             raise Fallback from exc
-        conn_type = _named_object(parent_type.fields[details[0].node.name.value].type)
+        field = parent_type.fields[details[0].node.name.value]
+        conn_type = _named_object(field.type)
         node = cb.NodeSelection(TYPES[target])
+        where = (
+            plain_input(args.get("where"), field.args["where"].type, self.fields)
+            if "where" in field.args
+            else None
+        )
         sel = cb.ListSelection(
             key,
             rel,
             TYPES[target],
-            filter_dict(args.get("where")) or None,
+            where or None,
             order,
             page,
             cb.Parts(False),
