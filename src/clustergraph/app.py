@@ -176,7 +176,12 @@ class GraphQLApp(GraphQL[Context, None]):
             return await self.run(request)
         chain: CausalChain = request.state.causal_chain
         follow_bookmarks(chain)  # the version read waits for the client's bookmarks, like every read
-        version = await request.app.state.repo.graph_version()
+        try:
+            version = await request.app.state.repo.graph_version()
+        except (DriverError, Neo4jError, OSError) as exc:
+            # Answered as without the cache: the query meets the same trouble and reports it as usual.
+            log.warning("graph_version_unavailable", error=type(exc).__name__)
+            return await self.run(request)
         media_type = GRAPHQL_RESPONSE if _wants_graphql_response(request) else "application/json"
         etag = cache.etag(key, version, media_type)
         headers = {"ETag": etag, "Cache-Control": cache.cache_control, "Vary": "Accept"}
@@ -467,7 +472,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         driver = create_async_driver(settings)
-        app.state.repo = Repository(driver, settings.neo4j_database, timeout_s=settings.request_timeout_s)
+        app.state.repo = Repository(
+            driver,
+            settings.neo4j_database,
+            timeout_s=settings.request_timeout_s,
+            retry_s=settings.transaction_retry_s,
+        )
         try:
             applied = await migrate_async(driver, settings.neo4j_database)
             log.info("schema_applied", statements=applied, uri=settings.bolt_uri)

@@ -6,28 +6,35 @@ opens its own session: graphql-core resolves sibling fields concurrently and a s
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, LiteralString, TypeVar, cast
 
+import structlog
 from neo4j import (
     READ_ACCESS,
     WRITE_ACCESS,
     AsyncDriver,
     AsyncGraphDatabase,
     AsyncManagedTransaction,
+    AsyncResult,
     AsyncSession,
     Bookmarks,
     Driver,
     GraphDatabase,
+    Query,
     unit_of_work,
 )
+from neo4j.exceptions import DriverError, Neo4jError
 
 from .settings import Settings
 
 T = TypeVar("T")
+log = structlog.get_logger(__name__)
 
 
 def create_async_driver(settings: Settings) -> AsyncDriver:
@@ -39,7 +46,7 @@ def create_async_driver(settings: Settings) -> AsyncDriver:
         connection_timeout=settings.neo4j_connection_timeout_s,
         # Retrying a failed transaction must not outlast the request it serves; while Neo4j is away, a client is
         # better served by a quick SERVICE_UNAVAILABLE than by a request that hangs.
-        max_transaction_retry_time=min(settings.neo4j_max_retry_s, settings.request_timeout_s * 0.8),
+        max_transaction_retry_time=settings.transaction_retry_s,
         notifications_min_severity="OFF",
     )
 
@@ -158,15 +165,16 @@ async def read(
     query: LiteralString,
     params: dict[str, Any],
     timeout_s: float | None = None,
+    retry_s: float = 0.0,
 ) -> list[dict[str, Any]]:
-    """Run one read query as a managed read transaction on its own session: one round trip."""
+    """Run one read query on its own session: one round trip (see `_execute_read`)."""
     _record(query)
 
-    async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
-        result = await tx.run(query, params)
+    async def take(result: AsyncResult) -> list[dict[str, Any]]:
         return await result.data()
 
-    return await _execute_read(driver, database, work, timeout_s)
+    value, _ = await _execute_read(driver, database, Query(query, timeout=timeout_s), params, take, retry_s)
+    return value
 
 
 async def read_row(
@@ -175,6 +183,7 @@ async def read_row(
     query: LiteralString,
     params: dict[str, Any],
     timeout_s: float | None = None,
+    retry_s: float = 0.0,
 ) -> list[Any]:
     """The values of the single row of a read query (one round trip), as the driver decodes them.
 
@@ -182,12 +191,12 @@ async def read_row(
     """
     _record(query)
 
-    async def work(tx: AsyncManagedTransaction) -> list[Any]:
-        result = await tx.run(query, params)
+    async def take(result: AsyncResult) -> list[Any]:
         record = await result.single(strict=True)
         return list(record.values())
 
-    return await _execute_read(driver, database, work, timeout_s)
+    value, _ = await _execute_read(driver, database, Query(query, timeout=timeout_s), params, take, retry_s)
+    return value
 
 
 def _session(driver: AsyncDriver, database: str, access_mode: str) -> AsyncSession:
@@ -206,19 +215,46 @@ def _bounded(
     return unit_of_work(timeout=timeout_s)(work) if timeout_s else work
 
 
+#: The first pause before a read is tried again; each next one doubles, up to the last.
+RETRY_FIRST_DELAY_S = 0.05
+RETRY_MAX_DELAY_S = 1.0
+
+
 async def _execute_read(
     driver: AsyncDriver,
     database: str,
-    work: Callable[[AsyncManagedTransaction], Awaitable[T]],
-    timeout_s: float | None,
-) -> T:
-    """`work` as a managed read transaction on a session of its own, after this request's bookmarks."""
-    async with _session(driver, database, READ_ACCESS) as session:
-        result = await session.execute_read(_bounded(work, timeout_s))
-        chain = _current_chain.get()
-        if chain is not None and chain.read_at is not None:
-            chain.read_at.add(_version_of(await session.last_bookmarks()))
-        return result
+    query: Query,
+    params: dict[str, Any],
+    take: Callable[[AsyncResult], Awaitable[T]],
+    retry_s: float,
+) -> tuple[T, str]:
+    """One read as an auto-commit transaction on a session of its own, after this request's bookmarks: what `take`
+    makes of its result, and the graph version it ran at (see `graph_version`).
+
+    Auto-commit, because a managed transaction costs two round trips (BEGIN and RUN, then COMMIT) where this costs
+    one, and a read has nothing to commit. What the driver does for managed transactions is done here: a failure
+    the driver or Neo4j calls retryable (a restart, a leader change) is tried again, with growing pauses, until
+    `retry_s` seconds have passed since the first failure (the request's deadline may stop it sooner).
+    """
+    delay = RETRY_FIRST_DELAY_S
+    give_up_at: float | None = None
+    while True:
+        try:
+            async with _session(driver, database, READ_ACCESS) as session:
+                value = await take(await session.run(query, params))
+                version = _version_of(await session.last_bookmarks())
+                chain = _current_chain.get()
+                if chain is not None and chain.read_at is not None:
+                    chain.read_at.add(version)
+                return value, version
+        except (DriverError, Neo4jError) as exc:
+            now = time.monotonic()
+            give_up_at = now + retry_s if give_up_at is None else give_up_at
+            if not exc.is_retryable() or now >= give_up_at:
+                raise
+            log.warning("read_retried", error=type(exc).__name__, delay_s=delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, RETRY_MAX_DELAY_S)
 
 
 def _version_of(bookmarks: Bookmarks) -> str:
@@ -226,7 +262,11 @@ def _version_of(bookmarks: Bookmarks) -> str:
 
 
 async def graph_version(
-    driver: AsyncDriver, database: str, query: LiteralString, timeout_s: float | None = None
+    driver: AsyncDriver,
+    database: str,
+    query: LiteralString,
+    timeout_s: float | None = None,
+    retry_s: float = 0.0,
 ) -> str:
     """The version of the graph a read sees now: the bookmark Neo4j gives back for a read transaction (of `query`,
     which should read nothing).
@@ -238,12 +278,11 @@ async def graph_version(
     """
     _record(query)
 
-    async def work(tx: AsyncManagedTransaction) -> None:
-        await (await tx.run(query)).consume()
+    async def take(result: AsyncResult) -> None:
+        await result.consume()
 
-    async with _session(driver, database, READ_ACCESS) as session:
-        await session.execute_read(_bounded(work, timeout_s))
-        return _version_of(await session.last_bookmarks())
+    _, version = await _execute_read(driver, database, Query(query, timeout=timeout_s), {}, take, retry_s)
+    return version
 
 
 async def write(

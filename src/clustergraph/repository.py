@@ -48,13 +48,17 @@ def _zero_aggregate(type_name: str) -> Row:
 class Repository:
     """The API's access to Neo4j."""
 
-    def __init__(self, driver: AsyncDriver, database: str, timeout_s: float | None = None) -> None:
+    def __init__(
+        self, driver: AsyncDriver, database: str, timeout_s: float | None = None, retry_s: float = 0.0
+    ) -> None:
         self.driver = driver
         self.database = database
         self.timeout_s = timeout_s
+        #: How long a read that failed for a passing reason (a restart, a leader change) is tried again.
+        self.retry_s = retry_s
 
     async def _read(self, query: LiteralString, params: dict[str, Any]) -> list[Row]:
-        return await read(self.driver, self.database, query, params, self.timeout_s)
+        return await read(self.driver, self.database, query, params, self.timeout_s, self.retry_s)
 
     async def ping(self) -> bool:
         rows = await self._read(q.PING, {})
@@ -62,7 +66,7 @@ class Repository:
 
     async def graph_version(self) -> str:
         """What the graph's version is now (changes with every committed write; see `db.graph_version`)."""
-        return await graph_version(self.driver, self.database, q.PING, self.timeout_s)
+        return await graph_version(self.driver, self.database, q.PING, self.timeout_s, self.retry_s)
 
     # --- lists -----------------------------------------------------------------------------------------------
 
@@ -115,7 +119,7 @@ class Repository:
 
     async def run_selection(self, statement: LiteralString, params: dict[str, Any]) -> list[Any]:
         """A statement from `cypher_builder.selection_statement`: one value per root field, in order."""
-        return await read_row(self.driver, self.database, statement, params, self.timeout_s)
+        return await read_row(self.driver, self.database, statement, params, self.timeout_s, self.retry_s)
 
     # --- graph questions -------------------------------------------------------------------------------------
 

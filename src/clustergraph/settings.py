@@ -131,6 +131,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def transaction_retry_s(self) -> float:
+        """How long a failed transaction is retried: never longer than most of a request's time."""
+        return min(self.neo4j_max_retry_s, self.request_timeout_s * 0.8)
+
+    @property
     def uses_local_neo4j(self) -> bool:
         """True when no external Neo4j is configured and the local server is the one to use."""
         return not self.neo4j_uri

@@ -257,3 +257,21 @@ def test_if_none_match_parsing():
     assert not matches('"b"', '"a"')
     assert not matches(None, '"a"')
     assert not matches("", '"a"')
+
+
+def test_when_the_version_cannot_be_read_the_query_runs_uncached(cached, client, dataset_graph, monkeypatch):
+    """A failing version read (Neo4j away for a moment) is not a 500: the query runs as without the cache (and
+    meets, or not, the same trouble, reported as usual)."""
+    from neo4j.exceptions import ServiceUnavailable
+
+    repo = cached.app.state.repo  # type: ignore[attr-defined]
+
+    async def unavailable() -> str:
+        raise ServiceUnavailable("connection refused")
+
+    monkeypatch.setattr(repo, "graph_version", unavailable)
+    response = _post(cached, NAME)
+    assert response.status_code == 200
+    assert "etag" not in response.headers
+    assert "x-cache" not in response.headers
+    assert response.content == _post(client, NAME).content
