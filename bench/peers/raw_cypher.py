@@ -1,7 +1,7 @@
 """The raw-Cypher floor of the benchmark: each suite query as one hand-written Cypher statement, no GraphQL.
 
 A small Starlette app: `POST /` with `{"query": "<suite query name>", "variables": {...}}` runs the statement of
-bench/queries/cypher/<name>.cypher in a managed read transaction through the Python driver (one `AsyncDriver`
+bench/queries/cypher/<name>.cypher in an auto-commit read transaction through the Python driver (one `AsyncDriver`
 per process) and answers `{"data": [rows]}`, encoded with orjson. `GET /healthz` answers when the process is up.
 
     python bench/peers/raw_cypher.py --port 8102 --workers 2 --uri bolt://127.0.0.1:7690
@@ -18,7 +18,7 @@ from typing import Any, LiteralString, cast
 
 import orjson
 import uvicorn
-from neo4j import AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import READ_ACCESS, AsyncGraphDatabase
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -70,12 +70,11 @@ def create_app() -> Starlette:
         if "text" in variables:
             variables["text"] = lucene_escape(str(variables["text"]))
 
-        async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
-            result = await tx.run(statement, variables)
-            return await result.data()
-
-        async with request.app.state.driver.session(database=database) as session:
-            rows = await session.execute_read(work)
+        # An auto-commit read transaction, one round trip, as ClusterGraph's reads (a managed one takes two).
+        async with request.app.state.driver.session(
+            database=database, default_access_mode=READ_ACCESS
+        ) as session:
+            rows = await (await session.run(statement, variables)).data()
         return _json({"data": rows})
 
     async def healthz(request: Request) -> Response:

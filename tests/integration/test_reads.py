@@ -63,7 +63,9 @@ async def test_no_retry_without_time_or_for_a_lasting_failure(
     assert len(calls) == 1
 
 
-async def test_reads_see_what_was_just_written_and_the_version_moves(settings: Settings, empty_graph: Any) -> None:
+async def test_reads_see_what_was_just_written_and_the_version_moves(
+    settings: Settings, empty_graph: Any
+) -> None:
     """A read after a write (same driver, its bookmark manager) sees it; the version changes with the write."""
     driver = create_async_driver(settings)
     try:
