@@ -209,12 +209,6 @@ def _session(driver: AsyncDriver, database: str, access_mode: str) -> AsyncSessi
     )
 
 
-def _bounded(
-    work: Callable[[AsyncManagedTransaction], Awaitable[T]], timeout_s: float | None
-) -> Callable[[AsyncManagedTransaction], Awaitable[T]]:
-    return unit_of_work(timeout=timeout_s)(work) if timeout_s else work
-
-
 #: The first pause before a read is tried again; each next one doubles, up to the last.
 RETRY_FIRST_DELAY_S = 0.05
 RETRY_MAX_DELAY_S = 1.0
@@ -294,8 +288,9 @@ async def write(
     """Run `work` as one managed write transaction (retried by the driver on transient errors): one round trip
     as far as the caller is concerned, all or nothing."""
     _record("write")
+    unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
     async with _session(driver, database, WRITE_ACCESS) as session:
-        result = await session.execute_write(_bounded(work, timeout_s))
+        result = await session.execute_write(unit)
         chain = _current_chain.get()
         if chain is not None:
             chain.produced.extend(sorted((await session.last_bookmarks()).raw_values))
