@@ -110,17 +110,6 @@ def client(settings: Settings, _dataset_loaded: Driver) -> Iterator[Any]:
         yield test_client
 
 
-@pytest.fixture(scope="session")
-def by_field_client(settings: Settings, _dataset_loaded: Driver) -> Iterator[Any]:
-    """The app with compiled queries off: every query runs field by field (one statement per level)."""
-    from starlette.testclient import TestClient
-
-    from clustergraph.app import create_app
-
-    with TestClient(create_app(settings.model_copy(update={"compiled_queries": False}))) as test_client:
-        yield test_client
-
-
 def gql(client: Any, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
     """POST a GraphQL request and return the decoded body (the HTTP status is checked by callers that care)."""
     response = client.post("/graphql", json={"query": query, "variables": variables or {}}, **kwargs)

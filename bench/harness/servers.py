@@ -45,7 +45,7 @@ class Server:
 
 
 #: ClusterGraph settings the bench passes on from its environment.
-CLUSTERGRAPH_OVERRIDES = ("PLAN_CACHE_SIZE", "COMPILED_QUERIES", "HTTP_CACHE", "HTTP_CACHE_SIZE")
+CLUSTERGRAPH_OVERRIDES = ("PLAN_CACHE_SIZE", "HTTP_CACHE", "HTTP_CACHE_SIZE")
 
 
 def _base_env(uri: str, user: str, password: str, database: str) -> dict[str, str]:
@@ -68,7 +68,7 @@ def command(peer: str, port: int, workers: int) -> tuple[list[str], dict[str, st
             # Production refuses the development signing key; reads need no token, so any fresh secret will do.
             "JWT_SECRET": secrets.token_urlsafe(32),
         }
-        # The bench's own environment may turn ClusterGraph's plan cache or compiled queries off, or its HTTP cache
+        # The bench's own environment may turn ClusterGraph's plan cache off, or its HTTP cache
         # on, to measure the difference (e.g. `PLAN_CACHE_SIZE=0 make bench`, `HTTP_CACHE=true make bench`).
         env.update({name: os.environ[name] for name in CLUSTERGRAPH_OVERRIDES if name in os.environ})
         return [str(VENV_BIN / "clustergraph"), "serve"], env, ROOT

@@ -46,7 +46,7 @@ from strawberry.types import ExecutionResult
 
 from .auth import AuthError, Principal, authenticate
 from .db import CausalChain, count_round_trips, create_async_driver, follow_bookmarks, migrate_async
-from .graphql.context import Context, Loaders
+from .graphql.context import Context
 from .graphql.schema import create_schema
 from .httpcache import HttpCache, matches
 from .log import configure_logging
@@ -94,7 +94,6 @@ class GraphQLApp(GraphQL[Context, None]):
         context = Context(
             repo=repo,
             settings=self.settings,
-            loaders=Loaders(repo),
             principal=request.state.principal,
             causal_chain=request.state.causal_chain,
             request=request,

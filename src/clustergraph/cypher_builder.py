@@ -20,7 +20,6 @@ import orjson
 
 from . import queries as q
 from .graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey
-from .queries import RELATED_CLUSTERS_TEMPLATE, SHORTEST_PATH_TEMPLATE
 
 MAX_FILTER_DEPTH = 8
 #: A filter's conditions (operators and relationship tests) at most: beyond, Neo4j spends long just planning it.
@@ -382,86 +381,17 @@ def _edge_projection(rel: Rel | None, var: LiteralString = "r") -> LiteralString
     )
 
 
-def connection_statement(
-    node_type: NodeType,
-    rel: Rel | None,
-    where: dict[str, Any] | None,
-    order: Order,
-    page: Page,
-    parts: Parts,
-    rel_args: dict[str, Any] | None = None,
-) -> tuple[LiteralString, dict[str, Any]]:
-    """One statement answering a connection (its page of rows with every property, total count and aggregates, as
-    selected), as the compiled queries build it.
-
-    With `rel`, the statement answers the connection for every parent id in `$ids` at once (one row per parent):
-    that is how a nested list costs one round trip per level, whatever the number of parents.
-    """
-    compiler = _Compiler()
-    selection = ListSelection(
-        "c", rel, node_type, where, order, page, parts, NodeSelection(node_type, all_props=True), rel_args
-    )
-    if rel is None:
-        call, value = compiler.connection(None, selection)
-        head: LiteralString = ""
-        key: LiteralString = ""
-    else:
-        call, value = compiler.connection("a", selection)
-        head = _fmt("UNWIND $ids AS pid MATCH (a:{l} {id: pid}) ", l=TYPES[_parent_of(rel)].label)
-        key = "pid, "
-    text = _fmt(
-        "{h}{c} WITH {k}{v} AS connection RETURN {k}connection.rows AS rows, connection.aggregate AS aggregate",
-        h=head,
-        c=call,
-        k=key,
-        v=value,
-    )
-    return text, compiler.params.values
-
-
-_PARENTS: dict[int, str] = {id(r): t.name for t in TYPES.values() for r in t.rels}
-
-
-def _parent_of(rel: Rel) -> str:
-    return _PARENTS[id(rel)]
-
-
-def related_one_statement(rel: Rel) -> LiteralString:
-    """The single related node (and edge) of every parent id in `$ids`."""
-    parent = TYPES[_parent_of(rel)]
-    return _fmt(
-        "UNWIND $ids AS pid MATCH (a:{l} {id: pid}) "
-        "CALL (a) { OPTIONAL MATCH {p} RETURN n{rv} LIMIT 1 } "
-        "RETURN pid, n {.*} AS node, {ep} AS edge",
-        l=parent.label,
-        p=_fmt(rel.pattern, a="a", b="n", r="r", m="m"),
-        ep=_edge_projection(rel),
-        rv=", r" if rel.edge_props else "",
-    )
-
-
-def nodes_by_id_statement(node_type: NodeType) -> LiteralString:
-    """Nodes of one label by their ids (`$ids`)."""
-    return _fmt("UNWIND $ids AS pid MATCH (n:{l} {id: pid}) RETURN pid, n {.*} AS node", l=node_type.label)
-
-
-def shortest_path_statement(from_type: NodeType, to_type: NodeType) -> LiteralString:
-    """The shortest path between two nodes given by label and id (`$from`, `$to`)."""
-    return _fmt(SHORTEST_PATH_TEMPLATE, from_label=from_type.label, to_label=to_type.label)
-
-
-# --- compiled selections: a whole query in one statement ------------------------------------------------------
+# --- selections: what a query reads, planned by the engine (graphql/engine.py) --------------------------------
 
 
 @dataclass
 class NodeSelection:
-    """What a query reads of one node: its properties, and related data under generated keys (`k0`, `k1`, ...)."""
+    """What a query reads of a node: its properties, values computed from it, and related data under generated keys
+    (`k0`, `k1`, ...). A selection may serve nodes of several types (search hits, path nodes): each type's fields
+    are then read from the same map."""
 
-    node_type: NodeType
     props: set[str] = field(default_factory=lambda: {"id"})
-    #: Every property (`n {.*}`), for the field-by-field resolvers that build objects from whole property maps.
-    all_props: bool = False
-    #: (map key, expression over `{n}`), for values computed from properties (a point's coordinates).
+    #: (map key, expression over `{n}`), for values computed in Cypher (a point's coordinates, a count).
     computed: dict[str, LiteralString] = field(default_factory=dict)
     children: list[Child] = field(default_factory=list)
 
@@ -470,7 +400,15 @@ class NodeSelection:
 
 
 @dataclass
-class OneSelection:
+class _Compiled:
+    """What compiling a selection left for the answer: its column (roots), or the error that kept it out."""
+
+    column: int = field(default=-1, kw_only=True)
+    error: QueryInputError | None = field(default=None, kw_only=True)
+
+
+@dataclass
+class OneSelection(_Compiled):
     """A to-one relationship: the related node's map (null when there is none), or only an edge property."""
 
     key: str
@@ -480,7 +418,7 @@ class OneSelection:
 
 
 @dataclass
-class ListSelection:
+class ListSelection(_Compiled):
     """A connection: `{rows: [{node, edge, sort}], aggregate}` for a page of the list (root when `rel` is None)."""
 
     key: str
@@ -495,24 +433,73 @@ class ListSelection:
 
 
 @dataclass
-class RelatedSelection:
-    """A cluster's related clusters: `[{node, score, reasons, sharedEnterprises}]`, best first."""
+class RowsSelection(_Compiled):
+    """A fixed-shape list of rows about a parent, each with a node (`{node, ...}`), from a template of `queries`
+    (`{a}` the parent, `{o}` the row's node, `{calls}`, `{proj}`, `{out}`, and one placeholder per parameter)."""
 
     key: str
+    template: LiteralString
+    node: NodeSelection
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RootNodeSelection(_Compiled):
+    """A root field fetching one node by key: its map, or null."""
+
+    key: str
+    node_type: NodeType
+    node_id: str
+    node: NodeSelection
+
+
+@dataclass
+class NodesSelection(_Compiled):
+    """Nodes by type and key, of any types: `{<type>: [{id, node}]}` for the keys that exist."""
+
+    key: str
+    keys: dict[str, list[str]]
+    node: NodeSelection
+
+
+@dataclass
+class StatsSelection(_Compiled):
+    """The `stats` object: each selected part (key, part name, its node's selection) under its key."""
+
+    key: str
+    parts: list[tuple[str, str, NodeSelection | None]]
+
+
+@dataclass
+class SearchSelection(_Compiled):
+    """Full-text hits `[{label, score, node}]`; `node` holds what any of the hit types selects."""
+
+    key: str
+    query: str
     first: int
     node: NodeSelection
 
 
 @dataclass
-class RootNodeSelection:
-    """A root field fetching one node by key: its map, or null."""
+class PathSelection(_Compiled):
+    """The shortest path between two nodes: `{from, to, nodes: [{label, node}], rels: [{type, start, end}]}` where
+    `from`/`to` say whether each end exists, `nodes` is null when no path joins them, and `start`/`end` index
+    `nodes`."""
 
     key: str
-    node_id: str
+    from_type: NodeType
+    from_id: str
+    to_type: NodeType
+    to_id: str
     node: NodeSelection
 
 
-#: The statistics a compiled query can read: (rows as maps, with `{n}` and `{proj}` for the node when there is one).
+Child = OneSelection | ListSelection | RowsSelection
+Root = RootNodeSelection | NodesSelection | ListSelection | StatsSelection | SearchSelection | PathSelection
+
+_ROWS: LiteralString = "{rows} {calls} WITH * ORDER BY {order} RETURN collect({item}) AS {out}"
+
+#: The statistics: (rows as maps, with `{n}` and `{proj}` for the node when there is one).
 STATS_PARTS: dict[str, LiteralString] = {
     "labelCounts": _fmt(
         "CALL () { {q} } RETURN collect({label: label, count: count}) AS {out}",
@@ -523,10 +510,13 @@ STATS_PARTS: dict[str, LiteralString] = {
         q=q.STATS_RELATIONSHIP_COUNTS,
     ),
     "clustersByIndustry": _fmt(
-        "{q} RETURN collect({node: {proj}, count: count}) AS {out}", q=q.STATS_BY_INDUSTRY_ROWS
+        _ROWS,
+        rows=q.STATS_BY_INDUSTRY_ROWS,
+        order=q.STATS_BY_INDUSTRY_ORDER,
+        item="{node: {proj}, count: count}",
     ),
     "clustersByCity": _fmt(
-        "{q} RETURN collect({node: {proj}, count: count}) AS {out}", q=q.STATS_BY_CITY_ROWS
+        _ROWS, rows=q.STATS_BY_CITY_ROWS, order=q.STATS_BY_CITY_ORDER, item="{node: {proj}, count: count}"
     ),
     "clustersByLevel": _fmt(
         "CALL () { {q} } RETURN collect({level: level, count: count}) AS {out}", q=q.STATS_CLUSTERS_BY_LEVEL
@@ -542,58 +532,58 @@ STATS_PARTS: dict[str, LiteralString] = {
         "CALL () { {q} } RETURN {count: count, sum: sum, min: min, max: max, avg: avg} AS {out}",
         q=q.STATS_OUTPUT_VALUE,
     ),
-    "coverage": _fmt("{q} RETURN collect({node: {proj}, named: named}) AS {out}", q=q.STATS_COVERAGE_ROWS),
+    "coverage": _fmt(
+        _ROWS, rows=q.STATS_COVERAGE_ROWS, order=q.STATS_COVERAGE_ORDER, item="{node: {proj}, named: named}"
+    ),
+}
+
+#: Fields whose value Cypher computes from the node (`{n}`), by (GraphQL type, GraphQL field).
+COMPUTED_FIELDS: dict[tuple[str, str], LiteralString] = {
+    ("City", "latitude"): "{n}.location.y",
+    ("City", "longitude"): "{n}.location.x",
+    ("Batch", "namedCount"): q.BATCH_NAMED_COUNT,
+    ("Batch", "missingCount"): q.BATCH_MISSING_COUNT,
+}
+
+#: Lists of rows about a node, by (GraphQL type, GraphQL field): their templates in `queries`.
+ROW_TEMPLATES: dict[tuple[str, str], LiteralString] = {
+    ("Cluster", "relatedClusters"): q.RELATED_CLUSTERS_TEMPLATE,
+    ("City", "industries"): q.CITY_INDUSTRIES_TEMPLATE,
 }
 
 
-@dataclass
-class StatsSelection:
-    """The `stats` object: each selected part (key, part name, its node's selection) under its key."""
-
-    key: str
-    parts: list[tuple[str, str, NodeSelection | None]]
-
-
-@dataclass
-class SearchSelection:
-    """Full-text hits `[{label, score, node}]`; `node` holds what any of the hit types selects (no relationships)."""
-
-    key: str
-    query: str
-    first: int
-    node: NodeSelection
-
-
-Child = OneSelection | ListSelection | RelatedSelection
-Root = RootNodeSelection | ListSelection | StatsSelection | SearchSelection
-
-
 class _Compiler:
+    """Compiles selections into the parts of one statement, collecting its parameters."""
+
     def __init__(self) -> None:
         self.params = Params()
         self.vars = _Vars(prefix="x")
 
     def node_map(self, var: LiteralString, sel: NodeSelection) -> tuple[list[LiteralString], LiteralString]:
-        """(CALL subqueries to run for each row of `var`, the map projection of `var`)."""
-        if sel.all_props:
-            return [], _fmt("{v} {.*}", v=var)
+        """(CALL subqueries to run for each row of `var`, the map projection of `var`).
+
+        A child whose filter cannot be compiled is left out, with its error kept on it for the answer."""
         items: list[LiteralString] = [_fmt(".{p}", p=cast(LiteralString, p)) for p in sorted(sel.props)]
         items += [
             _fmt("{k}: {e}", k=cast(LiteralString, k), e=_fmt(e, n=var)) for k, e in sel.computed.items()
         ]
         calls: list[LiteralString] = []
         for child in sel.children:
-            call, value = self.child(var, child)
+            try:
+                call, value = self.child(var, child)
+            except QueryInputError as exc:
+                child.error = exc
+                continue
             calls.append(call)
             items.append(_fmt("{k}: {v}", k=cast(LiteralString, child.key), v=value))
         return calls, _fmt("{v} { {i} }", v=var, i=", ".join(items))
 
-    def child(self, parent: LiteralString | None, child: Child) -> tuple[LiteralString, LiteralString]:
+    def child(self, parent: LiteralString, child: Child) -> tuple[LiteralString, LiteralString]:
         if isinstance(child, OneSelection):
-            return self.one(cast(LiteralString, parent), child)
+            return self.one(parent, child)
         if isinstance(child, ListSelection):
             return self.connection(parent, child)
-        return self.related(cast(LiteralString, parent), child)
+        return self.rows(parent, child)
 
     def one(self, a: LiteralString, sel: OneSelection) -> tuple[LiteralString, LiteralString]:
         b, r, m, out = self.vars.new(), self.vars.new(), self.vars.new(), self.vars.new()
@@ -754,35 +744,20 @@ class _Compiler:
             parts.append(_fmt("aggregate: {v}", v=agg))
         return " ".join(calls), _fmt("{ {p} }", p=", ".join(parts))
 
-    def related(self, a: LiteralString, sel: RelatedSelection) -> tuple[LiteralString, LiteralString]:
+    def rows(self, a: LiteralString, sel: RowsSelection) -> tuple[LiteralString, LiteralString]:
         o, out = self.vars.new(), self.vars.new()
         calls, projection = self.node_map(o, sel.node)
-        call = _fmt(
-            RELATED_CLUSTERS_TEMPLATE,
-            c=a,
-            o=o,
-            first=self.params.add(sel.first),
-            calls=" ".join(calls),
-            proj=projection,
-            out=out,
-        )
+        values = {name: self.params.add(value) for name, value in sel.params.items()}
+        call = _fmt(sel.template, a=a, o=o, calls=" ".join(calls), proj=projection, out=out, **values)
         return call, out
-
-    def flat_node_map(self, var: LiteralString, sel: NodeSelection | None) -> LiteralString:
-        """The map projection of a node read with no related data (statistics and search rows)."""
-        if sel is None:
-            return "null"
-        if sel.children:
-            raise QueryInputError("related data of statistics and search hits is read field by field")
-        _calls, projection = self.node_map(var, sel)
-        return projection
 
     def stats(self, sel: StatsSelection) -> tuple[LiteralString, LiteralString]:
         calls: list[LiteralString] = []
         items: list[LiteralString] = []
         for key, name, node in sel.parts:
             n, part = self.vars.new(), self.vars.new()
-            body = _fmt(STATS_PARTS[name], n=n, out=part, proj=self.flat_node_map(n, node))
+            node_calls, projection = self.node_map(n, node) if node is not None else ([], "null")
+            body = _fmt(STATS_PARTS[name], n=n, out=part, proj=projection, calls=" ".join(node_calls))
             calls.append(_fmt("CALL () { {b} }", b=body))
             items.append(_fmt("{k}: {o}", k=cast(LiteralString, key), o=part))
         out = self.vars.new()
@@ -791,6 +766,7 @@ class _Compiler:
 
     def search(self, sel: SearchSelection) -> tuple[LiteralString, LiteralString]:
         n, out = self.vars.new(), self.vars.new()
+        calls, projection = self.node_map(n, sel.node)
         rows = _fmt(
             q.SEARCH_ROWS,
             n=n,
@@ -798,11 +774,31 @@ class _Compiler:
             first=self.params.add(sel.first),
             labels=self.params.add(list(SEARCHABLE)),
         )
+        body = _fmt(
+            _ROWS,
+            rows=rows,
+            calls=" ".join(calls),
+            order=_fmt(q.SEARCH_ORDER, n=n),
+            item=_fmt("{label: label, score: score, node: {proj}}", proj=projection),
+            out=out,
+        )
+        return _fmt("CALL () { {b} }", b=body), out
+
+    def path(self, sel: PathSelection) -> tuple[LiteralString, LiteralString]:
+        n, out = self.vars.new(), self.vars.new()
+        calls, projection = self.node_map(n, sel.node)
+        same = (sel.from_type.name, sel.from_id) == (sel.to_type.name, sel.to_id)
         call = _fmt(
-            "CALL () { {r} RETURN collect({label: label, score: score, node: {proj}}) AS {o} }",
-            r=rows,
-            proj=self.flat_node_map(n, sel.node),
-            o=out,
+            q.PATH_TO_ITSELF_TEMPLATE if same else q.SHORTEST_PATH_TEMPLATE,
+            from_label=sel.from_type.label,
+            to_label=sel.to_type.label,
+            **{"from": self.params.add(sel.from_id)},
+            to=self.params.add(sel.to_id),
+            labels=self.params.add(list(TYPES)),
+            n=n,
+            calls=" ".join(calls),
+            proj=projection,
+            out=out,
         )
         return call, out
 
@@ -812,13 +808,50 @@ class _Compiler:
         call = _fmt(
             "CALL () { MATCH ({n}:{l} {id: {id}}) WITH {n} LIMIT 1 {c} RETURN collect({proj})[0] AS {o} }",
             n=n,
-            l=sel.node.node_type.label,
+            l=sel.node_type.label,
             id=self.params.add(sel.node_id),
             c=" ".join(calls),
             proj=projection,
             o=out,
         )
         return call, out
+
+    def nodes(self, sel: NodesSelection) -> tuple[LiteralString, LiteralString]:
+        calls: list[LiteralString] = []
+        items: list[LiteralString] = []
+        for type_name, keys in sel.keys.items():
+            n, i, part = self.vars.new(), self.vars.new(), self.vars.new()
+            node_calls, projection = self.node_map(n, sel.node)
+            calls.append(
+                _fmt(
+                    "CALL () { UNWIND {ids} AS {i} MATCH ({n}:{l} {id: {i}}) {c} "
+                    "RETURN collect({id: {i}, node: {proj}}) AS {o} }",
+                    ids=self.params.add(keys),
+                    i=i,
+                    n=n,
+                    l=TYPES[type_name].label,
+                    c=" ".join(node_calls),
+                    proj=projection,
+                    o=part,
+                )
+            )
+            items.append(_fmt("{k}: {o}", k=TYPES[type_name].label, o=part))
+        out = self.vars.new()
+        call = _fmt("CALL () { {c} RETURN { {i} } AS {o} }", c=" ".join(calls), i=", ".join(items), o=out)
+        return call, out
+
+    def root(self, root: Root) -> tuple[LiteralString, LiteralString]:
+        if isinstance(root, RootNodeSelection):
+            return self.root_node(root)
+        if isinstance(root, NodesSelection):
+            return self.nodes(root)
+        if isinstance(root, ListSelection):
+            return self.connection(None, root)
+        if isinstance(root, StatsSelection):
+            return self.stats(root)
+        if isinstance(root, SearchSelection):
+            return self.search(root)
+        return self.path(root)
 
 
 _PROPERTY = re.compile(r"^\{n\}\.\w+$")
@@ -854,21 +887,24 @@ def _anchor(
     return None
 
 
-def selection_statement(roots: list[Root]) -> tuple[LiteralString, dict[str, Any]]:
-    """One statement answering all of a query's root fields: one row, one column per root field, in order."""
+def selection_statement(roots: list[Root]) -> tuple[LiteralString, dict[str, Any]] | None:
+    """One statement answering a query's root fields: one row, one column per root field (its `column`).
+
+    A root field whose input cannot be compiled keeps its error (`error`) and has no column; with no column at all
+    there is no statement (None).
+    """
     compiler = _Compiler()
     calls: list[LiteralString] = []
-    outs: list[LiteralString] = []
+    returns: list[LiteralString] = []
     for root in roots:
-        if isinstance(root, RootNodeSelection):
-            call, value = compiler.root_node(root)
-        elif isinstance(root, ListSelection):
-            call, value = compiler.connection(None, root)
-        elif isinstance(root, StatsSelection):
-            call, value = compiler.stats(root)
-        else:
-            call, value = compiler.search(root)
+        try:
+            call, value = compiler.root(root)
+        except QueryInputError as exc:
+            root.error = exc
+            continue
+        root.column = len(returns)
         calls.append(call)
-        outs.append(value)
-    returns = ", ".join(_fmt("{v} AS f{i}", v=v, i=cast(LiteralString, str(i))) for i, v in enumerate(outs))
-    return _fmt("{c} RETURN {r}", c=" ".join(calls), r=returns), compiler.params.values
+        returns.append(_fmt("{v} AS f{i}", v=value, i=cast(LiteralString, str(root.column))))
+    if not returns:
+        return None
+    return _fmt("{c} RETURN {r}", c=" ".join(calls), r=", ".join(returns)), compiler.params.values

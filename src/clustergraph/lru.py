@@ -31,6 +31,13 @@ class LRUCache(Generic[K, V]):
         while len(self._data) > self.maxsize:
             self._data.popitem(last=False)
 
+    def get(self, key: K) -> V | None:
+        """The entry (now the most recently used), or None."""
+        if key not in self._data:
+            return None
+        self._data.move_to_end(key)
+        return self._data[key]
+
     def __len__(self) -> int:
         return len(self._data)
 

@@ -130,25 +130,25 @@ PING: LiteralString = "RETURN 1 AS ok"
 
 # --- API reads with a fixed shape (the list and filter statements are built in cypher_builder.py) -----------
 
-#: A cluster's related clusters, best first, as a subquery: `{c}` is the cluster's variable, `{o}` the related one's;
+#: A cluster's related clusters, best first, as a subquery: `{a}` is the cluster's variable, `{o}` the related one's;
 #: `{first}` the page size, `{calls}` subqueries run per related cluster, `{proj}` its map, `{out}` the list's name.
 RELATED_CLUSTERS_TEMPLATE: LiteralString = """
-    CALL ({c}) {
-        CALL ({c}) {
-            MATCH ({c})-[:IN_INDUSTRY]->(:Industry)<-[:IN_INDUSTRY]-({o}:Cluster)
+    CALL ({a}) {
+        CALL ({a}) {
+            MATCH ({a})-[:IN_INDUSTRY]->(:Industry)<-[:IN_INDUSTRY]-({o}:Cluster)
             RETURN {o}, 'SAME_INDUSTRY' AS reason, 1.0 AS weight
             UNION ALL
-            MATCH ({c})-[:LOCATED_IN]->(:County)-[:IN_CITY]->(city:City)
+            MATCH ({a})-[:LOCATED_IN]->(:County)-[:IN_CITY]->(city:City)
             MATCH (city)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-({o}:Cluster)
-            WHERE {o} <> {c}
+            WHERE {o} <> {a}
             RETURN {o}, 'SAME_CITY' AS reason, 1.0 AS weight
             UNION ALL
-            MATCH ({c})-[:LOCATED_IN]->(:County)<-[:LOCATED_IN]-({o}:Cluster)
-            WHERE {o} <> {c}
+            MATCH ({a})-[:LOCATED_IN]->(:County)<-[:LOCATED_IN]-({o}:Cluster)
+            WHERE {o} <> {a}
             RETURN {o}, 'SAME_COUNTY' AS reason, 1.0 AS weight
             UNION ALL
-            MATCH ({c})<-[:MEMBER_OF]-(:Enterprise)-[:MEMBER_OF]->({o}:Cluster)
-            WHERE {o} <> {c}
+            MATCH ({a})<-[:MEMBER_OF]-(:Enterprise)-[:MEMBER_OF]->({o}:Cluster)
+            WHERE {o} <> {a}
             RETURN {o}, 'SHARED_ENTERPRISE' AS reason, 2.0 AS weight
         }
         WITH {o}, sum(weight) AS score, collect(DISTINCT reason) AS reasons,
@@ -161,34 +161,24 @@ RELATED_CLUSTERS_TEMPLATE: LiteralString = """
     }
 """
 
-RELATED_CLUSTERS: LiteralString = (
-    "UNWIND $ids AS pid MATCH (c:Cluster {id: pid}) "
-    + RELATED_CLUSTERS_TEMPLATE.replace("{c}", "c")
-    .replace("{o}", "o")
-    .replace("{first}", "$first")
-    .replace("{calls}", "")
-    .replace("{proj}", "o {.*}")
-    .replace("{out}", "related")
-    + " RETURN pid, related"
-)
-
-CITY_INDUSTRIES: LiteralString = """
-    UNWIND $ids AS pid
-    MATCH (city:City {id: pid})
-    CALL (city) {
-        MATCH (city)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(c:Cluster)-[:IN_INDUSTRY]->(i:Industry)
-        WITH i, count(DISTINCT c) AS clusters
-        ORDER BY clusters DESC, i.name ASC
-        RETURN collect({node: i {.*}, count: clusters}) AS industries
+#: The industries of a city's clusters, most clusters first, as a subquery (`{a}` the city; see above).
+CITY_INDUSTRIES_TEMPLATE: LiteralString = """
+    CALL ({a}) {
+        MATCH ({a})<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(cluster:Cluster)-[:IN_INDUSTRY]->({o}:Industry)
+        WITH {o}, count(DISTINCT cluster) AS clusters
+        {calls}
+        WITH * ORDER BY clusters DESC, {o}.name ASC
+        RETURN collect({node: {proj}, count: clusters}) AS {out}
     }
-    RETURN pid, industries
 """
 
-BATCH_NAMED_COUNTS: LiteralString = """
-    UNWIND $ids AS pid
-    MATCH (b:Batch {id: pid})
-    RETURN pid, COUNT { (b)<-[:IN_BATCH]-(:Recognition) } AS named
-"""
+#: A batch's recognitions that the graph names, and how many of the official Sichuan count it does not (`{n}`).
+BATCH_NAMED_COUNT: LiteralString = "COUNT { ({n})<-[:IN_BATCH]-(:Recognition) }"
+BATCH_MISSING_COUNT: LiteralString = (
+    "CASE WHEN {n}.officialCountSichuan IS NULL THEN null "
+    "ELSE CASE WHEN {n}.officialCountSichuan > COUNT { ({n})<-[:IN_BATCH]-(:Recognition) } "
+    "THEN {n}.officialCountSichuan - COUNT { ({n})<-[:IN_BATCH]-(:Recognition) } ELSE 0 END END"
+)
 
 STATS_LABEL_COUNTS: LiteralString = """
     // One count per label, each answered from the count store (no scan), also inside a subquery.
@@ -220,30 +210,23 @@ STATS_RELATIONSHIP_COUNTS: LiteralString = """
     RETURN row.type AS type, row.count AS count
 """
 
-#: The rows of the statistics that list nodes, in order, with `{n}` the node's variable: shared by the statements
-#: below and by the compiled queries, which add their own projection of `{n}`.
+#: The rows of the statistics that list nodes, with `{n}` the node's variable, and their order: the builder adds the
+#: node's projection (and its subqueries) between the two.
 STATS_BY_INDUSTRY_ROWS: LiteralString = """
     MATCH ({n}:Industry)
     WITH {n}, COUNT { ({n})<-[:IN_INDUSTRY]-(:Cluster) } AS count
-    ORDER BY count DESC, {n}.name
 """
+STATS_BY_INDUSTRY_ORDER: LiteralString = "count DESC, {n}.name"
 STATS_BY_CITY_ROWS: LiteralString = """
     MATCH ({n}:City)
     WITH {n}, COUNT { ({n})<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(:Cluster) } AS count
-    ORDER BY count DESC, {n}.name
 """
+STATS_BY_CITY_ORDER: LiteralString = "count DESC, {n}.name"
 STATS_COVERAGE_ROWS: LiteralString = """
     MATCH ({n}:Batch)
     WITH {n}, COUNT { ({n})<-[:IN_BATCH]-(:Recognition) } AS named
-    ORDER BY {n}.year, {n}.level
 """
-
-STATS_CLUSTERS_BY_INDUSTRY: LiteralString = (
-    STATS_BY_INDUSTRY_ROWS.replace("{n}", "n") + "RETURN n {.*} AS node, count"
-)
-STATS_CLUSTERS_BY_CITY: LiteralString = (
-    STATS_BY_CITY_ROWS.replace("{n}", "n") + "RETURN n {.*} AS node, count"
-)
+STATS_COVERAGE_ORDER: LiteralString = "{n}.year, {n}.level"
 
 STATS_CLUSTERS_BY_LEVEL: LiteralString = """
     MATCH (c:Cluster)-[:RECOGNIZED]->(r:Recognition)
@@ -266,7 +249,6 @@ STATS_OUTPUT_VALUE: LiteralString = """
            max(c.outputValueCny) AS max, avg(c.outputValueCny) AS avg
 """
 
-STATS_COVERAGE: LiteralString = STATS_COVERAGE_ROWS.replace("{n}", "n") + "RETURN n {.*} AS node, named"
 
 STATS_UNDATED: LiteralString = """
     MATCH (r:Recognition) WHERE r.year IS NULL
@@ -274,30 +256,52 @@ STATS_UNDATED: LiteralString = """
     ORDER BY level
 """
 
-#: Full-text hits, best first, with `{n}` the node's variable (shared with the compiled queries).
+#: Full-text hits with `{n}` the node's variable, and their order (best first).
 SEARCH_ROWS: LiteralString = """
     CALL db.index.fulltext.queryNodes('name_search', {query}, {limit: {first}})
     YIELD node AS {n}, score
     WITH {n}, score, [label IN labels({n}) WHERE label IN {labels}][0] AS label
-    ORDER BY score DESC, {n}.id
 """
+SEARCH_ORDER: LiteralString = "score DESC, {n}.id"
 
-SEARCH: LiteralString = (
-    SEARCH_ROWS.replace("{n}", "n")
-    .replace("{query}", "$query")
-    .replace("{first}", "$first")
-    .replace("{labels}", "$labels")
-    + "RETURN label, n {.*} AS node, score"
-)
-
-#: {from_label} and {to_label} are filled by `cypher_builder.shortest_path_statement` from the model's labels.
+#: The shortest path between two nodes (labels from the model, ids as parameters), as a subquery returning
+#: `{from, to, nodes, rels}` (see `cypher_builder.PathSelection`); `{n}` is each node of the path.
 SHORTEST_PATH_TEMPLATE: LiteralString = """
-    MATCH (a:{from_label} {id: $from}), (b:{to_label} {id: $to})
-    MATCH p = shortestPath((a)-[*..12]-(b))
-    RETURN [x IN nodes(p) | {label: [l IN labels(x) WHERE l IN $labels][0], node: x {.*}}] AS nodes,
-           [r IN relationships(p) | {type: type(r), start: startNode(r).id, end: endNode(r).id,
-                                    startLabel: labels(startNode(r))[0], endLabel: labels(endNode(r))[0]}]
-               AS relationships
+    CALL () {
+        OPTIONAL MATCH (source:{from_label} {id: {from}}) WITH source LIMIT 1
+        OPTIONAL MATCH (target:{to_label} {id: {to}}) WITH source, target LIMIT 1
+        OPTIONAL MATCH p = shortestPath((source)-[*..12]-(target))
+        WITH source, target, p, CASE WHEN p IS NULL THEN [] ELSE nodes(p) END AS ns,
+             CASE WHEN p IS NULL THEN [] ELSE relationships(p) END AS rs
+        CALL (ns) {
+            UNWIND range(0, size(ns) - 1) AS i
+            WITH i, ns[i] AS {n}
+            {calls}
+            WITH * ORDER BY i
+            RETURN collect({label: [l IN labels({n}) WHERE l IN {labels}][0], node: {proj}}) AS nodes
+        }
+        RETURN {
+            from: source IS NOT NULL, to: target IS NOT NULL, nodes: CASE WHEN p IS NULL THEN null ELSE nodes END,
+            rels: [j IN range(0, size(rs) - 1) | {
+                type: type(rs[j]),
+                start: CASE WHEN startNode(rs[j]) = ns[j] THEN j ELSE j + 1 END,
+                end: CASE WHEN startNode(rs[j]) = ns[j] THEN j + 1 ELSE j END
+            }]
+        } AS {out}
+    }
+"""
+#: The path from a node to itself: the node alone (`shortestPath` refuses equal ends).
+PATH_TO_ITSELF_TEMPLATE: LiteralString = """
+    CALL () {
+        OPTIONAL MATCH (source:{from_label} {id: {from}}) WITH source LIMIT 1
+        WITH source, CASE WHEN source IS NULL THEN [] ELSE [source] END AS ns
+        CALL (ns) {
+            UNWIND ns AS {n}
+            {calls}
+            RETURN collect({label: [l IN labels({n}) WHERE l IN {labels}][0], node: {proj}}) AS nodes
+        }
+        RETURN {from: source IS NOT NULL, to: source IS NOT NULL, nodes: nodes, rels: []} AS {out}
+    }
 """
 
 # --- writes (each runs inside one write transaction with its reference checks) -----------------------------

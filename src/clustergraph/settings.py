@@ -88,9 +88,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=100_000, ge=1)
     # Seconds one request may take, and each Neo4j transaction it runs (the driver's transaction timeout).
     request_timeout_s: float = Field(default=10.0, gt=0)
-    # Answer each query made of nodes, properties, relationships and lists with one Cypher statement (planned from
-    # the selection set); off, every level of the query is one batched statement (DataLoaders).
-    compiled_queries: bool = True
     # Plans (statement and response shape) of the most recent distinct (document, operation, variables); 0: none.
     plan_cache_size: int = Field(default=512, ge=0)
     # HTTP caching of query answers: an ETag on each answer, 304 Not Modified when the client has it already, and

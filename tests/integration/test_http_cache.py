@@ -169,19 +169,6 @@ def test_an_answer_read_at_another_version_is_not_kept(cached, dataset_graph, mo
     assert _post(cached, query).headers["x-cache"] == "MISS"
 
 
-def test_field_by_field_answers_are_cached_too(settings, dataset_graph, by_field_client):
-    """Several reads (one per level) made at one version: the answer is kept."""
-    query = "{ cities(first: 3) { nodes { name clusters(first: 2) { nodes { name county { name } } } } } }"
-    with _cached_app(settings, compiled_queries=False) as cached:
-        first, first_trips = _round_trips(cached, query)
-        second, second_trips = _round_trips(cached, query)
-    assert first.headers["x-cache"] == "MISS"
-    assert second.headers["x-cache"] == "HIT"
-    assert first_trips > 2
-    assert second_trips == 1
-    assert second.content == _post(by_field_client, query).content
-
-
 @pytest.mark.parametrize(
     "query",
     [

@@ -1,6 +1,5 @@
-"""How many Cypher round trips one GraphQL request costs, whatever the size of the graph: one for a query the
-service compiles (its default), and field by field (`compiled_queries` off) one per level of the query (the
-DataLoaders batch every parent of a level into one statement), sibling root fields running at once.
+"""How many Cypher round trips one GraphQL request costs, whatever the size of the graph: one statement answers
+all of a query's root fields (see `graphql/engine.py`).
 
 A round trip is counted by `clustergraph.db.TOTAL_ROUND_TRIPS`, which records every statement the service sends;
 the tests read its count before and after one request.
@@ -13,7 +12,6 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-import clustergraph.repository
 from clustergraph.db import TOTAL_ROUND_TRIPS
 from clustergraph.loader import write_plan
 from clustergraph.settings import Settings
@@ -48,9 +46,6 @@ NESTED = f"""
   }}
 }}
 """
-LIST_LEVELS = 3  # cities, clusters, enterprises
-TO_ONE_LEVELS = 2  # county, industry (both at the cluster level, each its own batched statement)
-NESTED_ROUND_TRIPS = LIST_LEVELS + TO_ONE_LEVELS
 
 SHAPE = """
 CALL () { MATCH (city:City) RETURN count(city) AS cities }
@@ -92,38 +87,24 @@ def nested_run(client: Any, driver: Driver, settings: Settings) -> dict[str, Any
 
 
 @pytest.fixture
-def real_dataset_runs(
-    client: Any, by_field_client: Any, dataset_graph: Driver, settings: Settings
-) -> dict[str, dict[str, Any]]:
-    """NESTED on the real dataset, compiled and field by field (run before `empty_graph` empties the database)."""
-    return {
-        "compiled": nested_run(client, dataset_graph, settings),
-        "by_field": nested_run(by_field_client, dataset_graph, settings),
-    }
+def real_dataset_run(client: Any, dataset_graph: Driver, settings: Settings) -> dict[str, Any]:
+    """NESTED on the real dataset (run before `empty_graph` empties the database)."""
+    return nested_run(client, dataset_graph, settings)
 
 
 def test_nested_query_round_trips_do_not_grow_with_the_graph(
-    client: Any,
-    by_field_client: Any,
-    real_dataset_runs: dict[str, dict[str, Any]],
-    empty_graph: Driver,
-    settings: Settings,
+    client: Any, real_dataset_run: dict[str, Any], empty_graph: Driver, settings: Settings
 ) -> None:
-    """A three-level query (cities > clusters > county, industry, enterprises) costs one round trip compiled, and
-    field by field one per list level plus one per to-one field (5), on the real dataset and on a synthetic graph
-    ten times larger, which really returns about ten times more clusters and memberships."""
+    """A three-level query (cities > clusters > county, industry, enterprises) costs one round trip, on the real
+    dataset and on a synthetic graph ten times larger, which really returns about ten times more clusters and
+    memberships."""
     write_plan(empty_graph, settings.neo4j_database, generate(SCALES["small"]))
-    large = {
-        "compiled": nested_run(client, empty_graph, settings),
-        "by_field": nested_run(by_field_client, empty_graph, settings),
-    }
-    for runs in (real_dataset_runs, large):
-        assert runs["compiled"]["round_trips"] == 1
-        assert runs["by_field"]["round_trips"] == NESTED_ROUND_TRIPS
-        assert runs["compiled"]["rows"] == runs["by_field"]["rows"]
-    real = real_dataset_runs["compiled"]
-    assert large["compiled"]["rows"]["clusters"] >= 8 * real["rows"]["clusters"], (real["rows"], large)
-    assert large["compiled"]["rows"]["memberships"] >= 8 * real["rows"]["memberships"], (real["rows"], large)
+    large = nested_run(client, empty_graph, settings)
+    assert real_dataset_run["round_trips"] == 1
+    assert large["round_trips"] == 1
+    real = real_dataset_run
+    assert large["rows"]["clusters"] >= 8 * real["rows"]["clusters"], (real["rows"], large)
+    assert large["rows"]["memberships"] >= 8 * real["rows"]["memberships"], (real["rows"], large)
 
 
 def test_total_count_alone_is_one_round_trip(client: Any, dataset_graph: Driver, settings: Settings) -> None:
@@ -134,18 +115,12 @@ def test_total_count_alone_is_one_round_trip(client: Any, dataset_graph: Driver,
     assert trips == 1
 
 
-@pytest.mark.parametrize(("client_name", "expected_trips"), [("client", 1), ("by_field_client", 2)])
-def test_nested_total_counts_are_one_round_trip_per_level(
-    dataset_graph: Driver,
-    settings: Settings,
-    request: pytest.FixtureRequest,
-    client_name: str,
-    expected_trips: int,
+def test_nested_total_counts_are_one_round_trip(
+    client: Any, dataset_graph: Driver, settings: Settings
 ) -> None:
-    """The totalCount of a nested list, for every parent: field by field one more round trip (two for cities and
-    their clusters' counts); compiled, still one."""
+    """The totalCount of a nested list, for every parent: still one round trip."""
     trips, body = round_trips(
-        request.getfixturevalue(client_name),
+        client,
         f"{{ cities(first: {CITY_PAGE}) {{ nodes {{ key clusters {{ totalCount }} }} }} }}",
     )
     assert "errors" not in body, body["errors"]
@@ -158,39 +133,13 @@ def test_nested_total_counts_are_one_round_trip_per_level(
     assert {n["key"]: n["clusters"]["totalCount"] for n in body["data"]["cities"]["nodes"]} == {
         r["key"]: r["n"] for r in rows
     }
-    assert trips == expected_trips
+    assert trips == 1
 
 
-@pytest.fixture
-def in_flight(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Wraps the repository's `read` to record how many reads run at the same time (at most)."""
-    state = {"now": 0, "max": 0, "calls": 0}
-    original = clustergraph.repository.read
-
-    async def counting_read(*args: Any, **kwargs: Any) -> Any:
-        state["now"] += 1
-        state["calls"] += 1
-        state["max"] = max(state["max"], state["now"])
-        try:
-            return await original(*args, **kwargs)
-        finally:
-            state["now"] -= 1
-
-    monkeypatch.setattr(clustergraph.repository, "read", counting_read)
-    return state
-
-
-@pytest.mark.parametrize("client_name", ["client", "by_field_client"])
-def test_sibling_root_fields_run_concurrently(
-    dataset_graph: Driver,
-    settings: Settings,
-    in_flight: dict[str, int],
-    request: pytest.FixtureRequest,
-    client_name: str,
+def test_sibling_root_fields_are_one_statement(
+    client: Any, dataset_graph: Driver, settings: Settings
 ) -> None:
-    """Two aliased root lists (a: clusters, b: clusters), each answering its own order: compiled, one statement
-    answers both; field by field, they are read at the same time, each on its own session, without error."""
-    client = request.getfixturevalue(client_name)
+    """Two aliased root lists (a: clusters, b: clusters), each answering its own order: one statement answers both."""
     document = """
     {
       a: clusters(first: 5, orderBy: [{field: NAME, direction: ASC}]) { nodes { key } }
@@ -213,12 +162,7 @@ def test_sibling_root_fields_run_concurrently(
     ]
     assert [n["key"] for n in body["data"]["a"]["nodes"]] == ascending[:5]
     assert [n["key"] for n in body["data"]["b"]["nodes"]] == descending[:5]
-    if client_name == "client":
-        assert trips == 1
-        return
-    assert trips == 2
-    assert in_flight["calls"] == 2
-    assert in_flight["max"] == 2, "the two root fields were read one after the other"
+    assert trips == 1
 
 
 def test_many_sibling_root_fields_do_not_share_a_session(

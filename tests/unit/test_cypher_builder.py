@@ -6,12 +6,14 @@ import pytest
 
 from clustergraph.cypher_builder import (
     MAX_FILTER_CONDITIONS,
+    ListSelection,
+    NodeSelection,
     Page,
     Params,
     Parts,
     QueryInputError,
-    connection_statement,
     resolve_order,
+    selection_statement,
     where_condition,
 )
 from clustergraph.graph_model import TYPES
@@ -53,7 +55,12 @@ def test_empty_or_matches_nothing_and_empty_not_matches_nothing():
 def test_only_requested_parts_are_computed():
     """totalCount alone computes a count, without sums; no rows are fetched when none are selected."""
     order = resolve_order(CLUSTER, None)
-    text, _ = connection_statement(CLUSTER, None, None, order, Page(limit=3), Parts(rows=False, total=True))
+    selection = ListSelection(
+        "clusters", None, CLUSTER, None, order, Page(limit=3), Parts(rows=False, total=True), NodeSelection()
+    )
+    statement = selection_statement([selection])
+    assert statement is not None
+    text, _ = statement
     assert "{count: count(" in text
     assert "sum(" not in text
     assert "collect(" not in text

@@ -1,6 +1,6 @@
-"""The compiled path reads filters as graphql-core coerced them (`compiled.plain_input`), skipping Strawberry's
-conversion to input objects; it must give exactly what the field-by-field path gets from `inputs.filter_dict` of
-Strawberry's objects."""
+"""The engine reads filters as graphql-core coerced them (`engine.plain_input`), skipping Strawberry's conversion
+to input objects; it must give exactly what Strawberry's own conversion gives (`inputs.filter_dict` of Strawberry's
+input objects)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from graphql import coerce_input_value
 from strawberry.types.arguments import convert_argument
 
 from clustergraph.graphql import inputs
-from clustergraph.graphql.compiled import _field_table, plain_input
+from clustergraph.graphql.engine import _field_table, plain_input
 from clustergraph.graphql.schema import create_schema
 
 SCHEMA = create_schema()

@@ -11,15 +11,20 @@ from typing import Annotated, Any, LiteralString
 import strawberry
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
+from strawberry.types import Info
 
 from .. import queries as q
 from ..auth import Role
 from ..repository import WriteResult
 from ..validation import Checker, FieldError, missing_references
+from .context import Context
+from .engine import read_node
 from .inputs import RecognitionLevel
-from .types import City, Cluster, County, Enterprise, Industry, Inf, Recognition
+from .types import NODE_CLASSES, City, Cluster, County, Enterprise, Industry, Recognition
 
 _PROVINCE_KEY = "510000"
+
+Inf = Info[Context, Any]
 
 
 class EditorOnly(BasePermission):
@@ -150,50 +155,74 @@ class CreateIndustryInput:
 
 
 # --- payloads ------------------------------------------------------------------------------------------------
+# A payload holds the key of what was written; its node field is read by the engine (`read_node`), as the request
+# selects it, after the write.
+
+
+def payload_node(type_name: str, key_attr: str, description: str) -> Any:
+    """A payload's node field: the node of `type_name` whose key the payload holds in `key_attr`."""
+
+    async def resolve(root: Any, info: Inf) -> Any:
+        return await read_node(info, type_name, getattr(root, key_attr))
+
+    resolve.__annotations__ = {"root": Any, "info": Inf, "return": NODE_CLASSES[type_name] | None}
+    return strawberry.field(resolver=resolve, description=description)
 
 
 @strawberry.type(description="The result of a cluster mutation.")
 class ClusterPayload:
-    cluster: Cluster | None = strawberry.field(description="The cluster as written; null when nothing was.")
+    cluster_key: strawberry.Private[str | None]
+    cluster: Cluster | None = payload_node(
+        "Cluster", "cluster_key", "The cluster as written; null when nothing was."
+    )
     errors: list[MutationError] = strawberry.field(description="Why nothing was written; empty on success.")
 
 
 @strawberry.type(description="The result of an enterprise mutation.")
 class EnterprisePayload:
-    enterprise: Enterprise | None = strawberry.field(
-        description="The enterprise as written; null when nothing was."
+    enterprise_key: strawberry.Private[str | None]
+    enterprise: Enterprise | None = payload_node(
+        "Enterprise", "enterprise_key", "The enterprise as written; null when nothing was."
     )
     errors: list[MutationError] = strawberry.field(description="Why nothing was written; empty on success.")
 
 
 @strawberry.type(description="The result of a membership mutation.")
 class MembershipPayload:
-    enterprise: Enterprise | None = strawberry.field(description="The enterprise.")
-    cluster: Cluster | None = strawberry.field(description="The cluster.")
+    enterprise_key: strawberry.Private[str | None]
+    cluster_key: strawberry.Private[str | None]
+    enterprise: Enterprise | None = payload_node("Enterprise", "enterprise_key", "The enterprise.")
+    cluster: Cluster | None = payload_node("Cluster", "cluster_key", "The cluster.")
     errors: list[MutationError] = strawberry.field(description="Why nothing was written; empty on success.")
 
 
 @strawberry.type(description="The result of recording a recognition.")
 class RecognitionPayload:
-    recognition: Recognition | None = strawberry.field(description="The recognition as written.")
+    recognition_key: strawberry.Private[str | None]
+    recognition: Recognition | None = payload_node(
+        "Recognition", "recognition_key", "The recognition as written."
+    )
     errors: list[MutationError] = strawberry.field(description="Why nothing was written; empty on success.")
 
 
 @strawberry.type(description="The result of creating a city.")
 class CityPayload:
-    city: City | None = strawberry.field(description="The city as written.")
+    city_key: strawberry.Private[str | None]
+    city: City | None = payload_node("City", "city_key", "The city as written.")
     errors: list[MutationError] = strawberry.field(description="Why nothing was written; empty on success.")
 
 
 @strawberry.type(description="The result of creating a county.")
 class CountyPayload:
-    county: County | None = strawberry.field(description="The county as written.")
+    county_key: strawberry.Private[str | None]
+    county: County | None = payload_node("County", "county_key", "The county as written.")
     errors: list[MutationError] = strawberry.field(description="Why nothing was written; empty on success.")
 
 
 @strawberry.type(description="The result of creating an industry.")
 class IndustryPayload:
-    industry: Industry | None = strawberry.field(description="The industry as written.")
+    industry_key: strawberry.Private[str | None]
+    industry: Industry | None = payload_node("Industry", "industry_key", "The industry as written.")
     errors: list[MutationError] = strawberry.field(description="Why nothing was written; empty on success.")
 
 
@@ -266,7 +295,7 @@ class Mutation:
         c.non_negative("enterpriseCount", input.enterprise_count)
         c.sources("sources", input.sources)
         if c.errors:
-            return ClusterPayload(cluster=None, errors=_errors(c.errors))
+            return ClusterPayload(cluster_key=None, errors=_errors(c.errors))
         params = {
             "key": input.key, "name": input.name.strip(), "nameZh": input.name_zh.strip(),
             "countyKey": input.county_key, "industryKey": input.industry_key,
@@ -277,8 +306,8 @@ class Mutation:
         result = await _write(info, q.CREATE_CLUSTER, params,
                               {"counties": [input.county_key], "industries": [input.industry_key]})  # fmt: skip
         if result.duplicate or result.missing:
-            return ClusterPayload(cluster=None, errors=_write_errors(result, "cluster", input.key))
-        return ClusterPayload(cluster=Cluster.from_props(result.rows[0]["node"]), errors=[])
+            return ClusterPayload(cluster_key=None, errors=_write_errors(result, "cluster", input.key))
+        return ClusterPayload(cluster_key=result.rows[0]["node"]["id"], errors=[])
 
     @strawberry.mutation(
         description="Change a cluster's fields, county or industry.", permission_classes=_EDITOR
@@ -298,7 +327,7 @@ class Mutation:
         c.non_negative("enterpriseCount", input.enterprise_count)
         c.sources("sources", input.sources)
         if c.errors:
-            return ClusterPayload(cluster=None, errors=_errors(c.errors))
+            return ClusterPayload(cluster_key=None, errors=_errors(c.errors))
         props = {
             "name": input.name, "nameZh": input.name_zh, "leadingSector": input.leading_sector,
             "leadingSectorZh": input.leading_sector_zh, "outputValueCny": input.output_value_cny,
@@ -316,11 +345,11 @@ class Mutation:
         result = await _write(info, q.UPDATE_CLUSTER, params, refs)
         if result.missing:
             errors = _write_errors(result, "cluster", input.key)
-            return ClusterPayload(cluster=None, errors=[
+            return ClusterPayload(cluster_key=None, errors=[
                 MutationError(field="input.key", message=e.message, code=e.code) if e.field == "input.clusterKey" else e
                 for e in errors
             ])  # fmt: skip
-        return ClusterPayload(cluster=Cluster.from_props(result.rows[0]["node"]), errors=[])
+        return ClusterPayload(cluster_key=result.rows[0]["node"]["id"], errors=[])
 
     @strawberry.mutation(
         description="Delete a cluster with its recognitions and memberships.", permission_classes=_EDITOR
@@ -345,13 +374,15 @@ class Mutation:
         c.text("nameZh", input.name_zh, required=True)
         c.sources("sources", input.sources)
         if c.errors:
-            return EnterprisePayload(enterprise=None, errors=_errors(c.errors))
+            return EnterprisePayload(enterprise_key=None, errors=_errors(c.errors))
         params = {"key": input.key, "name": input.name.strip(), "nameZh": input.name_zh.strip(),
                   "sources": _sources(input.sources)}  # fmt: skip
         result = await _write(info, q.CREATE_ENTERPRISE, params, {})
         if result.duplicate:
-            return EnterprisePayload(enterprise=None, errors=_write_errors(result, "enterprise", input.key))
-        return EnterprisePayload(enterprise=Enterprise.from_props(result.rows[0]["node"]), errors=[])
+            return EnterprisePayload(
+                enterprise_key=None, errors=_write_errors(result, "enterprise", input.key)
+            )
+        return EnterprisePayload(enterprise_key=result.rows[0]["node"]["id"], errors=[])
 
     @strawberry.mutation(description="Change an enterprise's names or sources.", permission_classes=_EDITOR)
     async def update_enterprise(
@@ -363,13 +394,15 @@ class Mutation:
         c.text("nameZh", input.name_zh, required=input.name_zh is not None)
         c.sources("sources", input.sources)
         if c.errors:
-            return EnterprisePayload(enterprise=None, errors=_errors(c.errors))
+            return EnterprisePayload(enterprise_key=None, errors=_errors(c.errors))
         props = {"name": input.name, "nameZh": input.name_zh, "sources": _sources(input.sources)}
         params = {"key": input.key, "props": {k: v for k, v in props.items() if v is not None}}
         result = await _write(info, q.UPDATE_ENTERPRISE, params, {"enterprises": [input.key]})
         if result.missing:
-            return EnterprisePayload(enterprise=None, errors=_not_found("input.key", "enterprise", input.key))
-        return EnterprisePayload(enterprise=Enterprise.from_props(result.rows[0]["node"]), errors=[])
+            return EnterprisePayload(
+                enterprise_key=None, errors=_not_found("input.key", "enterprise", input.key)
+            )
+        return EnterprisePayload(enterprise_key=result.rows[0]["node"]["id"], errors=[])
 
     @strawberry.mutation(description="Delete an enterprise and its memberships.", permission_classes=_EDITOR)
     async def delete_enterprise(self, info: Inf, key: Annotated[str, KEY_ARG]) -> DeletePayload:
@@ -394,16 +427,18 @@ class Mutation:
         c.text("roleZh", input.role_zh)
         c.sources("sources", input.sources)
         if c.errors:
-            return MembershipPayload(enterprise=None, cluster=None, errors=_errors(c.errors))
+            return MembershipPayload(enterprise_key=None, cluster_key=None, errors=_errors(c.errors))
         params = {"enterpriseKey": input.enterprise_key, "clusterKey": input.cluster_key, "role": input.role,
                   "roleZh": input.role_zh, "sources": _sources(input.sources)}  # fmt: skip
         refs = {"enterprises": [input.enterprise_key], "clusters": [input.cluster_key]}
         result = await _write(info, q.ADD_MEMBERSHIP, params, refs)
         if result.missing:
-            return MembershipPayload(enterprise=None, cluster=None, errors=_write_errors(result, "", ""))
+            return MembershipPayload(
+                enterprise_key=None, cluster_key=None, errors=_write_errors(result, "", "")
+            )
         row = result.rows[0]
-        return MembershipPayload(enterprise=Enterprise.from_props(row["enterprise"]),
-                                 cluster=Cluster.from_props(row["cluster"]), errors=[])  # fmt: skip
+        return MembershipPayload(enterprise_key=row["enterprise"]["id"], cluster_key=row["cluster"]["id"],
+                                 errors=[])  # fmt: skip
 
     @strawberry.mutation(
         description="End an enterprise's membership of a cluster.", permission_classes=_EDITOR
@@ -437,7 +472,7 @@ class Mutation:
         c.text("notes", input.notes, limit=5000)
         c.sources("sources", input.sources)
         if c.errors:
-            return RecognitionPayload(recognition=None, errors=_errors(c.errors))
+            return RecognitionPayload(recognition_key=None, errors=_errors(c.errors))
         level = input.level.name
         batch = f"{level.lower()}-{input.year}" if input.year is not None else None
         params = {"clusterKey": input.cluster_key, "key": f"{input.cluster_key}/{level.lower()}", "level": level,
@@ -445,8 +480,8 @@ class Mutation:
         refs = {"clusters": [input.cluster_key], "batches": [batch] if batch else []}
         result = await _write(info, q.RECORD_RECOGNITION, params, refs)
         if result.missing:
-            return RecognitionPayload(recognition=None, errors=_write_errors(result, "", ""))
-        return RecognitionPayload(recognition=Recognition.from_props(result.rows[0]["node"]), errors=[])
+            return RecognitionPayload(recognition_key=None, errors=_write_errors(result, "", ""))
+        return RecognitionPayload(recognition_key=result.rows[0]["node"]["id"], errors=[])
 
     @strawberry.mutation(description="Remove a cluster's recognition at a level.", permission_classes=_EDITOR)
     async def remove_recognition(
@@ -475,18 +510,18 @@ class Mutation:
         c.coordinate("longitude", input.longitude, 180)
         c.sources("sources", input.sources)
         if c.errors:
-            return CityPayload(city=None, errors=_errors(c.errors))
+            return CityPayload(city_key=None, errors=_errors(c.errors))
         params = {"key": input.admin_code, "provinceKey": _PROVINCE_KEY, "name": input.name.strip(),
                   "nameZh": input.name_zh.strip(), "kind": input.kind, "kindZh": input.kind_zh,
                   "latitude": input.latitude, "longitude": input.longitude, "sources": _sources(input.sources)}  # fmt: skip
         result = await _write(info, q.CREATE_CITY, params, {})
         if result.duplicate:
-            return CityPayload(city=None, errors=[MutationError(
+            return CityPayload(city_key=None, errors=[MutationError(
                 field="input.adminCode", message=f"a city with code {input.admin_code!r} already exists",
                 code="DUPLICATE")])  # fmt: skip
         if not result.rows:
-            return CityPayload(city=None, errors=_not_found("input.adminCode", "province", _PROVINCE_KEY))
-        return CityPayload(city=City.from_props(result.rows[0]["node"]), errors=[])
+            return CityPayload(city_key=None, errors=_not_found("input.adminCode", "province", _PROVINCE_KEY))
+        return CityPayload(city_key=result.rows[0]["node"]["id"], errors=[])
 
     @strawberry.mutation(
         description="Create a county-level division in an existing city.", permission_classes=_EDITOR
@@ -498,13 +533,13 @@ class Mutation:
         c.text("nameZh", input.name_zh, required=True)
         c.key("cityKey", input.city_key)
         if c.errors:
-            return CountyPayload(county=None, errors=_errors(c.errors))
+            return CountyPayload(county_key=None, errors=_errors(c.errors))
         params = {"key": input.key, "name": input.name.strip(), "nameZh": input.name_zh.strip(),
                   "cityKey": input.city_key}  # fmt: skip
         result = await _write(info, q.CREATE_COUNTY, params, {"cities": [input.city_key]})
         if result.duplicate or result.missing:
-            return CountyPayload(county=None, errors=_write_errors(result, "county", input.key))
-        return CountyPayload(county=County.from_props(result.rows[0]["node"]), errors=[])
+            return CountyPayload(county_key=None, errors=_write_errors(result, "county", input.key))
+        return CountyPayload(county_key=result.rows[0]["node"]["id"], errors=[])
 
     @strawberry.mutation(description="Create an industry.", permission_classes=_EDITOR)
     async def create_industry(
@@ -516,10 +551,10 @@ class Mutation:
         c.text("nameZh", input.name_zh, required=True)
         c.sources("sources", input.sources)
         if c.errors:
-            return IndustryPayload(industry=None, errors=_errors(c.errors))
+            return IndustryPayload(industry_key=None, errors=_errors(c.errors))
         params = {"key": input.key, "name": input.name.strip(), "nameZh": input.name_zh.strip(),
                   "sources": _sources(input.sources)}  # fmt: skip
         result = await _write(info, q.CREATE_INDUSTRY, params, {})
         if result.duplicate:
-            return IndustryPayload(industry=None, errors=_write_errors(result, "industry", input.key))
-        return IndustryPayload(industry=Industry.from_props(result.rows[0]["node"]), errors=[])
+            return IndustryPayload(industry_key=None, errors=_write_errors(result, "industry", input.key))
+        return IndustryPayload(industry_key=result.rows[0]["node"]["id"], errors=[])

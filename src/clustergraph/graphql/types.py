@@ -1,104 +1,62 @@
 """GraphQL object types: the graph's nodes (each a Relay `Node`), their connections, aggregates and graph answers.
 
-Resolvers stay thin: a scalar is read from the node's property map; a relationship asks this request's DataLoaders
-(one round trip per level of the query, whatever the number of parents).
+These classes declare the schema's shape and nothing else: the read engine (`engine.py`) answers every field of
+them from one Cypher statement, so no resolver of theirs runs. A field with arguments is declared by a function
+that only carries the arguments' types and descriptions (its body is `answered_by_engine()`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import re
-from collections.abc import Iterable
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar, cast
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
-from strawberry.types import Info
 
 from . import inputs
-from .context import Context
 from .inputs import (
     ClusterOrder,
     ClusterWhere,
-    EnterpriseOrder,
-    EnterpriseWhere,
     NameStatus,
     RecognitionLevel,
 )
-from .lists import (
-    ORDER_ARG,
-    WHERE_ARG,
-    After,
-    Before,
-    First,
-    Last,
-    PageArgs,
-    Shaped,
-    bad_input,
-    load_nested,
-    load_root,
-    prepare,
-    shape,
-)
 
-Inf = Info[Context, Any]
 N = TypeVar("N")
-C = TypeVar("C")
-G = TypeVar("G", bound="GraphNode")
 
-_FIRST = "Page forward: how many items (default and maximum in the settings)."
-_AFTER = "Page forward: the cursor after which the page starts."
-_LAST = "Page backward: how many items."
-_BEFORE = "Page backward: the cursor before which the page ends."
-_WHERE = "Only the items that match."
-_ORDER = "Sort keys, first one first; ties are broken by key."
+WHERE_ARG = strawberry.argument(description="Only the items that match.")
+ORDER_ARG = strawberry.argument(description="Sort keys, the first one first; the key breaks remaining ties.")
+First = Annotated[
+    int | None, strawberry.argument(description="Page forward: how many items from the start or `after`.")
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Page forward: the cursor the page starts after.")
+]
+Last = Annotated[
+    int | None, strawberry.argument(description="Page backward: how many items before `before` or the end.")
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="Page backward: the cursor the page ends before.")
+]
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+class AnsweredByTheEngine(RuntimeError):
+    """A declared field's function ran: the engine answers every read, so this is a fault of the service."""
+
+
+def answered_by_engine() -> Any:
+    """The body of a field's declaring function: the engine answers every read, so it never runs."""
+    raise AnsweredByTheEngine("this field is answered by the read engine")
 
 
 class GraphNode(relay.Node):
-    """Shared behaviour of the node types: building from a property map, and Relay's node lookup."""
+    """The node types: each is a Relay `Node` whose ID encodes its type and key."""
 
     type_name: ClassVar[str]
 
     @classmethod
-    def from_props(cls, props: dict[str, Any]) -> Self:
-        names = {f.name for f in dataclasses.fields(cls) if f.init}
-        values = {_snake(k): v for k, v in props.items()}
-        return cls(**{k: cls.convert(k, v) for k, v in values.items() if k in names})
-
-    @classmethod
-    def convert(cls, name: str, value: Any) -> Any:
-        return value
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: Inf, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        rows = await info.context.loaders.node(cls.type_name).load_many(list(node_ids))
-        return [cls.from_props(r) if r is not None else None for r in rows]
-
-
-async def _one(info: Inf, parent: GraphNode, field: str, cls: type[G]) -> G | None:
-    node, _edge = await info.context.loaders.one(parent.type_name, field).load(parent.id)  # type: ignore[attr-defined]
-    return cls.from_props(node) if node is not None else None
-
-
-def decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
-    """(type name, key) of a global ID; with `expected`, a plain key of that type is accepted too."""
-    try:
-        gid = relay.GlobalID.from_id(value)
-    except Exception:
-        gid = None
-    if gid is not None and gid.type_name in NODE_CLASSES:
-        if expected is not None and gid.type_name != expected:
-            raise bad_input(f"id: {value!r} is the ID of a {gid.type_name}, not of a {expected}")
-        return gid.type_name, gid.node_id
-    if expected is not None:
-        return expected, value
-    raise bad_input(f"id: {value!r} is not an ID returned by this API")
+    def resolve_nodes(cls, *, info: Any, node_ids: Any, required: bool = False) -> list[Any]:
+        raise AnsweredByTheEngine("nodes are read by the engine")
 
 
 # --- page info, edges, connections, aggregates ---------------------------------------------------------------
@@ -125,11 +83,6 @@ class NumericAggregate:
     min: float | None = strawberry.field(description="Smallest value.")
     max: float | None = strawberry.field(description="Largest value.")
     avg: float | None = strawberry.field(description="Average value.")
-
-    @classmethod
-    def from_map(cls, m: dict[str, Any]) -> NumericAggregate:
-        count = m["count"]
-        return cls(count=count, sum=m["sum"] if count else None, min=m["min"], max=m["max"], avg=m["avg"])
 
 
 @strawberry.type(
@@ -161,13 +114,6 @@ class RecognitionAggregate:
     year: NumericAggregate = strawberry.field(description="Years of the dated recognitions.")
 
 
-def _aggregate(cls: type, data: dict[str, Any] | None) -> Any:
-    if data is None:
-        return None
-    values = {k: NumericAggregate.from_map(v) if isinstance(v, dict) else v for k, v in data.items()}
-    return cls(**values)
-
-
 @strawberry.type(description="A page of items with its edges, page info, total count and aggregates.")
 class Connection(Generic[N]):
     edges: list[Edge[N]] = strawberry.field(description="The items of the page with their cursors.")
@@ -176,40 +122,15 @@ class Connection(Generic[N]):
     total_count: int = strawberry.field(description="Number of items matching `where` in the whole list.")
 
 
-def _page_info(s: Shaped) -> PageInfo:
-    return PageInfo(
-        has_next_page=s.has_next,
-        has_previous_page=s.has_previous,
-        start_cursor=s.cursors[0] if s.cursors else None,
-        end_cursor=s.cursors[-1] if s.cursors else None,
-    )
-
-
-def build_connection(cls: type[C], node_cls: type[GraphNode], aggregate_cls: type, s: Shaped) -> C:
-    nodes = [node_cls.from_props(r["node"]) for r in s.rows]
-    factory: Any = cls
-    return cast(
-        C,
-        factory(
-            edges=[Edge(cursor=c, node=n) for c, n in zip(s.cursors, nodes, strict=True)],
-            nodes=nodes,
-            page_info=_page_info(s),
-            total_count=s.total if s.total is not None else 0,
-            aggregate=_aggregate(aggregate_cls, s.aggregate),
-        ),
-    )
-
-
-def list_field(target: str, description: str, *, root_list: bool = False) -> Any:
-    """A connection field over `target` nodes, with the arguments and behaviour every list shares.
+def list_field(target: str, description: str, returns: str | None = None) -> Any:
+    """A connection field over `target` nodes (of type `returns`, by default `<target>Connection`), with the
+    arguments every list shares.
 
     Nested, the field's name is the relationship it follows from the parent (see `graph_model`); at the root,
     it lists every node of the type.
     """
 
-    async def resolve(
-        root: Any,
-        info: Inf,
+    def resolve(
         where: Any = None,
         order_by: Any = None,
         first: int | None = None,
@@ -217,19 +138,10 @@ def list_field(target: str, description: str, *, root_list: bool = False) -> Any
         last: int | None = None,
         before: str | None = None,
     ) -> Any:
-        node_cls = NODE_CLASSES[target]
-        query = prepare(info, target, where, order_by, PageArgs(first, after, last, before))
-        if root_list:
-            data = await load_root(info, query)
-        else:
-            data = await load_nested(info, root.type_name, info.python_name, root.id, query)
-        return build_connection(
-            CONNECTIONS[target], node_cls, AGGREGATES.get(target, CountAggregate), shape(query, data)
-        )
+        return answered_by_engine()
 
     where_type, order_type = getattr(inputs, f"{target}Where"), getattr(inputs, f"{target}Order")
     resolve.__annotations__ = {
-        "info": Inf,
         "where": Annotated[where_type | None, WHERE_ARG],
         "order_by": Annotated[list[order_type] | None, ORDER_ARG],  # type: ignore[valid-type]
         "first": First,
@@ -237,26 +149,9 @@ def list_field(target: str, description: str, *, root_list: bool = False) -> Any
         "last": Last,
         "before": Before,
         # Defined further down this module; Strawberry resolves the name when the schema is built.
-        "return": f"{target}Connection",
+        "return": returns or f"{target}Connection",
     }
     return strawberry.field(resolver=resolve, description=description)
-
-
-async def nested_list(
-    info: Inf,
-    parent: GraphNode,
-    field: str,
-    node_cls: type[GraphNode],
-    conn_cls: type[C],
-    agg_cls: type,
-    where: Any,
-    order_by: Any,
-    args: PageArgs,
-    rel_args: dict[str, Any] | None = None,
-) -> C:
-    query = prepare(info, node_cls.type_name, where, order_by, args)
-    data = await load_nested(info, parent.type_name, field, parent.id, query, rel_args)  # type: ignore[attr-defined]
-    return build_connection(conn_cls, node_cls, agg_cls, shape(query, data))
 
 
 # --- the node types ------------------------------------------------------------------------------------------
@@ -274,11 +169,9 @@ class Province(GraphNode):
     admin_code: str = strawberry.field(description="GB/T 2260 administrative division code.")
     sources: list[str] = strawberry.field(description=_SOURCES_D)
 
-    @strawberry.field(description=_KEY_D)
-    def key(self) -> str:
-        return self.id
+    key: str = strawberry.field(description=_KEY_D)
 
-    cities = list_field("City", "The province's prefecture-level divisions.")
+    cities: CityConnection = list_field("City", "The province's prefecture-level divisions.")
 
 
 @strawberry.type(description="A prefecture-level division of Sichuan (地级市 or 自治州).")
@@ -294,32 +187,19 @@ class City(GraphNode):
     longitude: float | None = strawberry.field(default=None, description="Approximate longitude of the seat.")
     sources: list[str] = strawberry.field(description=_SOURCES_D)
 
-    @classmethod
-    def from_props(cls, props: dict[str, Any]) -> Self:
-        location = props.get("location")
-        extra = {"latitude": location.y, "longitude": location.x} if location is not None else {}
-        return super().from_props({**props, **extra})
+    key: str = strawberry.field(description=_KEY_D)
 
-    @strawberry.field(description=_KEY_D)
-    def key(self) -> str:
-        return self.id
+    province: Province | None = strawberry.field(description="The province.")
 
-    @strawberry.field(description="The province.")
-    async def province(self, info: Inf) -> Province | None:
-        return await _one(info, self, "province", Province)
+    counties: CountyConnection = list_field("County", "The city's counties that have a cluster in the graph.")
 
-    counties = list_field("County", "The city's counties that have a cluster in the graph.")
+    clusters: ClusterConnection = list_field(
+        "Cluster", "Clusters located in the city (through its counties)."
+    )
 
-    clusters = list_field("Cluster", "Clusters located in the city (through its counties).")
-
-    @strawberry.field(
+    industries: list[IndustryCount] = strawberry.field(
         description="Industries of the city's clusters, with how many clusters each; most first."
     )
-    async def industries(self, info: Inf) -> list[IndustryCount]:
-        rows = await info.context.loaders.city_industries().load(self.id)
-        return [
-            IndustryCount(industry=Industry.from_props(r["node"]), cluster_count=r["count"]) for r in rows
-        ]
 
 
 @strawberry.type(description="A county-level division (县, 区 or county-level city) where a cluster sits.")
@@ -329,15 +209,11 @@ class County(GraphNode):
     name: str = strawberry.field(description="English name.")
     name_zh: str = strawberry.field(description="Chinese name.")
 
-    @strawberry.field(description=_KEY_D)
-    def key(self) -> str:
-        return self.id
+    key: str = strawberry.field(description=_KEY_D)
 
-    @strawberry.field(description="The city the county belongs to.")
-    async def city(self, info: Inf) -> City | None:
-        return await _one(info, self, "city", City)
+    city: City | None = strawberry.field(description="The city the county belongs to.")
 
-    clusters = list_field("Cluster", "Clusters located in the county.")
+    clusters: ClusterConnection = list_field("Cluster", "Clusters located in the county.")
 
 
 @strawberry.type(description="One of Sichuan's six advantageous industries (优势产业).")
@@ -348,11 +224,9 @@ class Industry(GraphNode):
     name_zh: str = strawberry.field(description="Chinese name.")
     sources: list[str] = strawberry.field(description=_SOURCES_D)
 
-    @strawberry.field(description=_KEY_D)
-    def key(self) -> str:
-        return self.id
+    key: str = strawberry.field(description=_KEY_D)
 
-    clusters = list_field("Cluster", "Clusters in the industry.")
+    clusters: ClusterConnection = list_field("Cluster", "Clusters in the industry.")
 
 
 @strawberry.type(description="A special SME industrial cluster (中小企业特色产业集群).")
@@ -376,74 +250,36 @@ class Cluster(GraphNode):
     )
     sources: list[str] = strawberry.field(description=_SOURCES_D)
 
-    @classmethod
-    def convert(cls, name: str, value: Any) -> Any:
-        return NameStatus(value) if name == "name_status" else value
+    key: str = strawberry.field(description=_KEY_D)
 
-    @strawberry.field(description=_KEY_D)
-    def key(self) -> str:
-        return self.id
+    county: County | None = strawberry.field(description="The county the cluster sits in.")
 
-    @strawberry.field(description="The county the cluster sits in.")
-    async def county(self, info: Inf) -> County | None:
-        return await _one(info, self, "county", County)
+    city: City | None = strawberry.field(description="The city the cluster sits in.")
 
-    @strawberry.field(description="The city the cluster sits in.")
-    async def city(self, info: Inf) -> City | None:
-        return await _one(info, self, "city", City)
+    industry: Industry | None = strawberry.field(description="The cluster's industry.")
 
-    @strawberry.field(description="The cluster's industry.")
-    async def industry(self, info: Inf) -> Industry | None:
-        return await _one(info, self, "industry", Industry)
-
-    @strawberry.field(
+    industry_inferred: bool | None = strawberry.field(
         description="True when the industry is the dataset's judgement rather than plain from the name."
     )
-    async def industry_inferred(self, info: Inf) -> bool | None:
-        _node, edge = await info.context.loaders.one("Cluster", "industry").load(self.id)
-        return edge["inferred"] if edge else None
 
-    recognitions = list_field(
+    recognitions: RecognitionConnection = list_field(
         "Recognition", "The cluster's recognitions: provincial and/or national, with year and batch."
     )
 
-    @strawberry.field(description="Member enterprises, with the role the source gives them.")
-    async def enterprises(
-        self,
-        info: Inf,
-        where: Annotated[EnterpriseWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[EnterpriseOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> EnterpriseMembershipConnection:
-        query = prepare(info, "Enterprise", where, order_by, PageArgs(first, after, last, before))
-        data = await load_nested(info, "Cluster", "enterprises", self.id, query)
-        return _membership_connection(
-            EnterpriseMembershipConnection, EnterpriseMembershipEdge, Enterprise, shape(query, data)
-        )
+    enterprises: EnterpriseMembershipConnection = list_field(
+        "Enterprise",
+        "Member enterprises, with the role the source gives them.",
+        "EnterpriseMembershipConnection",
+    )
 
     @strawberry.field(
         description="Clusters sharing an industry, a city, a county or enterprises; best first."
     )
-    async def related_clusters(
+    def related_clusters(
         self,
-        info: Inf,
         first: Annotated[int, strawberry.argument(description="How many (at most the max page size).")] = 10,
     ) -> list[RelatedCluster]:
-        if not 0 <= first <= info.context.settings.max_page_size:
-            raise bad_input(f"first: {first} is not between 0 and {info.context.settings.max_page_size}")
-        rows = await info.context.loaders.related_clusters(first).load(self.id)
-        return [
-            RelatedCluster(
-                cluster=Cluster.from_props(r["node"]),
-                score=r["score"],
-                reasons=[RelationReason(x) for x in sorted(r["reasons"])],
-                shared_enterprise_count=r["sharedEnterprises"],
-            )
-            for r in rows
-        ]
+        return answered_by_engine()  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="An enterprise named by a source as a member of a cluster.")
@@ -454,26 +290,11 @@ class Enterprise(GraphNode):
     name_zh: str = strawberry.field(description="Chinese name as the source gives it.")
     sources: list[str] = strawberry.field(description=_SOURCES_D)
 
-    @strawberry.field(description=_KEY_D)
-    def key(self) -> str:
-        return self.id
+    key: str = strawberry.field(description=_KEY_D)
 
-    @strawberry.field(description="Clusters the enterprise belongs to, with its role in each.")
-    async def clusters(
-        self,
-        info: Inf,
-        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
-        order_by: Annotated[list[ClusterOrder] | None, ORDER_ARG] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> ClusterMembershipConnection:
-        query = prepare(info, "Cluster", where, order_by, PageArgs(first, after, last, before))
-        data = await load_nested(info, "Enterprise", "clusters", self.id, query)
-        return _membership_connection(
-            ClusterMembershipConnection, ClusterMembershipEdge, Cluster, shape(query, data)
-        )
+    clusters: ClusterMembershipConnection = list_field(
+        "Cluster", "Clusters the enterprise belongs to, with its role in each.", "ClusterMembershipConnection"
+    )
 
 
 @strawberry.type(description="One recognition of a cluster: the level, and the year and batch where known.")
@@ -489,21 +310,13 @@ class Recognition(GraphNode):
     )
     sources: list[str] = strawberry.field(description=_SOURCES_D)
 
-    @classmethod
-    def convert(cls, name: str, value: Any) -> Any:
-        return RecognitionLevel(value) if name == "level" else value
+    key: str = strawberry.field(description=_KEY_D)
 
-    @strawberry.field(description=_KEY_D)
-    def key(self) -> str:
-        return self.id
+    cluster: Cluster | None = strawberry.field(description="The recognised cluster.")
 
-    @strawberry.field(description="The recognised cluster.")
-    async def cluster(self, info: Inf) -> Cluster | None:
-        return await _one(info, self, "cluster", Cluster)
-
-    @strawberry.field(description="The official list (batch); null when the year is unknown.")
-    async def batch(self, info: Inf) -> Batch | None:
-        return await _one(info, self, "batch", Batch)
+    batch: Batch | None = strawberry.field(
+        description="The official list (batch); null when the year is unknown."
+    )
 
 
 @strawberry.type(description="An official list of recognised clusters, with its official size.")
@@ -529,38 +342,20 @@ class Batch(GraphNode):
     notes: str | None = strawberry.field(default=None, description="What is known of the list.")
     sources: list[str] = strawberry.field(description=_SOURCES_D)
 
-    @classmethod
-    def convert(cls, name: str, value: Any) -> Any:
-        if name == "level":
-            return RecognitionLevel(value)
-        if name == "published" and value is not None:
-            return value.to_native()
-        return value
+    key: str = strawberry.field(description=_KEY_D)
 
-    @strawberry.field(description=_KEY_D)
-    def key(self) -> str:
-        return self.id
-
-    @strawberry.field(description="How many of the list's Sichuan clusters the graph names.")
-    async def named_count(self, info: Inf) -> int:
-        return await info.context.loaders.batch_named_counts().load(self.id)
-
-    @strawberry.field(
+    named_count: int = strawberry.field(
+        description="How many of the list's Sichuan clusters the graph names."
+    )
+    missing_count: int | None = strawberry.field(
         description="Sichuan clusters on the list that the graph does not name; null when unknown."
     )
-    async def missing_count(self, info: Inf) -> int | None:
-        if self.official_count_sichuan is None:
-            return None
-        named = await info.context.loaders.batch_named_counts().load(self.id)
-        return max(self.official_count_sichuan - named, 0)
 
-    recognitions = list_field("Recognition", "The batch's recognitions.")
+    recognitions: RecognitionConnection = list_field("Recognition", "The batch's recognitions.")
 
-    clusters = list_field("Cluster", "The batch's clusters.")
+    clusters: ClusterConnection = list_field("Cluster", "The batch's clusters.")
 
-    @strawberry.field(description="The year of the batch.")
-    async def recognition_year(self, info: Inf) -> RecognitionYear | None:
-        return await _one(info, self, "recognition_year", RecognitionYear)
+    recognition_year: RecognitionYear | None = strawberry.field(description="The year of the batch.")
 
 
 @strawberry.type(description="A year in which clusters were recognised: the timeline's unit.")
@@ -569,20 +364,17 @@ class RecognitionYear(GraphNode):
     id: relay.NodeID[str]
     year: int = strawberry.field(description="The year.")
 
-    @strawberry.field(description=_KEY_D)
-    def key(self) -> str:
-        return self.id
+    key: str = strawberry.field(description=_KEY_D)
 
-    batches = list_field("Batch", "Batches published in the year.")
+    batches: BatchConnection = list_field("Batch", "Batches published in the year.")
 
-    recognitions = list_field("Recognition", "Recognitions of the year.")
+    recognitions: RecognitionConnection = list_field("Recognition", "Recognitions of the year.")
 
     @strawberry.field(
         description="Clusters recognised in the year, optionally at one level or only the new ones."
     )
-    async def clusters(
+    def clusters(
         self,
-        info: Inf,
         level: Annotated[RecognitionLevel | None, strawberry.argument(description="Only this level.")] = None,
         new_only: Annotated[
             bool | None,
@@ -598,19 +390,7 @@ class RecognitionYear(GraphNode):
         last: Last = None,
         before: Before = None,
     ) -> ClusterConnection:
-        rel_args = {"level": level.value if level else None, "new_only": new_only}
-        return await nested_list(
-            info,
-            self,
-            "clusters",
-            Cluster,
-            ClusterConnection,
-            ClusterAggregate,
-            where,
-            order_by,
-            PageArgs(first, after, last, before),
-            rel_args,
-        )
+        return answered_by_engine()  # type: ignore[no-any-return]
 
 
 NODE_CLASSES: dict[str, type[GraphNode]] = {
@@ -666,24 +446,6 @@ class RecognitionYearConnection(Connection[RecognitionYear]):
     aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
 
 
-CONNECTIONS: dict[str, type] = {
-    "Province": ProvinceConnection,
-    "City": CityConnection,
-    "County": CountyConnection,
-    "Industry": IndustryConnection,
-    "Cluster": ClusterConnection,
-    "Enterprise": EnterpriseConnection,
-    "Recognition": RecognitionConnection,
-    "Batch": BatchConnection,
-    "RecognitionYear": RecognitionYearConnection,
-}
-AGGREGATES: dict[str, type] = {
-    "Cluster": ClusterAggregate,
-    "Recognition": RecognitionAggregate,
-    "Batch": BatchAggregate,
-}
-
-
 # --- memberships: edges that carry the enterprise's role ----------------------------------------------------
 
 
@@ -721,34 +483,6 @@ class ClusterMembershipConnection:
     page_info: PageInfo = strawberry.field(description="Where the page is in the list.")
     total_count: int = strawberry.field(description="Number of matching clusters.")
     aggregate: ClusterAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
-
-
-def _membership_connection(conn_cls: type[C], edge_cls: type, node_cls: type[GraphNode], s: Shaped) -> C:
-    nodes = [node_cls.from_props(r["node"]) for r in s.rows]
-    edges = []
-    for cursor, node, row in zip(s.cursors, nodes, s.rows, strict=True):
-        edge = row.get("edge") or {}
-        edges.append(
-            edge_cls(
-                cursor=cursor,
-                node=node,
-                role=edge.get("role"),
-                role_zh=edge.get("roleZh"),
-                sources=edge.get("sources") or [],
-            )
-        )
-    agg_cls = ClusterAggregate if node_cls is Cluster else CountAggregate
-    factory: Any = conn_cls
-    return cast(
-        C,
-        factory(
-            edges=edges,
-            nodes=nodes,
-            page_info=_page_info(s),
-            total_count=s.total if s.total is not None else 0,
-            aggregate=_aggregate(agg_cls, s.aggregate),
-        ),
-    )
 
 
 # --- graph answers -------------------------------------------------------------------------------------------

@@ -1,21 +1,20 @@
-"""Compiled queries: a query of nodes, properties, relationships and lists is answered with one Cypher statement,
-and the response is the one field-by-field execution gives.
+"""The read engine: every query, whatever it selects, is answered with one Cypher statement, and refused arguments
+or missing values give the errors GraphQL specifies, on the field, with the rest of the answer kept.
 
-Each query below runs twice on the real dataset: through the service as configured (compiled) and through a service
-with `compiled_queries` off, where every level is its own batched statement and resolvers build the response. The
-field-by-field answers are themselves checked against Cypher by the API tests; here both must agree exactly (the
-same JSON, key order included), and the compiled run must cost exactly one round trip.
+The answers of the corpus below are checked against Cypher by the API tests (`test_api_*`); here every query of the
+corpus and every query about the engine's edges (interfaces, paths, statistics and search hits with related data,
+refused arguments) must cost at most one round trip, and the latter give what Cypher computes or the spec says.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import pytest
 from neo4j import Driver
 
 from clustergraph.db import TOTAL_ROUND_TRIPS
+from clustergraph.graphql.engine import ROOT_LISTS
 from clustergraph.settings import Settings
 from conftest import gql, run_cypher
 
@@ -230,73 +229,243 @@ def _is_compiled(statement: str) -> bool:
 
 
 @pytest.mark.parametrize("name", list(CORPUS))
-def test_compiled_answer_equals_field_by_field(
-    client: Any, by_field_client: Any, variables: dict[str, Any], name: str
-) -> None:
+def test_every_corpus_query_is_one_statement(client: Any, variables: dict[str, Any], name: str) -> None:
     query = CORPUS[name]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
-    statements, compiled = _run(client, query, used)
-    by_field_statements, by_field = _run(by_field_client, query, used)
-    assert "errors" not in by_field, by_field["errors"]
-    assert compiled == by_field
-    assert orjson.dumps(compiled) == orjson.dumps(by_field)  # the same key order too, not just equal maps
+    statements, body = _run(client, query, used)
+    assert "errors" not in body, body["errors"]
     assert len(statements) == 1, statements
     assert _is_compiled(statements[0]), statements
-    assert not any(_is_compiled(s) for s in by_field_statements)
 
 
-#: Queries answered field by field even with compiled queries on: errors must be the same as without them.
-FALLBACKS = {
-    "page_too_large": "{ clusters(first: 100000) { nodes { key } } }",
-    "bad_cursor": '{ clusters(after: "not-a-cursor") { nodes { key } } }',
-    "cursor_of_another_order": """
-        query ($after: String) { clusters(first: 1, after: $after, orderBy: [{ field: NAME_ZH }]) { nodes { key } } }
-    """,
-    "id_of_another_type": '{ cluster(id: "Q2l0eTo1MTAxMDA=") { key } }',
-    "first_and_last": "{ cities(first: 1, last: 1) { nodes { key } } }",
-    "filter_too_deep": "{ clusters(where: %s) { totalCount } }"
-    % ("{ NOT: " * 10 + '{ name: { eq: "x" } }' + " }" * 10),
-    "mixed_with_path": '{ path(from: "Q2l0eTo1MTAxMDA=", to: "Q2l0eTo1MTAxMDA=") { length } clusters(first: 2) { nodes { key } } }',
-    "node_interface": '{ node(id: "Q2l0eTo1MTAxMDA=") { id ... on City { name clusters { totalCount } } } }',
-    "city_industries": '{ city(id: "510100") { name industries { clusterCount industry { key } } } }',
-    "stats_with_related_data": "{ stats { clustersByCity { count city { clusters { totalCount } } } } }",
-    "search_with_related_data": '{ search(text: "Chengdu") { node { ... on City { counties { totalCount } } } } }',
-    "search_without_text": '{ search(text: "  ") { score } }',
-    "related_too_many": '{ cluster(id: "yantan-pump-valve") { relatedClusters(first: 1000) { score } } }',
+def _error(body: dict[str, Any]) -> dict[str, Any]:
+    (error,) = body["errors"]
+    return error
+
+
+#: Refused arguments: (query, the error's path, the message's start, the data that is kept).
+REFUSED = {
+    "page_too_large": (
+        "{ clusters(first: 1000) { nodes { key } } }",
+        ["clusters"],
+        "first: 1000 is more than the maximum page size",
+        None,
+    ),
+    "bad_cursor": (
+        '{ clusters(after: "not-a-cursor") { nodes { key } } }',
+        ["clusters"],
+        "after: 'not-a-cursor' is not a cursor returned by this API",
+        None,
+    ),
+    "id_of_another_type": (
+        '{ cluster(id: "Q2l0eTo1MTAxMDA=") { key } }',
+        ["cluster"],
+        "id: 'Q2l0eTo1MTAxMDA=' is the ID of a City, not of a Cluster",
+        {"cluster": None},
+    ),
+    "first_and_last": (
+        "{ cities(first: 1, last: 1) { nodes { key } } }",
+        ["cities"],
+        "first and last cannot be used together",
+        None,
+    ),
+    "filter_too_deep": (
+        "{ clusters(where: %s) { totalCount } }" % ("{ NOT: " * 10 + '{ name: { eq: "x" } }' + " }" * 10),
+        ["clusters"],
+        "where.NOT.NOT.NOT.NOT.NOT.NOT.NOT.NOT.NOT: filters nest deeper than 8 levels",
+        None,
+    ),
+    "search_without_text": (
+        '{ search(text: "  ") { score } }',
+        ["search"],
+        "text: give at least one word or character to search for",
+        None,
+    ),
+    "related_too_many": (
+        '{ cluster(id: "yantan-pump-valve") { key relatedClusters(first: 1000) { score } } }',
+        ["cluster", "relatedClusters"],
+        "first: 1000 is not between 0 and 100",
+        {"cluster": None},
+    ),
 }
 
 
-def _without_request_ids(body: dict[str, Any]) -> dict[str, Any]:
-    for error in body.get("errors", []):
-        error.get("extensions", {}).pop("requestId", None)
-    return body
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_refused_arguments_are_errors_on_their_field(client: Any, name: str) -> None:
+    query, path, message, data = REFUSED[name]
+    statements, body = _run(client, query, {})
+    error = _error(body)
+    assert error["message"].startswith(message), error
+    assert error["path"] == path
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["data"] == data
+    assert len(statements) <= 1
 
 
-@pytest.mark.parametrize("name", list(FALLBACKS))
-def test_queries_the_plan_does_not_cover_answer_as_field_by_field(
-    client: Any, by_field_client: Any, name: str
+def test_a_refused_nested_argument_is_an_error_at_every_place_it_occurs(
+    client: Any, dataset_graph: Driver, settings: Settings
 ) -> None:
-    query = FALLBACKS[name]
-    variables: dict[str, Any] = {}
-    if "$after" in query:
-        first = gql(client, "{ clusters(first: 1) { pageInfo { endCursor } } }")
-        variables = {"after": first["data"]["clusters"]["pageInfo"]["endCursor"]}
-    statements, compiled = _run(client, query, variables)
-    _, by_field = _run(by_field_client, query, variables)
-    assert _without_request_ids(compiled) == _without_request_ids(by_field)
-    assert not any(_is_compiled(s) for s in statements)
+    """A nested list asked with a page too large fails under each parent; the null goes up to the nearest
+    nullable field (each cluster of `nodes` is non-null, so the whole root list), and a sibling root field that is
+    fine keeps its answer."""
+    query = """{
+      ok: clusters(first: 2, orderBy: [{ field: KEY }]) { nodes { key } }
+      bad: industries(first: 2) { nodes { key clusters(first: 5000) { totalCount } } }
+    }"""
+    statements, body = _run(client, query, {})
+    keys = run_cypher(dataset_graph, settings, "MATCH (c:Cluster) RETURN c.id AS key ORDER BY key LIMIT 2")
+    assert body["data"] is None  # `bad` is non-null at the root: no data at all, as the spec says
+    assert len(statements) == 1
+    assert {e["path"][0] for e in body["errors"]} == {"bad"}
+    assert body["errors"][0]["path"] == ["bad", "nodes", 0, "clusters"]
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    ok_only = gql(client, "{ ok: clusters(first: 2, orderBy: [{ field: KEY }]) { nodes { key } } }")
+    assert ok_only["data"]["ok"]["nodes"] == [{"key": r["key"]} for r in keys]
+
+
+def test_one_refused_root_field_keeps_the_nullable_others(client: Any) -> None:
+    body = gql(
+        client, '{ a: cluster(id: "yantan-pump-valve") { key } b: cluster(id: "Q2l0eTo1MTAxMDA=") { key } }'
+    )
+    assert body["data"] == {"a": {"key": "yantan-pump-valve"}, "b": None}
+    assert _error(body)["path"] == ["b"]
+
+
+def test_node_interface_with_related_data(client: Any, dataset_graph: Driver, settings: Settings) -> None:
+    query = '{ node(id: "Q2l0eTo1MTAxMDA=") { id ... on City { name clusters { totalCount } } } }'
+    statements, body = _run(client, query, {})
+    expected = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (c:City {id: '510100'}) RETURN c.name AS name, "
+        "COUNT { MATCH (c)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(k:Cluster) RETURN DISTINCT k } AS n",
+    )[0]
+    assert body == {
+        "data": {
+            "node": {
+                "id": "Q2l0eTo1MTAxMDA=",
+                "name": expected["name"],
+                "clusters": {"totalCount": expected["n"]},
+            }
+        }
+    }
+    assert len(statements) == 1
+
+
+def test_city_industries(client: Any, dataset_graph: Driver, settings: Settings) -> None:
+    statements, body = _run(
+        client, '{ city(id: "510100") { name industries { clusterCount industry { key } } } }', {}
+    )
+    rows = run_cypher(
+        dataset_graph,
+        settings,
+        """MATCH (:City {id: '510100'})<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(c:Cluster)-[:IN_INDUSTRY]->(i:Industry)
+           RETURN i.id AS key, i.name AS name, count(DISTINCT c) AS n ORDER BY n DESC, name""",
+    )
+    assert body["data"]["city"]["industries"] == [
+        {"clusterCount": r["n"], "industry": {"key": r["key"]}} for r in rows
+    ]
+    assert len(statements) == 1
+
+
+def test_stats_rows_with_related_data(client: Any, dataset_graph: Driver, settings: Settings) -> None:
+    query = "{ stats { clustersByCity { count city { key clusters { totalCount } } } } }"
+    statements, body = _run(client, query, {})
+    rows = body["data"]["stats"]["clustersByCity"]
+    expected = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (c:City) RETURN c.id AS key, "
+        "COUNT { MATCH (c)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(k:Cluster) RETURN DISTINCT k } AS n",
+    )
+    assert {r["city"]["key"]: r["city"]["clusters"]["totalCount"] for r in rows} == {
+        e["key"]: e["n"] for e in expected
+    }
+    assert all(r["count"] == r["city"]["clusters"]["totalCount"] for r in rows)
+    assert len(statements) == 1
+
+
+def test_search_hits_with_related_data(client: Any, dataset_graph: Driver, settings: Settings) -> None:
+    query = '{ search(text: "Chengdu") { node { __typename ... on City { key counties { totalCount } } } } }'
+    statements, body = _run(client, query, {})
+    cities = [h["node"] for h in body["data"]["search"] if h["node"]["__typename"] == "City"]
+    assert cities, body
+    for city in cities:
+        (row,) = run_cypher(
+            dataset_graph,
+            settings,
+            "MATCH (c:City {id: $key}) RETURN COUNT { (c)<-[:IN_CITY]-(:County) } AS n",
+            key=city["key"],
+        )
+        assert city["counties"]["totalCount"] == row["n"]
+    assert len(statements) == 1
+
+
+def test_a_path_and_a_list_in_one_statement(client: Any, dataset_graph: Driver, settings: Settings) -> None:
+    query = (
+        '{ path(from: "Q2l0eTo1MTAxMDA=", to: "Q2l0eTo1MTAxMDA=") { length nodes { id } } '
+        "clusters(first: 2, orderBy: [{ field: KEY }]) { nodes { key } } }"
+    )
+    statements, body = _run(client, query, {})
+    keys = run_cypher(dataset_graph, settings, "MATCH (c:Cluster) RETURN c.id AS key ORDER BY key LIMIT 2")
+    assert body["data"] == {
+        "path": {"length": 0, "nodes": [{"id": "Q2l0eTo1MTAxMDA="}]},
+        "clusters": {"nodes": [{"key": r["key"]} for r in keys]},
+    }
+    assert len(statements) == 1
+
+
+def test_every_field_of_the_schema_is_planned(client: Any) -> None:
+    """A query selecting every field of every node type (one level deep, each relationship's key) is planned and
+    answered without error: no field of the schema is unknown to the engine."""
+    from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type
+
+    schema = _schema(client)._schema
+    node_types = [
+        t
+        for name, t in schema.type_map.items()
+        if isinstance(t, GraphQLObjectType) and "Node" in [i.name for i in t.interfaces]
+    ]
+
+    def leaves(t: GraphQLObjectType, depth: int) -> str:
+        parts = []
+        for name, f in t.fields.items():
+            named = get_named_type(f.type)
+            required = [a for a, arg in f.args.items() if isinstance(arg.type, GraphQLNonNull)]
+            if required:
+                continue
+            if isinstance(named, GraphQLObjectType):
+                if depth == 0:
+                    continue
+                parts.append(f"{name} {{ {leaves(named, depth - 1)} }}")
+            elif hasattr(named, "types"):  # a union
+                continue
+            else:
+                parts.append(name)
+        return " ".join(parts) or "__typename"
+
+    lists = {target: field for field, target in ROOT_LISTS.items()}
+    for node_type in node_types:
+        query = f"{{ {lists[node_type.name]}(first: 2) {{ nodes {{ {leaves(node_type, 2)} }} }} }}"
+        statements, body = _run(client, query, {})
+        assert "errors" not in body, (node_type.name, body.get("errors"))
+        assert len(statements) == 1
+
+
+def _schema(client: Any) -> Any:
+    """The app's GraphQL schema (Strawberry's view at /graphql holds it)."""
+    (route,) = [r for r in client.app.routes if getattr(r, "path", None) == "/graphql"]
+    return route.endpoint.schema
+
+
+_CLIENT: list[Any] = []
 
 
 def _cached_plans(query: str) -> dict[bytes, Any]:
     """The cached plans of `query` (an unnamed operation), by the variables they were made for."""
-    from clustergraph.graphql.compiled import _PLAN_CACHES
-
-    return {
-        key[2]: plan
-        for cache in _PLAN_CACHES.values()
-        for key, plan in cache.items()
-        if key[0] == query and key[1] is None
-    }
+    plans = _schema(_CLIENT[0]).plans
+    assert plans is not None
+    return {key[2]: plan for key, plan in plans.items() if key[0] == query and key[1] is None}
 
 
 def test_the_plan_cache_keeps_plans_not_answers(
@@ -304,6 +473,7 @@ def test_the_plan_cache_keeps_plans_not_answers(
 ) -> None:
     """The same document with the same variables reuses its plan, and still reads the graph each time: a change
     made in Cypher between two requests shows in the second answer. Other variables get a plan of their own."""
+    _CLIENT[:] = [client]
     query = "query ($id: ID!) { cluster(id: $id) { key name county { name } } }"
     key = run_cypher(
         fresh_dataset_graph, settings, "MATCH (c:Cluster) RETURN c.id AS key ORDER BY key LIMIT 1"

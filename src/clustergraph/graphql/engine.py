@@ -1,0 +1,1125 @@
+"""The read engine: every read of the API goes from the selection set to one Cypher statement and back.
+
+For a query, `Executor` (graphql-core's execution context, as Strawberry runs it) plans all root fields into one
+statement (`cypher_builder.selection_statement`), runs it in one round trip and builds the response from its one
+row with small functions made from the plan, one per selected field ("shapers"); no resolver runs. For a mutation
+the resolvers write, and the node that a payload returns is read the same way (`read_node`), planned from the
+payload field's own selection set.
+
+Plans are cached per document, operation and variables in the schema's plan cache; answers never are.
+
+Errors follow the GraphQL spec. An argument the API refuses (a page too large, a malformed cursor or ID, a filter
+it cannot compile) is an error on that field wherever the field occurs in the answer; a null where the schema
+promises a value is an error there; either way the null propagates to the nearest nullable field, and the other
+fields are answered. A field the planner does not know is a `PlanError`: a fault of the service, never a reason to
+answer another way (a test plans every field of the schema).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from inspect import isawaitable
+from typing import Any, LiteralString
+
+import orjson
+import structlog
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLUnionType,
+    OperationType,
+    get_named_type,
+    located_error,
+)
+from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet, collect_subfields
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+from neo4j.exceptions import CypherSyntaxError, CypherTypeError
+from strawberry import relay
+from strawberry.relay.utils import to_base64
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from .. import cypher_builder as cb
+from ..graph_model import SEARCHABLE, TYPES
+from ..lru import LRUCache
+from .context import Context
+
+log = structlog.get_logger(__name__)
+
+Details = list[FieldDetails]
+
+
+class PlanError(Exception):
+    """The planner met a field or type it does not know: a fault of the service, not of the request."""
+
+
+def bad_input(message: str) -> GraphQLError:
+    """A GraphQL error for a request the client must change."""
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
+    """(type name, key) of a global ID; with `expected`, a plain key of that type is accepted too."""
+    try:
+        gid = relay.GlobalID.from_id(value)
+    except Exception:
+        gid = None
+    if gid is not None and gid.type_name in TYPES:
+        if expected is not None and gid.type_name != expected:
+            raise bad_input(f"id: {value!r} is the ID of a {gid.type_name}, not of a {expected}")
+        return gid.type_name, gid.node_id
+    if expected is not None:
+        return expected, value
+    raise bad_input(f"id: {value!r} is not an ID returned by this API")
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    """The Relay pagination arguments of one list field."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+def make_page(default_size: int, max_size: int, order: cb.Order, args: PageArgs) -> cb.Page:
+    """Validate the pagination arguments against the page sizes."""
+    if args.first is not None and args.last is not None:
+        raise cb.QueryInputError(
+            "first and last cannot be used together: page forward (first/after) or back (last/before)"
+        )
+    if args.first is not None and args.before is not None:
+        raise cb.QueryInputError("before goes with last, not first")
+    if args.last is not None and args.after is not None:
+        raise cb.QueryInputError("after goes with first, not last")
+    backward = args.last is not None or (args.before is not None and args.first is None)
+    size = args.last if backward else args.first
+    name = "last" if backward else "first"
+    if size is None:
+        size = default_size
+    if size < 0:
+        raise cb.QueryInputError(f"{name}: {size} is negative; ask for 0 to {max_size} items")
+    if size > max_size:
+        raise cb.QueryInputError(f"{name}: {size} is more than the maximum page size {max_size}")
+    cursor, cursor_name = (args.before, "before") if backward else (args.after, "after")
+    values = tuple(cb.decode_cursor(order, cursor, cursor_name)) if cursor is not None else None
+    return cb.Page(limit=size + 1, backward=backward, cursor_values=values)
+
+
+# --- shapers: functions from the statement's values to the answer ---------------------------------------------
+
+
+class _Failure(Exception):
+    """A field error met while shaping the answer; the path is collected on the way up to a nullable field."""
+
+    def __init__(self, error: GraphQLError, details: Details) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.details = details
+        self.path: list[str | int] = []
+
+
+Errors = list[_Failure]
+Shaper = Callable[[Any, Errors], Any]
+#: One field of an object: (response key, the key to read from the map or None, else a shaper, nullable, what).
+Entry = tuple[str, str | None, Shaper | None, bool, str]
+
+
+def _non_null_violation(what: str, details: Details) -> _Failure:
+    return _Failure(GraphQLError(f"Cannot return null for non-nullable field {what}."), details)
+
+
+def _object(entries: list[Entry], details_of: dict[str, Details]) -> Shaper:
+    """The shaper of an object: each entry read from the map (or shaped from it), nulls checked against the schema.
+
+    An error below a nullable field makes that field null and is kept in `errs`; below a non-null field it goes up.
+    """
+
+    def shape(m: Any, errs: Errors) -> Any:
+        if m is None:
+            return None
+        out = {}
+        for key, source, get, nullable, what in entries:
+            try:
+                value = m[source] if get is None else get(m, errs)
+                if value is None and not nullable:
+                    raise _non_null_violation(what, details_of[key])
+            except _Failure as failure:
+                failure.path.append(key)
+                if not nullable:
+                    raise
+                errs.append(failure)
+                value = None
+            out[key] = value
+        return out
+
+    return shape
+
+
+def _each(shape: Shaper, items_nullable: bool, what: str, details: Details) -> Shaper:
+    """A list's shaper: each item shaped; on a failure the item's index joins the path."""
+
+    def shape_all(items: Any, errs: Errors) -> Any:
+        if items is None:
+            return None
+        mark = len(errs)
+        try:
+            out = [shape(x, errs) for x in items]
+            if items_nullable or None not in out:
+                return out
+        except _Failure:
+            pass
+        del errs[mark:]
+        out = []
+        for i, x in enumerate(items):
+            try:
+                value = shape(x, errs)
+                if value is None and not items_nullable:
+                    raise _non_null_violation(what, details)
+            except _Failure as failure:
+                failure.path.append(i)
+                if not items_nullable:
+                    raise
+                errs.append(failure)
+                value = None
+            out.append(value)
+        return out
+
+    return shape_all
+
+
+def _const(value: Any) -> Shaper:
+    return lambda _m, _e: value
+
+
+def _get(key: str | int, convert: Callable[[Any], Any] | None = None) -> Shaper:
+    if convert is None:
+        return lambda m, _e: m[key]
+    return lambda m, _e: None if (v := m[key]) is None else convert(v)
+
+
+def _at(key: str | int, shape: Shaper) -> Shaper:
+    """Shape the value under `key`."""
+    return lambda m, errs: shape(m[key], errs)
+
+
+def _failing(error: GraphQLError, details: Details) -> Shaper:
+    """A field whose arguments were refused: an error wherever it occurs in the answer."""
+
+    def fail(_m: Any, _e: Errors) -> Any:
+        raise _Failure(error, details)
+
+    return fail
+
+
+def _refused(error: Exception) -> GraphQLError:
+    return error if isinstance(error, GraphQLError) else bad_input(str(error))
+
+
+def _compiled(sel: Any, shape: Shaper, details: Details) -> Shaper:
+    """A selection's shaper that first checks whether compiling it failed (its filter was refused)."""
+
+    def get(m: Any, errs: Errors) -> Any:
+        if sel.error is not None:
+            raise _Failure(bad_input(str(sel.error)), details)
+        return shape(m, errs)
+
+    return get
+
+
+_PLAIN_SCALARS = {"String", "ID", "Int", "Boolean"}
+
+
+def _leaf_converter(gql_type: GraphQLOutputType) -> Callable[[Any], Any] | None:
+    """How a stored value becomes its GraphQL output, or None when it is output as it is."""
+    named = get_named_type(gql_type)
+    if isinstance(named, GraphQLEnumType):
+        wrapped = getattr(named, "wrapped_cls", None)
+        members = getattr(wrapped, "wrapped_cls", wrapped)
+        names = {m.value: m.name for m in members} if members is not None else {}
+        return lambda v: names[v] if v in names else named.serialize(v)
+    if not isinstance(named, GraphQLScalarType) or named.name in _PLAIN_SCALARS:
+        return None
+    if named.name == "Float":
+        return float
+    if named.name == "Date":
+        return lambda v: v.to_native().isoformat()
+    raise PlanError(f"no output conversion for the scalar {named.name}")
+
+
+def _output(gql_type: GraphQLOutputType) -> Callable[[Any], Any] | None:
+    """`_leaf_converter`, applied to each item of a list type; None when values are output as they are."""
+    convert = _leaf_converter(gql_type)
+    if convert is None:
+        return None
+    if isinstance(_unwrap(gql_type), GraphQLList):
+        return lambda v: [None if x is None else convert(x) for x in v]
+    return convert
+
+
+def _leaf(gql_type: GraphQLOutputType, key: str) -> tuple[str | None, Shaper | None]:
+    """How to read a leaf field stored under `key`: (the key, None) when the value is output as stored."""
+    convert = _output(gql_type)
+    if convert is None:
+        return key, None
+    return None, _get(key, convert)
+
+
+def _unwrap(gql_type: Any) -> Any:
+    return gql_type.of_type if isinstance(gql_type, GraphQLNonNull) else gql_type
+
+
+def _object_type(gql_type: GraphQLOutputType) -> GraphQLObjectType:
+    named = get_named_type(gql_type)
+    if not isinstance(named, GraphQLObjectType):
+        raise PlanError(f"{named} is not an object type")
+    return named
+
+
+def _field_label(parent: GraphQLObjectType, name: str) -> str:
+    return f"{parent.name}.{name}"
+
+
+@cache
+def _field_table(strawberry_schema: Any) -> dict[tuple[str, str], Any]:
+    """(GraphQL type, GraphQL field name) -> Strawberry field, for every object and input type of the schema."""
+    converter = strawberry_schema.config.name_converter
+    table: dict[tuple[str, str], Any] = {}
+    for type_name, type_def in strawberry_schema.schema_converter.type_map.items():
+        for field in getattr(getattr(type_def, "definition", None), "fields", None) or []:
+            table[(type_name, converter.get_graphql_name(field))] = field
+    return table
+
+
+@cache
+def _argument_names(strawberry_schema: Any) -> dict[tuple[str, str], dict[str, str]]:
+    """(GraphQL type, GraphQL field name) -> {GraphQL argument name: Python name}."""
+    converter = strawberry_schema.config.name_converter
+    return {
+        key: {converter.get_graphql_name(arg): arg.python_name for arg in field.arguments}
+        for key, field in _field_table(strawberry_schema).items()
+        if hasattr(field, "arguments")
+    }
+
+
+def plain_input(value: Any, gql_type: GraphQLInputType, fields: dict[tuple[str, str], Any]) -> Any:
+    """A value coerced by graphql-core in the form `cypher_builder` takes: Python field names (from `fields`, see
+    `_field_table`), null fields dropped, enums as their values."""
+    if value is None:
+        return None
+    if isinstance(gql_type, GraphQLNonNull):
+        gql_type = gql_type.of_type
+    if isinstance(gql_type, GraphQLList):
+        return [plain_input(v, gql_type.of_type, fields) for v in value]
+    if isinstance(gql_type, GraphQLInputObjectType):
+        out = {}
+        for key, item in value.items():
+            converted = plain_input(item, gql_type.fields[key].type, fields)
+            if converted is not None:
+                out[fields[(gql_type.name, key)].python_name] = converted
+        return out
+    return value.value if isinstance(value, Enum) else value
+
+
+def _order_pairs(order_by: list[dict[str, Any]] | None) -> list[tuple[str, bool]] | None:
+    """The coerced `orderBy` argument as (sort key name, descending) pairs."""
+    if not order_by:
+        return None
+    return [(o["field"].value, o["direction"].value == "DESC") for o in order_by]
+
+
+# --- the answer of a connection ------------------------------------------------------------------------------
+
+
+class _Page:
+    """A connection's answer, trimmed and ordered, with cursors made on first use."""
+
+    __slots__ = ("_cursors", "aggregate", "has_next", "has_previous", "order", "rows")
+
+    def __init__(self, value: Any, sel: cb.ListSelection, args: PageArgs) -> None:
+        limit = sel.page.limit - 1
+        rows = value.get("rows") or []
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        if sel.page.backward:
+            rows.reverse()
+            self.has_next, self.has_previous = args.before is not None, has_more
+        else:
+            self.has_next, self.has_previous = has_more, args.after is not None
+        self.rows: list[dict[str, Any]] = rows
+        self.aggregate: dict[str, Any] | None = value.get("aggregate")
+        self.order = sel.order
+        self._cursors: list[str] | None = None
+
+    @property
+    def cursors(self) -> list[str]:
+        if self._cursors is None:
+            self._cursors = [cb.encode_cursor(self.order, r["sort"]) for r in self.rows]
+        return self._cursors
+
+
+def _coverage_official(row: Any, _e: Errors) -> Any:
+    return row["node"]["officialCountSichuan"]
+
+
+def _coverage_missing(row: Any, e: Errors) -> Any:
+    official = _coverage_official(row, e)
+    return max(official - row["named"], 0) if official is not None else None
+
+
+def _coverage_ratio(row: Any, e: Errors) -> Any:
+    official = _coverage_official(row, e)
+    return row["named"] / official if official else None
+
+
+#: BatchCoverage's fields from a coverage row `{node, named}`.
+COVERAGE: dict[str, Shaper] = {
+    "officialCount": _coverage_official,
+    "namedCount": _get("named"),
+    "missingCount": _coverage_missing,
+    "ratio": _coverage_ratio,
+}
+
+#: Root fields that fetch one node by ID or key, and the node type.
+ROOT_NODES = {
+    "cluster": "Cluster",
+    "city": "City",
+    "county": "County",
+    "industry": "Industry",
+    "enterprise": "Enterprise",
+    "batch": "Batch",
+    "recognitionYear": "RecognitionYear",
+}
+#: Root connections and the node type they list.
+ROOT_LISTS = {
+    "provinces": "Province",
+    "cities": "City",
+    "counties": "County",
+    "industries": "Industry",
+    "clusters": "Cluster",
+    "enterprises": "Enterprise",
+    "recognitions": "Recognition",
+    "batches": "Batch",
+    "recognitionYears": "RecognitionYear",
+}
+#: Boolean fields that read a property of the relationship behind a to-one field: (type, field) -> (rel, property).
+EDGE_FIELDS = {("Cluster", "industryInferred"): ("industry", "inferred")}
+
+
+class _Planner:
+    """Turns a selection set into selections for `cypher_builder` and the shapers that build the answer."""
+
+    def __init__(self, executor: StrawberryGraphQLCoreExecutionContext, context: Context) -> None:
+        self.executor = executor
+        self.schema = executor.schema
+        strawberry_schema = executor.schema._strawberry_schema  # type: ignore[attr-defined]
+        self.strawberry = strawberry_schema
+        self.fields = _field_table(strawberry_schema)
+        self.settings = context.settings
+
+    def subfields(self, gql_type: GraphQLObjectType, details: Details) -> GroupedFieldSet:
+        ex = self.executor
+        collected = collect_subfields(
+            ex.schema, ex.fragments, ex.variable_values, ex.operation, gql_type, details
+        )
+        if collected.new_defer_usages:
+            raise PlanError("@defer is not supported")
+        return collected.grouped_field_set
+
+    def arguments(self, gql_type: GraphQLObjectType, details: Details) -> dict[str, Any]:
+        """The field's arguments as graphql-core coerced them (input objects as dicts by GraphQL name, enums as
+        members), under their Python names."""
+        node = details[0].node
+        name = node.name.value
+        raw = get_argument_values(
+            gql_type.fields[name], node, self.executor.variable_values, details[0].fragment_variable_values
+        )
+        names = _argument_names(self.strawberry).get((gql_type.name, name))
+        if names is None:
+            raise PlanError(f"no arguments known for {gql_type.name}.{name}")
+        return {names[k]: v for k, v in raw.items()}
+
+    def _entries(
+        self,
+        gql_type: GraphQLObjectType,
+        details: Details,
+        plan_field: Callable[[str, GraphQLOutputType, Details, str], tuple[str | None, Shaper | None]],
+    ) -> Shaper:
+        """An object's shaper: every selected field planned by `plan_field` (name, type, details, response key),
+        which returns (key to read, None) or (None, shaper); refused arguments become an error on the field."""
+        entries: list[Entry] = []
+        details_of: dict[str, Details] = {}
+        for key, fdetails in self.subfields(gql_type, details).items():
+            name = fdetails[0].node.name.value
+            details_of[key] = fdetails
+            if name == "__typename":
+                entries.append((key, None, _const(gql_type.name), False, ""))
+                continue
+            field_type = gql_type.fields[name].type
+            try:
+                source, get = plan_field(name, field_type, fdetails, key)
+            except (GraphQLError, cb.QueryInputError) as exc:
+                source, get = None, _failing(_refused(exc), fdetails)
+            nullable = not isinstance(field_type, GraphQLNonNull)
+            entries.append((key, source, get, nullable, _field_label(gql_type, name)))
+        return _object(entries, details_of)
+
+    # --- the root ------------------------------------------------------------------------------------------
+
+    def root(self, root_type: GraphQLObjectType, grouped: GroupedFieldSet) -> tuple[list[cb.Root], Shaper]:
+        selections: list[cb.Root] = []
+        entries: list[Entry] = []
+        details_of: dict[str, Details] = {}
+        for key, details in grouped.items():
+            name = details[0].node.name.value
+            details_of[key] = details
+            if name == "__typename":
+                entries.append((key, None, _const(root_type.name), False, ""))
+                continue
+            field_type = root_type.fields[name].type
+            try:
+                sel, shape = self.root_field(root_type, name, details, key)
+                selections.append(sel)
+                get = _compiled(sel, _column(sel, shape), details)
+            except (GraphQLError, cb.QueryInputError) as exc:
+                get = _failing(_refused(exc), details)
+            nullable = not isinstance(field_type, GraphQLNonNull)
+            entries.append((key, None, get, nullable, _field_label(root_type, name)))
+        return selections, _object(entries, details_of)
+
+    def root_field(
+        self, root_type: GraphQLObjectType, name: str, details: Details, key: str
+    ) -> tuple[cb.Root, Shaper]:
+        field_type = root_type.fields[name].type
+        if name in ROOT_NODES:
+            target = ROOT_NODES[name]
+            args = self.arguments(root_type, details)
+            node_id = str(args["year"]) if name == "recognitionYear" else decode_id(args["id"], target)[1]
+            return self.root_node(target, node_id, details, key)
+        if name == "node":
+            type_name, node_id = decode_id(self.arguments(root_type, details)["id"])
+            return self.root_node(type_name, node_id, details, key)
+        if name == "nodes":
+            return self.nodes(root_type, details, key)
+        if name in ROOT_LISTS:
+            return self.connection(root_type, details, ROOT_LISTS[name], None, key)
+        if name == "stats":
+            return self.stats(_object_type(field_type), details, key)
+        if name == "search":
+            return self.search(root_type, details, key)
+        if name == "path":
+            return self.path(root_type, details, key)
+        raise PlanError(f"the root field {name} is not planned")
+
+    def root_node(
+        self, type_name: str, node_id: str, details: Details, key: str
+    ) -> tuple[cb.RootNodeSelection, Shaper]:
+        sel = cb.NodeSelection()
+        gql_type = self.schema.get_type(type_name)
+        assert isinstance(gql_type, GraphQLObjectType)
+        shape = self.node(gql_type, details, sel)
+        return cb.RootNodeSelection(key, TYPES[type_name], node_id, sel), shape
+
+    def nodes(
+        self, root_type: GraphQLObjectType, details: Details, key: str
+    ) -> tuple[cb.NodesSelection, Shaper]:
+        ids = self.arguments(root_type, details)["ids"]
+        maximum = self.settings.max_page_size
+        if len(ids) > maximum:
+            raise bad_input(f"ids: {len(ids)} IDs is more than the maximum {maximum}")
+        wanted = [decode_id(i) for i in ids]
+        keys: dict[str, list[str]] = {}
+        for type_name, node_key in wanted:
+            keys.setdefault(type_name, []).append(node_key)
+        sel = cb.NodeSelection()
+        shapers = self.abstract(root_type.fields["nodes"].type, details, sel)
+        labels = {t: TYPES[t].label for t in keys}
+
+        def shape(value: Any, errs: Errors) -> Any:
+            found = {(t, row["id"]): row["node"] for t in keys for row in value[labels[t]]}
+            out = []
+            for i, (type_name, node_key) in enumerate(wanted):
+                node = found.get((type_name, node_key))
+                try:
+                    out.append(None if node is None else shapers[type_name](node, errs))
+                except _Failure as failure:
+                    failure.path.append(i)
+                    errs.append(failure)
+                    out.append(None)
+            return out
+
+        return cb.NodesSelection(key, keys, sel), shape
+
+    # --- nodes ---------------------------------------------------------------------------------------------
+
+    def abstract(
+        self, gql_type: GraphQLOutputType, details: Details, sel: cb.NodeSelection
+    ) -> dict[str, Shaper]:
+        """The shaper of each object type an interface or union field may hold, all reading one shared selection."""
+        named = get_named_type(gql_type)
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            members = self.schema.get_possible_types(named)
+        else:
+            members = [_object_type(gql_type)]
+        return {m.name: self.node(m, details, sel) for m in members}
+
+    def node(self, gql_type: GraphQLObjectType, details: Details, sel: cb.NodeSelection) -> Shaper:
+        type_name = gql_type.name
+        node_type = TYPES.get(type_name)
+        if node_type is None:
+            raise PlanError(f"{type_name} is not a node type of the model")
+
+        def plan_field(
+            name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            if name == "id":
+                return None, lambda m, _e: to_base64(type_name, m["id"])
+            if name == "key":
+                return "id", None
+            computed = cb.COMPUTED_FIELDS.get((type_name, name))
+            if computed is not None:
+                sel.computed[name] = computed
+                return _leaf(field_type, name)
+            if (type_name, name) in EDGE_FIELDS:
+                rel_field, prop = EDGE_FIELDS[(type_name, name)]
+                child_key = sel.child_key()
+                sel.children.append(cb.OneSelection(child_key, node_type.rel_by_field[rel_field], None, prop))
+                return child_key, None
+            if (type_name, name) in cb.ROW_TEMPLATES:
+                return None, self.rows(gql_type, name, fdetails, sel)
+            field = self.fields.get((type_name, name))
+            if field is None:
+                raise PlanError(f"{type_name}.{name} is not a field of the schema's types")
+            rel = node_type.rel_by_field.get(field.python_name)
+            if rel is not None and not rel.many:
+                child = cb.NodeSelection()
+                shape = self.node(_object_type(field_type), fdetails, child)
+                child_key = sel.child_key()
+                sel.children.append(cb.OneSelection(child_key, rel, child))
+                return None, _at(child_key, shape)
+            if rel is not None:
+                rel_args = self.rel_arguments(gql_type, fdetails) if rel.arg_conditions else None
+                list_sel, shape = self.connection(
+                    gql_type, fdetails, rel.target, rel, sel.child_key(), rel_args
+                )
+                sel.children.append(list_sel)
+                return None, _compiled(list_sel, _at(list_sel.key, shape), fdetails)
+            if isinstance(get_named_type(field_type), GraphQLObjectType):
+                raise PlanError(f"{type_name}.{name} is not planned")
+            sel.props.add(name)
+            return _leaf(field_type, name)
+
+        return self._entries(gql_type, details, plan_field)
+
+    def rel_arguments(self, gql_type: GraphQLObjectType, details: Details) -> dict[str, Any]:
+        args = self.arguments(gql_type, details)
+        level = args.get("level")
+        return {"level": level.value if level is not None else None, "new_only": args.get("new_only")}
+
+    def rows(self, parent: GraphQLObjectType, name: str, details: Details, sel: cb.NodeSelection) -> Shaper:
+        """A list of rows about the node (related clusters, a city's industries), from its template."""
+        field_type = parent.fields[name].type
+        item_type = _object_type(field_type)
+        params: dict[str, Any] = {}
+        getters: dict[str, Shaper]
+        if name == "relatedClusters":
+            first = self.arguments(parent, details).get("first", 10)
+            maximum = self.settings.max_page_size
+            if not 0 <= first <= maximum:
+                raise bad_input(f"first: {first} is not between 0 and {maximum}")
+            params["first"] = first
+            getters = {
+                "score": _get("score", float),
+                "reasons": lambda m, _e: sorted(m["reasons"]),
+                "sharedEnterpriseCount": _get("sharedEnterprises"),
+            }
+            node_field = "cluster"
+        else:  # City.industries
+            getters = {"clusterCount": _get("count")}
+            node_field = "industry"
+        shape, node_sel = self.row_object(item_type, details, getters, node_field)
+        child_key = sel.child_key()
+        template = cb.ROW_TEMPLATES[(parent.name, name)]
+        sel.children.append(cb.RowsSelection(child_key, template, node_sel or cb.NodeSelection(), params))
+        return _at(child_key, _each(shape, False, _field_label(parent, name), details))
+
+    # --- statistics, search and paths -----------------------------------------------------------------------
+
+    def row_object(
+        self,
+        gql_type: GraphQLObjectType,
+        details: Details,
+        getters: Mapping[str, Shaper],
+        node: str | None = None,
+    ) -> tuple[Shaper, cb.NodeSelection | None]:
+        """A shaper for a row map: its fields from `getters`, and the node field named `node` from `row["node"]`."""
+        node_sel: cb.NodeSelection | None = None
+
+        def plan_field(
+            name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            nonlocal node_sel
+            if name == node:
+                node_sel = node_sel or cb.NodeSelection()
+                return None, _at("node", self.node(_object_type(field_type), fdetails, node_sel))
+            if name not in getters:
+                raise PlanError(f"{gql_type.name}.{name} is not planned")
+            convert = _output(field_type)
+            get = getters[name]
+            if convert is None:
+                return None, get
+            return None, lambda m, e: None if (v := get(m, e)) is None else convert(v)
+
+        shape = self._entries(gql_type, details, plan_field)
+        return shape, node_sel
+
+    def stats(
+        self, stats_type: GraphQLObjectType, details: Details, key: str
+    ) -> tuple[cb.StatsSelection, Shaper]:
+        count, label, level = _get("count"), _get("label"), _get("level")
+        parts: list[tuple[str, str, cb.NodeSelection | None]] = []
+
+        def plan_field(
+            name: str, field_type: GraphQLOutputType, fdetails: Details, part_key: str
+        ) -> tuple[str | None, Shaper | None]:
+            if name not in cb.STATS_PARTS:
+                raise PlanError(f"Stats.{name} is not planned")
+            item_type = _object_type(field_type)
+            node_sel: cb.NodeSelection | None = None
+            if name in ("labelCounts", "relationshipCounts"):
+                shape, node_sel = self.row_object(item_type, fdetails, {"label": label, "count": count})
+            elif name in ("clustersByIndustry", "clustersByCity"):
+                node_field = "industry" if name == "clustersByIndustry" else "city"
+                shape, node_sel = self.row_object(item_type, fdetails, {"count": count}, node_field)
+            elif name in ("clustersByLevel", "undatedRecognitions"):
+                shape, node_sel = self.row_object(item_type, fdetails, {"level": level, "count": count})
+            elif name == "timeline":
+                getters: dict[str, Shaper] = {
+                    "year": _get("year"),
+                    "level": level,
+                    "clusterCount": count,
+                    "newClusterCount": _get("newCount"),
+                }
+                shape, node_sel = self.row_object(item_type, fdetails, getters)
+            elif name == "coverage":
+                shape, node_sel = self.row_object(item_type, fdetails, COVERAGE, "batch")
+                node_sel = node_sel or cb.NodeSelection()
+                node_sel.props.add("officialCountSichuan")
+            else:  # outputValueCny
+                shape = self.numeric(item_type, fdetails)
+            parts.append((part_key, name, node_sel))
+            if isinstance(_unwrap(field_type), GraphQLList):
+                shape = _each(shape, False, _field_label(stats_type, name), fdetails)
+            return None, _at(part_key, shape)
+
+        return cb.StatsSelection(key, parts), self._entries(stats_type, details, plan_field)
+
+    def search(
+        self, root_type: GraphQLObjectType, details: Details, key: str
+    ) -> tuple[cb.SearchSelection, Shaper]:
+        args = self.arguments(root_type, details)
+        text, first = args["text"], args.get("first", 10)
+        maximum = self.settings.max_page_size
+        if not 0 <= first <= maximum:
+            raise bad_input(f"first: {first} is not between 0 and {maximum}")
+        if not text.strip():
+            raise bad_input("text: give at least one word or character to search for")
+        if len(text) > 200:
+            raise bad_input(f"text: {len(text)} characters is more than the 200 a search takes")
+        hit_type = _object_type(root_type.fields["search"].type)
+        node = cb.NodeSelection()
+
+        def plan_field(
+            name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            if name == "score":
+                return None, _get("score", float)
+            if name == "node":
+                by_label = self.abstract(field_type, fdetails, node)
+                return None, lambda h, errs: by_label[h["label"]](h["node"], errs)
+            raise PlanError(f"SearchHit.{name} is not planned")
+
+        hit = self._entries(hit_type, details, plan_field)
+        hits = _each(hit, False, "Query.search", details)
+        return cb.SearchSelection(key, text, first, node), lambda value, errs: hits(
+            [h for h in value if h["label"] in SEARCHABLE], errs
+        )
+
+    def path(
+        self, root_type: GraphQLObjectType, details: Details, key: str
+    ) -> tuple[cb.PathSelection, Shaper]:
+        args = self.arguments(root_type, details)
+        from_value, to_value = args["from_"], args["to"]
+        from_type, from_key = decode_id(from_value)
+        to_type, to_key = decode_id(to_value)
+        path_type = _object_type(root_type.fields["path"].type)
+        node = cb.NodeSelection()
+
+        def node_shaper(field_type: GraphQLOutputType, fdetails: Details) -> Shaper:
+            by_label = self.abstract(field_type, fdetails, node)
+            return lambda entry, errs: by_label[entry["label"]](entry["node"], errs)
+
+        def plan_relationship(
+            name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            if name == "type":
+                return "type", None
+            if name in ("start", "end"):
+                return None, _at(name, node_shaper(field_type, fdetails))
+            raise PlanError(f"PathRelationship.{name} is not planned")
+
+        def plan_field(
+            name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            label = _field_label(path_type, name)
+            if name == "length":
+                return None, lambda p, _e: len(p["rels"])
+            if name == "nodes":
+                return None, _at("nodes", _each(node_shaper(field_type, fdetails), False, label, fdetails))
+            if name == "relationships":
+                rel = self._entries(_object_type(field_type), fdetails, plan_relationship)
+                return None, _at("relationships", _each(rel, False, label, fdetails))
+            raise PlanError(f"Path.{name} is not planned")
+
+        shape_path = self._entries(path_type, details, plan_field)
+
+        def shape(value: Any, errs: Errors) -> Any:
+            for arg, given, found in (("from", from_value, value["from"]), ("to", to_value, value["to"])):
+                if not found:
+                    raise _Failure(bad_input(f"{arg}: there is no node with ID {given!r}"), details)
+            nodes = value["nodes"]
+            if nodes is None:
+                return None
+            rels = [
+                {"type": r["type"], "start": nodes[r["start"]], "end": nodes[r["end"]]} for r in value["rels"]
+            ]
+            return shape_path({"nodes": nodes, "rels": rels, "relationships": rels}, errs)
+
+        selection = cb.PathSelection(key, TYPES[from_type], from_key, TYPES[to_type], to_key, node)
+        return selection, shape
+
+    # --- connections ---------------------------------------------------------------------------------------
+
+    def connection(
+        self,
+        parent_type: GraphQLObjectType,
+        details: Details,
+        target: str,
+        rel: Any,
+        key: str,
+        rel_args: dict[str, Any] | None = None,
+    ) -> tuple[cb.ListSelection, Shaper]:
+        args = self.arguments(parent_type, details)
+        page_args = PageArgs(args.get("first"), args.get("after"), args.get("last"), args.get("before"))
+        order = cb.resolve_order(TYPES[target], _order_pairs(args.get("order_by")))
+        page = make_page(self.settings.default_page_size, self.settings.max_page_size, order, page_args)
+        field = parent_type.fields[details[0].node.name.value]
+        conn_type = _object_type(field.type)
+        node = cb.NodeSelection()
+        where = (
+            plain_input(args.get("where"), field.args["where"].type, self.fields)
+            if "where" in field.args
+            else None
+        )
+        sel = cb.ListSelection(
+            key, rel, TYPES[target], where or None, order, page, cb.Parts(False), node, rel_args
+        )
+        selected: set[str] = set()
+
+        def plan_field(
+            name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            selected.add(name)
+            label = _field_label(conn_type, name)
+            if name == "totalCount":
+                return None, lambda p, _e: p.aggregate["count"] if p.aggregate else 0
+            if name == "aggregate":
+                shape = self.aggregate(_object_type(field_type), fdetails)
+                return None, lambda p, errs: shape(p.aggregate, errs)
+            if name == "pageInfo":
+                return None, self.page_info(_object_type(field_type), fdetails)
+            if name == "nodes":
+                shape = _each(self.node(_object_type(field_type), fdetails, node), False, label, fdetails)
+                return None, lambda p, errs: shape([r["node"] for r in p.rows], errs)
+            if name == "edges":
+                return None, self.edges(_object_type(field_type), fdetails, node, rel, label)
+            raise PlanError(f"{conn_type.name}.{name} is not planned")
+
+        shape_page = self._entries(conn_type, details, plan_field)
+        sel.parts = cb.Parts(
+            rows=bool(selected & {"pageInfo", "nodes", "edges"}),
+            total="totalCount" in selected,
+            aggregate="aggregate" in selected,
+        )
+        return sel, lambda value, errs: shape_page(_Page(value, sel, page_args), errs)
+
+    def edges(
+        self, edge_type: GraphQLObjectType, details: Details, node: cb.NodeSelection, rel: Any, label: str
+    ) -> Shaper:
+        edge_props = set(rel.edge_props) if rel is not None else set()
+
+        def plan_field(
+            name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            if name == "cursor":
+                return "cursor", None
+            if name == "node":
+                return None, _at("node", self.node(_object_type(field_type), fdetails, node))
+            if name in edge_props:
+                default: list[Any] | None = [] if isinstance(_unwrap(field_type), GraphQLList) else None
+                return None, lambda e, _e: (e["edge"] or {}).get(name, default) or default
+            raise PlanError(f"{edge_type.name}.{name} is not planned")
+
+        shape_edges = _each(self._entries(edge_type, details, plan_field), False, label, details)
+        with_cursors = any(
+            d[0].node.name.value == "cursor" for d in self.subfields(edge_type, details).values()
+        )
+
+        def shape(p: _Page, errs: Errors) -> Any:
+            if with_cursors:
+                return shape_edges([{**r, "cursor": c} for r, c in zip(p.rows, p.cursors, strict=True)], errs)
+            return shape_edges(p.rows, errs)
+
+        return shape
+
+    def page_info(self, info_type: GraphQLObjectType, details: Details) -> Shaper:
+        getters: dict[str, Shaper] = {
+            "hasNextPage": lambda p, _e: p.has_next,
+            "hasPreviousPage": lambda p, _e: p.has_previous,
+            "startCursor": lambda p, _e: p.cursors[0] if p.rows else None,
+            "endCursor": lambda p, _e: p.cursors[-1] if p.rows else None,
+        }
+
+        def plan_field(
+            name: str, _field_type: GraphQLOutputType, _fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            return None, getters[name]
+
+        return self._entries(info_type, details, plan_field)
+
+    def aggregate(self, agg_type: GraphQLObjectType, details: Details) -> Shaper:
+        def plan_field(
+            name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            if name == "count":
+                return "count", None
+            field = self.fields[(agg_type.name, name)]
+            return None, _at(field.python_name, self.numeric(_object_type(field_type), fdetails))
+
+        return self._entries(agg_type, details, plan_field)
+
+    def numeric(self, numeric_type: GraphQLObjectType, details: Details) -> Shaper:
+        def number(stat: str) -> Shaper:
+            def get(m: Any, _e: Errors) -> Any:
+                value = m[stat]
+                if stat == "sum" and not m["count"]:
+                    return None
+                return None if value is None else float(value)
+
+            return get
+
+        def plan_field(
+            name: str, _field_type: GraphQLOutputType, _fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            return ("count", None) if name == "count" else (None, number(name))
+
+        return self._entries(numeric_type, details, plan_field)
+
+
+def _column(sel: cb.Root, shape: Shaper) -> Shaper:
+    """A root field's value: the statement's column for it (see `cypher_builder.selection_statement`)."""
+    return lambda row, errs: shape(row[sel.column], errs)
+
+
+#: A planned operation: its root selections, its statement and parameters (None when nothing is read), its shaper.
+@dataclass(frozen=True)
+class Plan:
+    selections: list[cb.Root]
+    statement: tuple[LiteralString, dict[str, Any]] | None
+    shape: Shaper
+
+
+def plan_operation(
+    executor: StrawberryGraphQLCoreExecutionContext, context: Context, root_type: GraphQLObjectType,
+    grouped: GroupedFieldSet,
+) -> Plan:  # fmt: skip
+    """Plan a query's root fields into one statement."""
+    selections, shape = _Planner(executor, context).root(root_type, grouped)
+    statement = cb.selection_statement(selections) if selections else None
+    return Plan(selections, statement, shape)
+
+
+class Completed:
+    """A value the engine has completed already (a payload's node): graphql-core returns it as it is."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _located(failure: _Failure, base: Path | None) -> tuple[GraphQLError, Path | None]:
+    path = base
+    for segment in reversed(failure.path):
+        path = path.add_key(segment) if path is not None else Path(None, segment, None)
+    nodes = [d.node for d in failure.details]
+    return located_error(failure.error, nodes, path.as_list() if path else None), path
+
+
+_INTROSPECTION = {"__schema", "__type"}
+
+
+class Executor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's execution context, answering queries through the engine (see the module's doc)."""
+
+    def execute_collected_root_fields(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: GroupedFieldSet,
+        serially: bool,
+        new_defer_usages: Any,
+    ) -> Any:
+        context = self.context_value
+        if self.operation.operation is not OperationType.QUERY or not isinstance(context, Context):
+            if isinstance(context, Context):
+                context.executor = self  # the payloads' nodes are planned from this operation (`read_node`)
+            return super().execute_collected_root_fields(
+                root_type, root_value, grouped_field_set, serially, new_defer_usages
+            )
+        introspection = {k: d for k, d in grouped_field_set.items() if d[0].node.name.value in _INTROSPECTION}
+        if not introspection:
+            return self._read(context, root_type, grouped_field_set)
+        # The schema's own fields are graphql-core's to answer; the rest is read, and the two merged in order.
+        about_schema = super().execute_collected_root_fields(
+            root_type, root_value, introspection, serially, new_defer_usages
+        )
+        graph = {k: d for k, d in grouped_field_set.items() if k not in introspection}
+        read = self._read(context, root_type, graph) if graph else {}
+        return self._merged(grouped_field_set, about_schema, read)
+
+    def _read(self, context: Context, root_type: GraphQLObjectType, grouped: GroupedFieldSet) -> Any:
+        plan = self._plan(context, root_type, grouped)
+        if plan.statement is None:
+            return self._answer(plan, [])
+        return self._run(context, plan, root_type, grouped)
+
+    async def _merged(self, grouped: GroupedFieldSet, *parts: Any) -> Any:
+        values = [await p if isawaitable(p) else p for p in parts]
+        if any(v is None for v in values):
+            return None
+        merged = {k: v for value in values for k, v in value.items()}
+        return {k: merged[k] for k in grouped}
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if type(result) is Completed:
+            return result.value
+        return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _plan(self, context: Context, root_type: GraphQLObjectType, grouped: GroupedFieldSet) -> Plan:
+        """The operation's plan, from the schema's plan cache when the same document came with the same variables."""
+        plans: LRUCache[Any, Plan] | None = getattr(self.schema._strawberry_schema, "plans", None)  # type: ignore[attr-defined]
+        key = self._cache_key() if plans is not None else None
+        if plans is not None and key is not None:
+            plan = plans.get(key)
+            if plan is not None:
+                return plan
+        plan = plan_operation(self, context, root_type, grouped)
+        if plans is not None and key is not None:
+            plans[key] = plan
+        return plan
+
+    def _cache_key(self) -> tuple[str, str | None, bytes] | None:
+        loc = self.operation.loc
+        if loc is None:
+            return None
+        name = self.operation.name.value if self.operation.name else None
+        variables = orjson.dumps(self.variable_values.coerced, option=orjson.OPT_SORT_KEYS, default=repr)
+        return loc.source.body, name, variables
+
+    async def _run(
+        self, context: Context, plan: Plan, root_type: GraphQLObjectType, grouped: GroupedFieldSet
+    ) -> Any:
+        assert plan.statement is not None
+        try:
+            row = await context.repo.run_selection(*plan.statement)
+        except (CypherSyntaxError, CypherTypeError) as exc:
+            log.error("statement_refused", statement=plan.statement[0], error=str(exc))
+            return self._failed(exc, root_type, grouped)
+        except Exception as exc:
+            return self._failed(exc, root_type, grouped)
+        return self._answer(plan, row)
+
+    def _answer(self, plan: Plan, row: Any) -> Any:
+        errs: Errors = []
+        try:
+            data = plan.shape(row, errs)
+        except _Failure as failure:  # a non-null root field failed: no data
+            errs.append(failure)
+            data = None
+        for kept in errs:
+            error, path = _located(kept, None)
+            self.collected_errors.add(error, path)
+        return data
+
+    def _failed(self, exc: Exception, root_type: GraphQLObjectType, grouped: GroupedFieldSet) -> Any:
+        """Every root field failed as one: each gets the error, as graphql-core reports a resolver's."""
+        data: dict[str, Any] | None = {}
+        for key, details in grouped.items():
+            path = Path(None, key, root_type.name)
+            error = located_error(exc, [d.node for d in details], path.as_list())
+            self.collected_errors.add(error, path)
+            name = details[0].node.name.value
+            field = root_type.fields.get(name)
+            if field is not None and isinstance(field.type, GraphQLNonNull):
+                data = None
+            elif data is not None:
+                data[key] = None
+        return data
+
+
+async def read_node(info: Any, type_name: str, key: str | None) -> Completed | None:
+    """The node `key` of `type_name` as the field being resolved selects it (a mutation payload's node): planned and
+    read like a query's, in one statement, after the write it follows (the request's bookmarks chain them)."""
+    if key is None:
+        return None
+    context: Context = info.context
+    executor = context.executor
+    assert isinstance(executor, Executor), "read_node runs inside an operation the engine executes"
+    raw = info._raw_info  # graphql-core's resolve info under Strawberry's
+    details = [FieldDetails(node, None) for node in raw.field_nodes]
+    planner = _Planner(executor, context)
+    root, shape = planner.root_node(type_name, key, details, "node")
+    statement = cb.selection_statement([root])
+    assert statement is not None
+    row = await context.repo.run_selection(*statement)
+    errs: Errors = []
+    base: Path = raw.path
+    try:
+        value = _compiled(root, _column(root, shape), details)(row, errs)
+    except _Failure as failure:
+        raise _located(failure, base.prev)[0] from None
+    for kept in errs:
+        error, path = _located(kept, base)
+        executor.collected_errors.add(error, path)
+    return Completed(value)
