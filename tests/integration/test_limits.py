@@ -15,8 +15,9 @@ from graphql import GraphQLError
 from neo4j import Driver
 from neo4j.exceptions import ClientError
 
-from clustergraph.app import _format_error, create_app
+from clustergraph.app import create_app
 from clustergraph.db import TOTAL_ROUND_TRIPS, create_async_driver, read
+from clustergraph.errors import format_error
 from clustergraph.settings import Settings
 
 if TYPE_CHECKING:
@@ -283,6 +284,6 @@ async def test_a_neo4j_transaction_timeout_is_reported_as_timeout(settings: Sett
     finally:
         await driver.close()
     assert (caught.value.code or "").startswith("Neo.ClientError.Transaction.TransactionTimedOut")
-    formatted = _format_error(GraphQLError("x", original_error=caught.value), 0.001)
+    formatted = format_error(GraphQLError("x", original_error=caught.value), 0.001)
     assert formatted["extensions"] == {"code": "TIMEOUT", "limit": 0.001}
     assert formatted["message"].startswith("The graph database took longer than the limit of 0.001 s")
