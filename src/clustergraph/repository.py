@@ -1,7 +1,8 @@
 """Reading the graph for the API: every method is one Cypher round trip, batched over parent ids where it can be.
 
-Each call runs as a managed read transaction on a session of its own (see `db.read`), so the concurrent resolvers
-of one GraphQL request never share a session.
+Each call runs as a read transaction on a session of its own (see `db.read`), so the concurrent resolvers of one
+GraphQL request never share a session. The repository of a request (`Repository.bound`) carries that request's
+scope (`db.RequestScope`) to every read and write: its bookmarks, its observer of statements.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from neo4j.exceptions import ConstraintError
 
 from . import cypher_builder as cb
 from . import queries as q
-from .db import graph_version, read, read_row, write
+from .db import RequestScope, graph_version, read, read_row, run_in_transaction, write
 from .graph_model import SEARCHABLE, TYPES
 
 Row = dict[str, Any]
@@ -46,19 +47,30 @@ def _zero_aggregate(type_name: str) -> Row:
 
 
 class Repository:
-    """The API's access to Neo4j."""
+    """The API's access to Neo4j, on behalf of one request when it has a `scope` (see `bound`)."""
 
     def __init__(
-        self, driver: AsyncDriver, database: str, timeout_s: float | None = None, retry_s: float = 0.0
+        self,
+        driver: AsyncDriver,
+        database: str,
+        timeout_s: float | None = None,
+        retry_s: float = 0.0,
+        scope: RequestScope | None = None,
     ) -> None:
         self.driver = driver
         self.database = database
         self.timeout_s = timeout_s
         #: How long a read that failed for a passing reason (a restart, a leader change) is tried again.
         self.retry_s = retry_s
+        #: The request every read and write is made for: its bookmarks, its observer. None: no request.
+        self.scope = scope
+
+    def bound(self, scope: RequestScope) -> Repository:
+        """This repository for one request: the same driver and bounds, every call made in `scope`."""
+        return Repository(self.driver, self.database, self.timeout_s, self.retry_s, scope)
 
     async def _read(self, query: LiteralString, params: dict[str, Any]) -> list[Row]:
-        return await read(self.driver, self.database, query, params, self.timeout_s, self.retry_s)
+        return await read(self.driver, self.database, query, params, self.timeout_s, self.retry_s, self.scope)
 
     async def ping(self) -> bool:
         rows = await self._read(q.PING, {})
@@ -66,7 +78,9 @@ class Repository:
 
     async def graph_version(self) -> str:
         """What the graph's version is now (changes with every committed write; see `db.graph_version`)."""
-        return await graph_version(self.driver, self.database, q.PING, self.timeout_s, self.retry_s)
+        return await graph_version(
+            self.driver, self.database, q.PING, self.timeout_s, self.retry_s, self.scope
+        )
 
     # --- lists -----------------------------------------------------------------------------------------------
 
@@ -119,7 +133,9 @@ class Repository:
 
     async def run_selection(self, statement: LiteralString, params: dict[str, Any]) -> list[Any]:
         """A statement from `cypher_builder.selection_statement`: one value per root field, in order."""
-        return await read_row(self.driver, self.database, statement, params, self.timeout_s, self.retry_s)
+        return await read_row(
+            self.driver, self.database, statement, params, self.timeout_s, self.retry_s, self.scope
+        )
 
     # --- graph questions -------------------------------------------------------------------------------------
 
@@ -161,15 +177,17 @@ class Repository:
 
         async def work(tx: AsyncManagedTransaction) -> WriteResult:
             if any(refs.values()):
-                found = await (await tx.run(q.EXISTING_KEYS, refs)).single(strict=True)
+                found = await (await run_in_transaction(tx, q.EXISTING_KEYS, refs, self.scope)).single(
+                    strict=True
+                )
                 missing = {k: v for k, v in found.data().items() if v}
                 if missing:
                     return WriteResult(missing=missing, rows=[])
-            rows = await (await tx.run(statement, params)).data()
+            rows = await (await run_in_transaction(tx, statement, params, self.scope)).data()
             return WriteResult(missing={}, rows=rows)
 
         try:
-            return await write(self.driver, self.database, work, self.timeout_s)
+            return await write(self.driver, self.database, work, self.timeout_s, self.scope)
         except ConstraintError:
             return WriteResult(missing={}, rows=[], duplicate=True)
 

@@ -2,9 +2,10 @@
 needs before its document runs.
 
 Before execution: the client's bookmarks (`X-Neo4j-Bookmarks`) are read, its token is checked, a mutation sent with
-GET is refused, and the request gets its deadline (`request_timeout_s`). With the HTTP cache on, a query may then
-be answered without running (see `httpcache`). After it: the media type the client asked for, with the status
-codes of application/graphql-response+json, and the bookmarks of the request's writes in the response.
+GET is refused, and the request gets its scope (`db.RequestScope`: those bookmarks, its deadline of
+`request_timeout_s`), which the request's repository carries to every read and write. With the HTTP cache on, a
+query may then be answered without running (see `httpcache`). After it: the media type the client asked for, with
+the status codes of application/graphql-response+json, and the bookmarks of the request's writes in the response.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from .auth import AuthError, Principal, authenticate
-from .db import CausalChain, count_round_trips, follow_bookmarks
+from .db import CausalChain, RequestScope
 from .errors import format_error, timed_out
 from .graphql.context import Context, Loaders
 from .graphql.schema import create_schema
@@ -59,19 +60,16 @@ class GraphQLApp(GraphQL[Context, None]):
         return orjson.loads(data)
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
-        repo: Repository = request.app.state.repo
-        context = Context(
+        repo = _repository(request)
+        return Context(
             repo=repo,
             settings=self.settings,
             loaders=Loaders(repo),
             principal=request.state.principal,
-            causal_chain=request.state.causal_chain,
+            scope=request.state.request_scope,
             request=request,
             response=response,
         )
-        count_round_trips(context.round_trips)
-        follow_bookmarks(context.causal_chain)
-        return context
 
     def _authenticate(self, request: Request) -> Principal | None:
         return _authenticate_request(self.settings, request)
@@ -96,13 +94,19 @@ class GraphQLApp(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        deadline = asyncio.timeout(self.settings.request_timeout_s)
+        timeout_s = self.settings.request_timeout_s
         try:
-            request.state.causal_chain = CausalChain(given=_bookmarks_of(request))
+            given = _bookmarks_of(request)
         except ValueError as exc:
             bad: dict[str, Any] = {"errors": [{"message": str(exc), "extensions": {"code": "BAD_REQUEST"}}]}
             await JSONResponse(bad, status_code=400)(scope, receive, send)
             return
+        request_scope = RequestScope(
+            causal_chain=CausalChain(given=given),
+            deadline=asyncio.get_running_loop().time() + timeout_s,
+        )
+        request.state.request_scope = request_scope
+        deadline = asyncio.timeout_at(request_scope.deadline)
         try:
             request.state.principal = self._authenticate(request)
         except AuthError as exc:
@@ -121,7 +125,7 @@ class GraphQLApp(GraphQL[Context, None]):
         except TimeoutError:
             if not deadline.expired():
                 raise
-            response = await timed_out(request.app.state.repo.driver, self.settings.request_timeout_s)
+            response = await timed_out(request.app.state.repo.driver, timeout_s)
         except HTTPException as exc:
             status = exc.status_code
             response = JSONResponse(
@@ -131,7 +135,7 @@ class GraphQLApp(GraphQL[Context, None]):
             )
         else:
             _negotiate(request, response)
-            produced = request.state.causal_chain.produced
+            produced = request_scope.causal_chain.produced
             if produced:
                 response.headers[BOOKMARK_HEADER] = ", ".join(produced)
         await response(scope, receive, send)
@@ -143,10 +147,10 @@ class GraphQLApp(GraphQL[Context, None]):
         key = await cache.request_key(request) if cache is not None else None
         if cache is None or key is None:
             return await self.run(request)
-        chain: CausalChain = request.state.causal_chain
-        follow_bookmarks(chain)  # the version read waits for the client's bookmarks, like every read
+        chain: CausalChain = request.state.request_scope.causal_chain
         try:
-            version = await request.app.state.repo.graph_version()
+            # In the request's scope: the version read waits for the client's bookmarks, like every read.
+            version = await _repository(request).graph_version()
         except (DriverError, Neo4jError, OSError) as exc:
             # Answered as without the cache: the query meets the same trouble and reports it as usual.
             log.warning("graph_version_unavailable", error=type(exc).__name__)
@@ -169,6 +173,12 @@ class GraphQLApp(GraphQL[Context, None]):
             cache.store(key, version, bytes(response.body))
             response.headers.update({**headers, "X-Cache": "MISS"})
         return response
+
+
+def _repository(request: Request) -> Repository:
+    """The app's repository bound to this request's scope (created by `GraphQLApp.__call__`)."""
+    repo: Repository = request.app.state.repo
+    return repo.bound(request.state.request_scope)
 
 
 def _wants_graphql_response(request: Request) -> bool:

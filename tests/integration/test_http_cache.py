@@ -16,6 +16,7 @@ from clustergraph.app import create_app
 from clustergraph.auth import Role, create_token
 from clustergraph.db import TOTAL_ROUND_TRIPS
 from clustergraph.httpcache import HttpCache, matches
+from clustergraph.repository import Repository
 from clustergraph.settings import Settings
 from conftest import run_cypher
 
@@ -153,12 +154,11 @@ def test_a_write_straight_in_cypher_is_seen_by_the_next_read(cached_fresh, fresh
 def test_an_answer_read_at_another_version_is_not_kept(cached, dataset_graph, monkeypatch):
     """When a write lands between the version read and the query (simulated: the version read reports an older
     version), the answer carries no ETag and is not stored."""
-    repo = cached.app.state.repo  # type: ignore[attr-defined]
 
-    async def stale_version() -> str:
+    async def stale_version(self: Repository) -> str:
         return "an older version"
 
-    monkeypatch.setattr(repo, "graph_version", stale_version)
+    monkeypatch.setattr(Repository, "graph_version", stale_version)
     query = '{ cluster(id: "yantan-pump-valve") { key industry { name } } }'
     for _ in range(2):
         response = _post(cached, query)
@@ -264,12 +264,10 @@ def test_when_the_version_cannot_be_read_the_query_runs_uncached(cached, client,
     meets, or not, the same trouble, reported as usual)."""
     from neo4j.exceptions import ServiceUnavailable
 
-    repo = cached.app.state.repo  # type: ignore[attr-defined]
-
-    async def unavailable() -> str:
+    async def unavailable(self: Repository) -> str:
         raise ServiceUnavailable("connection refused")
 
-    monkeypatch.setattr(repo, "graph_version", unavailable)
+    monkeypatch.setattr(Repository, "graph_version", unavailable)
     response = _post(cached, NAME)
     assert response.status_code == 200
     assert "etag" not in response.headers

@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from ..auth import Principal
 from ..cypher_builder import Order, Page, Parts
-from ..db import CausalChain, RoundTripCounter
+from ..db import RequestScope
 from ..repository import ConnectionData, Repository, Row
 from ..settings import Settings
 
@@ -93,7 +93,7 @@ class Context:
     settings: Settings
     loaders: Loaders
     principal: Principal | None = None
-    causal_chain: CausalChain = field(default_factory=CausalChain)
-    round_trips: RoundTripCounter = field(default_factory=RoundTripCounter)
+    #: The request's scope (bookmarks, statement count, deadline); `repo` is bound to it.
+    scope: RequestScope = field(default_factory=RequestScope)
     request: Any = None
     response: Any = None
