@@ -22,7 +22,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from .db import create_async_driver, migrate_async
+from .db import StatementObserver, create_async_driver, migrate_async
 from .health import healthz, readyz
 from .log import configure_logging
 from .middleware import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -33,8 +33,16 @@ from .view import BOOKMARK_HEADER, GraphQLApp
 log = structlog.get_logger("clustergraph")
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the application. Without settings, they are read from the environment (uvicorn's factory mode)."""
+def create_app(
+    settings: Settings | None = None, *, on_statement: StatementObserver | None = None
+) -> Starlette:
+    """Build the application. Without settings, they are read from the environment (uvicorn's factory mode).
+
+    `on_statement(statement, request_id)` is called for every Cypher statement a GraphQL request sends, just
+    before it is sent, with the request's id (its X-Request-ID): for tests that count a request's round trips or
+    look at its Cypher, for tracing or for metrics. It runs on the event loop, so it must be quick and must not
+    block; an exception it raises fails the statement.
+    """
     settings = settings or Settings()
     if settings.jwt_algorithm != "HS256" and not settings.jwt_public_key:
         raise ValueError(
@@ -67,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/graphql", GraphQLApp(settings), methods=["GET", "POST"]),
+            Route("/graphql", GraphQLApp(settings, on_statement=on_statement), methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -139,27 +139,8 @@ class RequestScope:
 
 
 def _record(scope: RequestScope | None, statement: str) -> None:
-    TOTAL_ROUND_TRIPS.record(statement)
     if scope is not None:
         scope.record(statement)
-
-
-@dataclass
-class RoundTripCounter:
-    """Counts Cypher round trips, keeping their statements when asked to."""
-
-    count: int = 0
-    keep_statements: bool = True
-    statements: list[str] = field(default_factory=list)
-
-    def record(self, query: str) -> None:
-        self.count += 1
-        if self.keep_statements:
-            self.statements.append(query)
-
-
-#: Every round trip the process has made; read by tests.
-TOTAL_ROUND_TRIPS = RoundTripCounter(keep_statements=False)
 
 
 async def read(

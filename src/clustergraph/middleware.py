@@ -18,7 +18,8 @@ log = structlog.get_logger("clustergraph")
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (or keeps the client's X-Request-ID), binds it to the logs, returns it."""
+    """Gives every request an id (or keeps the client's X-Request-ID), binds it to the logs and to
+    `request.state.request_id`, returns it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -32,6 +33,8 @@ class RequestIdMiddleware:
         request_id = given if given and len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # In the request's state too (a copy per request), for the view to give the request's scope.
+        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
 

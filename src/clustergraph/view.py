@@ -26,7 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from .auth import AuthError, Principal, authenticate
-from .db import CausalChain, RequestScope
+from .db import CausalChain, RequestScope, StatementObserver
 from .errors import format_error, timed_out
 from .graphql.context import Context, Loaders
 from .graphql.schema import create_schema
@@ -43,15 +43,21 @@ MAX_BOOKMARKS = 16
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI view with the GraphQL-over-HTTP details: media types, status codes, JSON errors, orjson."""
+    """Strawberry's ASGI view with the GraphQL-over-HTTP details: media types, status codes, JSON errors, orjson.
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+    `on_statement`, when given, is told of every Cypher statement a request sends (see `create_app`).
+    """
+
+    def __init__(
+        self, settings: Settings, on_statement: StatementObserver | None = None, **kwargs: Any
+    ) -> None:
         graphql_ide: Literal["graphiql"] | None = (
             "graphiql" if settings.graphiql and not settings.production else None
         )
         super().__init__(create_schema(settings), graphql_ide=graphql_ide, **kwargs)
         self.settings = settings
         self.http_cache = HttpCache(settings) if settings.http_cache else None
+        self.on_statement = on_statement
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -104,6 +110,8 @@ class GraphQLApp(GraphQL[Context, None]):
         request_scope = RequestScope(
             causal_chain=CausalChain(given=given),
             deadline=asyncio.get_running_loop().time() + timeout_s,
+            request_id=getattr(request.state, "request_id", None),
+            on_statement=self.on_statement,
         )
         request.state.request_scope = request_scope
         deadline = asyncio.timeout_at(request_scope.deadline)

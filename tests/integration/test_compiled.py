@@ -15,9 +15,8 @@ import orjson
 import pytest
 from neo4j import Driver
 
-from clustergraph.db import TOTAL_ROUND_TRIPS
 from clustergraph.settings import Settings
-from conftest import gql, run_cypher
+from conftest import gql, gql_sent, run_cypher
 
 pytestmark = [
     pytest.mark.integration,
@@ -216,12 +215,7 @@ def variables(dataset_graph: Driver, settings: Settings) -> dict[str, Any]:
 
 def _run(client: Any, query: str, variables: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
     """(the statements sent to Neo4j while answering, the response body)."""
-    TOTAL_ROUND_TRIPS.keep_statements, TOTAL_ROUND_TRIPS.statements = True, []
-    try:
-        body = gql(client, query, variables)
-        return list(TOTAL_ROUND_TRIPS.statements), body
-    finally:
-        TOTAL_ROUND_TRIPS.keep_statements, TOTAL_ROUND_TRIPS.statements = False, []
+    return gql_sent(client, query, variables)
 
 
 def _is_compiled(statement: str) -> bool:

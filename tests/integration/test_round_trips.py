@@ -2,8 +2,8 @@
 service compiles (its default), and field by field (`compiled_queries` off) one per level of the query (the
 DataLoaders batch every parent of a level into one statement), sibling root fields running at once.
 
-A round trip is counted by `clustergraph.db.TOTAL_ROUND_TRIPS`, which records every statement the service sends;
-the tests read its count before and after one request.
+A round trip is a statement the app reports to its `on_statement` hook (`conftest.STATEMENTS`), which sees every
+statement the service sends; the tests count those of one request.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ import pytest
 from neo4j import Driver
 
 import clustergraph.repository
-from clustergraph.db import TOTAL_ROUND_TRIPS
 from clustergraph.loader import write_plan
 from clustergraph.settings import Settings
 from clustergraph.synthetic import SCALES, generate
-from conftest import gql, gql_data, run_cypher
+from conftest import gql_data, gql_sent, run_cypher
 
 pytestmark = [
     pytest.mark.integration,
@@ -68,9 +67,8 @@ RETURN cities, clustersPerCity, clusters, membersPerCluster, memberships
 
 def round_trips(client: Any, document: str) -> tuple[int, dict[str, Any]]:
     """(round trips made while answering `document`, the response body)."""
-    before = TOTAL_ROUND_TRIPS.count
-    body = gql(client, document)
-    return TOTAL_ROUND_TRIPS.count - before, body
+    statements, body = gql_sent(client, document)
+    return len(statements), body
 
 
 def nested_run(client: Any, driver: Driver, settings: Settings) -> dict[str, Any]:
