@@ -8,6 +8,8 @@ variable at a server whose data matters.
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,34 @@ from clustergraph.settings import DEV_PASSWORD, Settings
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 TEST_NEO4J_URI = os.environ.get("CLUSTERGRAPH_TEST_NEO4J_URI", "bolt://127.0.0.1:7688")
+
+
+class StatementLog:
+    """The Cypher statements the test apps send, by request id: the `on_statement` hook of `create_app`.
+
+    A test reads what one request sent with `of(response)`, matched by the response's X-Request-ID, so apps and
+    tests may share one log. Only the latest `max_requests` requests are kept.
+    """
+
+    def __init__(self, max_requests: int = 1000) -> None:
+        self.max_requests = max_requests
+        self._by_request: OrderedDict[str | None, list[str]] = OrderedDict()
+        self._lock = threading.Lock()  # the app runs in the test client's thread
+
+    def __call__(self, statement: str, request_id: str | None) -> None:
+        with self._lock:
+            self._by_request.setdefault(request_id, []).append(statement)
+            while len(self._by_request) > self.max_requests:
+                self._by_request.popitem(last=False)
+
+    def of(self, response: Any) -> list[str]:
+        """The statements sent while answering `response`, in the order they were sent."""
+        with self._lock:
+            return list(self._by_request.get(response.headers["x-request-id"], []))
+
+
+#: What every app of the test suite sends (pass `on_statement=STATEMENTS` to `create_app`).
+STATEMENTS = StatementLog()
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +136,7 @@ def client(settings: Settings, _dataset_loaded: Driver) -> Iterator[Any]:
 
     from clustergraph.app import create_app
 
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings, on_statement=STATEMENTS)) as test_client:
         yield test_client
 
 
@@ -114,6 +144,14 @@ def gql(client: Any, query: str, variables: dict[str, Any] | None = None, **kwar
     """POST a GraphQL request and return the decoded body (the HTTP status is checked by callers that care)."""
     response = client.post("/graphql", json={"query": query, "variables": variables or {}}, **kwargs)
     return response.json()  # type: ignore[no-any-return]
+
+
+def gql_sent(
+    client: Any, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+) -> tuple[list[str], dict[str, Any]]:
+    """`gql`, and the Cypher statements the request sent (for an app created with `on_statement=STATEMENTS`)."""
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, **kwargs)
+    return STATEMENTS.of(response), response.json()
 
 
 def gql_data(client: Any, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -22,11 +22,12 @@ from typing import Any
 from neo4j import Driver
 
 from clustergraph import neo4j_server
-from clustergraph.bulk import write_plan_batched
 from clustergraph.db import create_driver, migrate
 from clustergraph.queries import GRAPH_COUNTS
 from clustergraph.settings import DEV_PASSWORD, Settings
 from clustergraph.synthetic import SCALES, generate
+
+from .bulk import write_plan_batched
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTERGRAPH = ROOT / ".venv" / "bin" / "clustergraph"
@@ -219,7 +220,7 @@ def _load_synthetic(driver: Driver, settings: Settings, size: str, report: LoadR
     report.created_relationships = summary.relationships_created
     report.load_s = summary.seconds
     report.lines = summary.lines()
-    report.method = "clustergraph.bulk.write_plan_batched (one transaction per 10,000 rows)"
+    report.method = "harness/bulk.py write_plan_batched (one transaction per 10,000 rows)"
 
 
 def ensure_dataset(settings: Settings, size: str, log: Any = print, force: bool = False) -> LoadReport:

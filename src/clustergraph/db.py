@@ -1,4 +1,4 @@
-"""The Neo4j driver's lifecycle, the schema migration and the counting of Cypher round trips.
+"""The Neo4j driver's lifecycle, the schema migration, and the reads and writes of one request's scope.
 
 One `AsyncDriver` per process, opened and closed by the app's lifespan (or by a CLI command). Each unit of work
 opens its own session: graphql-core resolves sibling fields concurrently and a session is not concurrency-safe.
@@ -7,7 +7,6 @@ opens its own session: graphql-core resolves sibling fields concurrently and a s
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -96,29 +95,7 @@ async def migrate_async(driver: AsyncDriver, database: str) -> int:
     return len(statements)
 
 
-# --- round trips ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RoundTripCounter:
-    """Counts the Cypher round trips made on behalf of one request (or one test), keeping their statements when
-    asked to (never for the process-wide total, which would grow without end)."""
-
-    count: int = 0
-    keep_statements: bool = True
-    statements: list[str] = field(default_factory=list)
-
-    def record(self, query: str) -> None:
-        self.count += 1
-        if self.keep_statements:
-            self.statements.append(query)
-
-
-_current_counter: contextvars.ContextVar[RoundTripCounter | None] = contextvars.ContextVar(
-    "clustergraph_round_trips", default=None
-)
-#: Every round trip the process has made; read by tests and by the metrics log.
-TOTAL_ROUND_TRIPS = RoundTripCounter(keep_statements=False)
+# --- the request scope ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -132,31 +109,38 @@ class CausalChain:
     read_at: set[str] | None = None
 
 
-_current_chain: contextvars.ContextVar[CausalChain | None] = contextvars.ContextVar(
-    "clustergraph_causal_chain", default=None
-)
+#: Told of every Cypher statement a request sends, just before it is sent: (the statement, the request's id).
+StatementObserver = Callable[[str, str | None], None]
 
 
-def follow_bookmarks(chain: CausalChain | None) -> contextvars.Token[CausalChain | None]:
-    """Make the sessions of the current context (a request) wait for `chain.given` and record what they write."""
-    return _current_chain.set(chain)
+@dataclass
+class RequestScope:
+    """What the database work of one request shares: its bookmarks, its count of statements, its deadline.
+
+    The view creates one per request and passes it, through the request's `Repository`, to every read and write
+    made for that request; a read or write without a scope (the CLI, a test) waits for no bookmarks and is
+    counted nowhere.
+    """
+
+    causal_chain: CausalChain = field(default_factory=CausalChain)
+    #: When the request is stopped, on the event loop's clock (`loop.time()`); None: it has no deadline.
+    deadline: float | None = None
+    #: The request's id (the X-Request-ID of its response), handed to `on_statement`.
+    request_id: str | None = None
+    on_statement: StatementObserver | None = None
+    #: The statements sent so far: a read is one round trip, and so is each statement of a write transaction.
+    round_trips: int = 0
+
+    def record(self, statement: str) -> None:
+        """Count a statement about to be sent, and tell the observer."""
+        self.round_trips += 1
+        if self.on_statement is not None:
+            self.on_statement(statement, self.request_id)
 
 
-def _session_bookmarks() -> Bookmarks | None:
-    chain = _current_chain.get()
-    return Bookmarks.from_raw_values(chain.given) if chain is not None and chain.given else None
-
-
-def count_round_trips(counter: RoundTripCounter | None) -> contextvars.Token[RoundTripCounter | None]:
-    """Route the round trips of the current context (a request) into `counter`."""
-    return _current_counter.set(counter)
-
-
-def _record(query: str) -> None:
-    TOTAL_ROUND_TRIPS.record(query)
-    counter = _current_counter.get()
-    if counter is not None:
-        counter.record(query)
+def _record(scope: RequestScope | None, statement: str) -> None:
+    if scope is not None:
+        scope.record(statement)
 
 
 async def read(
@@ -166,14 +150,17 @@ async def read(
     params: dict[str, Any],
     timeout_s: float | None = None,
     retry_s: float = 0.0,
+    scope: RequestScope | None = None,
 ) -> list[dict[str, Any]]:
     """Run one read query on its own session: one round trip (see `_execute_read`)."""
-    _record(query)
+    _record(scope, query)
 
     async def take(result: AsyncResult) -> list[dict[str, Any]]:
         return await result.data()
 
-    value, _ = await _execute_read(driver, database, Query(query, timeout=timeout_s), params, take, retry_s)
+    value, _ = await _execute_read(
+        driver, database, Query(query, timeout=timeout_s), params, take, retry_s, scope
+    )
     return value
 
 
@@ -184,27 +171,33 @@ async def read_row(
     params: dict[str, Any],
     timeout_s: float | None = None,
     retry_s: float = 0.0,
+    scope: RequestScope | None = None,
 ) -> list[Any]:
     """The values of the single row of a read query (one round trip), as the driver decodes them.
 
     Unlike `read`, the values are not walked again to turn nodes into maps: the statement returns maps already.
     """
-    _record(query)
+    _record(scope, query)
 
     async def take(result: AsyncResult) -> list[Any]:
         record = await result.single(strict=True)
         return list(record.values())
 
-    value, _ = await _execute_read(driver, database, Query(query, timeout=timeout_s), params, take, retry_s)
+    value, _ = await _execute_read(
+        driver, database, Query(query, timeout=timeout_s), params, take, retry_s, scope
+    )
     return value
 
 
-def _session(driver: AsyncDriver, database: str, access_mode: str) -> AsyncSession:
-    """A session of its own for one unit of work, after this request's bookmarks (and the process's)."""
+def _session(
+    driver: AsyncDriver, database: str, access_mode: str, scope: RequestScope | None
+) -> AsyncSession:
+    """A session of its own for one unit of work, after the request's bookmarks (and the process's)."""
+    given = scope.causal_chain.given if scope is not None else None
     return driver.session(
         database=database,
         default_access_mode=access_mode,
-        bookmarks=_session_bookmarks(),
+        bookmarks=Bookmarks.from_raw_values(given) if given else None,
         bookmark_manager=driver.execute_query_bookmark_manager,
     )
 
@@ -221,9 +214,11 @@ async def _execute_read(
     params: dict[str, Any],
     take: Callable[[AsyncResult], Awaitable[T]],
     retry_s: float,
+    scope: RequestScope | None = None,
 ) -> tuple[T, str]:
-    """One read as an auto-commit transaction on a session of its own, after this request's bookmarks: what `take`
-    makes of its result, and the graph version it ran at (see `graph_version`).
+    """One read as an auto-commit transaction on a session of its own, after the request's bookmarks: what `take`
+    makes of its result, and the graph version it ran at (see `graph_version`), recorded in the request's causal
+    chain when that asks for it.
 
     Auto-commit, because a managed transaction costs two round trips (BEGIN and RUN, then COMMIT) where this costs
     one, and a read has nothing to commit. What the driver does for managed transactions is done here: a failure
@@ -234,12 +229,11 @@ async def _execute_read(
     give_up_at: float | None = None
     while True:
         try:
-            async with _session(driver, database, READ_ACCESS) as session:
+            async with _session(driver, database, READ_ACCESS, scope) as session:
                 value = await take(await session.run(query, params))
                 version = _version_of(await session.last_bookmarks())
-                chain = _current_chain.get()
-                if chain is not None and chain.read_at is not None:
-                    chain.read_at.add(version)
+                if scope is not None and scope.causal_chain.read_at is not None:
+                    scope.causal_chain.read_at.add(version)
                 return value, version
         except (DriverError, Neo4jError) as exc:
             now = time.monotonic()
@@ -261,6 +255,7 @@ async def graph_version(
     query: LiteralString,
     timeout_s: float | None = None,
     retry_s: float = 0.0,
+    scope: RequestScope | None = None,
 ) -> str:
     """The version of the graph a read sees now: the bookmark Neo4j gives back for a read transaction (of `query`,
     which should read nothing).
@@ -270,12 +265,14 @@ async def graph_version(
     Neo4j Browser), and stays put while nothing is written. Bookmarks are opaque: the value is only ever compared
     for equality. It waits for the request's bookmarks like any other read. One round trip.
     """
-    _record(query)
+    _record(scope, query)
 
     async def take(result: AsyncResult) -> None:
         await result.consume()
 
-    _, version = await _execute_read(driver, database, Query(query, timeout=timeout_s), {}, take, retry_s)
+    _, version = await _execute_read(
+        driver, database, Query(query, timeout=timeout_s), {}, take, retry_s, scope
+    )
     return version
 
 
@@ -284,14 +281,24 @@ async def write(
     database: str,
     work: Callable[[AsyncManagedTransaction], Awaitable[T]],
     timeout_s: float | None = None,
+    scope: RequestScope | None = None,
 ) -> T:
-    """Run `work` as one managed write transaction (retried by the driver on transient errors): one round trip
-    as far as the caller is concerned, all or nothing."""
-    _record("write")
+    """Run `work` as one managed write transaction (retried by the driver on transient errors), all or nothing,
+    after the request's bookmarks; the bookmark it produces goes into the request's causal chain.
+
+    `work` runs its statements with `run_in_transaction`, which records each in the request's scope.
+    """
     unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
-    async with _session(driver, database, WRITE_ACCESS) as session:
+    async with _session(driver, database, WRITE_ACCESS, scope) as session:
         result = await session.execute_write(unit)
-        chain = _current_chain.get()
-        if chain is not None:
-            chain.produced.extend(sorted((await session.last_bookmarks()).raw_values))
+        if scope is not None:
+            scope.causal_chain.produced.extend(sorted((await session.last_bookmarks()).raw_values))
         return result
+
+
+async def run_in_transaction(
+    tx: AsyncManagedTransaction, query: LiteralString, params: dict[str, Any], scope: RequestScope | None
+) -> AsyncResult:
+    """Run one statement of a write transaction (see `write`), recorded in the request's scope like every read."""
+    _record(scope, query)
+    return await tx.run(query, params)

@@ -1,7 +1,9 @@
 """The API's access to Neo4j: the engine's one read statement per request, the graph version, and the writes.
 
 Each read runs as an auto-commit transaction on a session of its own (see `db.read_row`); each write is one managed
-write transaction that first checks the nodes it refers to (`write_checked`).
+write transaction that first checks the nodes it refers to (`write_checked`). The repository of a request
+(`Repository.bound`) carries that request's scope (`db.RequestScope`) to every read and write: its bookmarks, its
+observer of statements.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from . import queries as q
-from .db import graph_version, read, read_row, write
+from .db import RequestScope, graph_version, read, read_row, run_in_transaction, write
 
 Row = dict[str, Any]
 
@@ -31,19 +33,30 @@ REFERENCE_KINDS = ("counties", "industries", "cities", "clusters", "enterprises"
 
 
 class Repository:
-    """The API's access to Neo4j."""
+    """The API's access to Neo4j, on behalf of one request when it has a `scope` (see `bound`)."""
 
     def __init__(
-        self, driver: AsyncDriver, database: str, timeout_s: float | None = None, retry_s: float = 0.0
+        self,
+        driver: AsyncDriver,
+        database: str,
+        timeout_s: float | None = None,
+        retry_s: float = 0.0,
+        scope: RequestScope | None = None,
     ) -> None:
         self.driver = driver
         self.database = database
         self.timeout_s = timeout_s
         #: How long a read that failed for a passing reason (a restart, a leader change) is tried again.
         self.retry_s = retry_s
+        #: The request every read and write is made for: its bookmarks, its observer. None: no request.
+        self.scope = scope
+
+    def bound(self, scope: RequestScope) -> Repository:
+        """This repository for one request: the same driver and bounds, every call made in `scope`."""
+        return Repository(self.driver, self.database, self.timeout_s, self.retry_s, scope)
 
     async def _read(self, query: LiteralString, params: dict[str, Any]) -> list[Row]:
-        return await read(self.driver, self.database, query, params, self.timeout_s, self.retry_s)
+        return await read(self.driver, self.database, query, params, self.timeout_s, self.retry_s, self.scope)
 
     async def ping(self) -> bool:
         rows = await self._read(q.PING, {})
@@ -51,11 +64,15 @@ class Repository:
 
     async def graph_version(self) -> str:
         """What the graph's version is now (changes with every committed write; see `db.graph_version`)."""
-        return await graph_version(self.driver, self.database, q.PING, self.timeout_s, self.retry_s)
+        return await graph_version(
+            self.driver, self.database, q.PING, self.timeout_s, self.retry_s, self.scope
+        )
 
     async def run_selection(self, statement: LiteralString, params: dict[str, Any]) -> list[Any]:
         """A statement from `cypher_builder.selection_statement`: one value per root field, in order."""
-        return await read_row(self.driver, self.database, statement, params, self.timeout_s, self.retry_s)
+        return await read_row(
+            self.driver, self.database, statement, params, self.timeout_s, self.retry_s, self.scope
+        )
 
     # --- writes ----------------------------------------------------------------------------------------------
 
@@ -70,14 +87,16 @@ class Repository:
 
         async def work(tx: AsyncManagedTransaction) -> WriteResult:
             if any(refs.values()):
-                found = await (await tx.run(q.EXISTING_KEYS, refs)).single(strict=True)
+                found = await (await run_in_transaction(tx, q.EXISTING_KEYS, refs, self.scope)).single(
+                    strict=True
+                )
                 missing = {k: v for k, v in found.data().items() if v}
                 if missing:
                     return WriteResult(missing=missing, rows=[])
-            rows = await (await tx.run(statement, params)).data()
+            rows = await (await run_in_transaction(tx, statement, params, self.scope)).data()
             return WriteResult(missing={}, rows=rows)
 
         try:
-            return await write(self.driver, self.database, work, self.timeout_s)
+            return await write(self.driver, self.database, work, self.timeout_s, self.scope)
         except ConstraintError:
             return WriteResult(missing={}, rows=[], duplicate=True)

@@ -1,5 +1,5 @@
 """GraphQL over HTTP as the app serves it: GET and POST, media-type negotiation and status codes, JSON errors for
-bad requests, CORS, the health and readiness probes, and request ids.
+bad requests, CORS, the health and readiness probes, request ids, and the hook that observes a request's Cypher.
 
 The app under test is the `client` fixture's (the real dataset in the test Neo4j, `cors_origins` set to
 http://localhost:5173); the readiness test builds a second app whose Neo4j is a closed port.
@@ -338,3 +338,28 @@ def test_request_id_is_echoed(client: Any) -> None:
         "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "cookbook-42"}
     )
     assert response.headers["x-request-id"] == "cookbook-42"
+
+
+# --- observing a request's Cypher ----------------------------------------------------------------------------
+
+
+def test_on_statement_gets_every_statement_with_its_request_id(
+    settings: Settings, dataset_graph: Driver
+) -> None:
+    """`create_app(on_statement=...)` is called once per Cypher statement a request sends, with the request's id:
+    a list's totalCount is one statement, `{ __typename }` none; the answer is the one Cypher gives."""
+    from starlette.testclient import TestClient
+
+    from clustergraph.app import create_app
+
+    seen: list[tuple[str, str | None]] = []
+    with TestClient(create_app(settings, on_statement=lambda s, rid: seen.append((s, rid)))) as observed:
+        counted = observed.post(
+            "/graphql", json={"query": "{ clusters { totalCount } }"}, headers={"x-request-id": "observed-1"}
+        )
+        observed.post("/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "observed-2"})
+        observed.get("/readyz", headers={"x-request-id": "observed-3"})
+    expected = cluster_count(dataset_graph, settings)
+    assert counted.json() == {"data": {"clusters": {"totalCount": expected}}}
+    assert [request_id for _, request_id in seen] == ["observed-1"]
+    assert "Cluster" in seen[0][0]

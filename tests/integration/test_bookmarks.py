@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from clustergraph.app import BOOKMARK_HEADER, create_app
+from clustergraph.app import create_app
 from clustergraph.auth import Role, create_token
+from clustergraph.view import BOOKMARK_HEADER
 from conftest import gql, run_cypher
 
 CREATE = """mutation { createEnterprise(input: {key: "bookmark-test", name: "Bookmark Test", nameZh: "书签"})

@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from clustergraph.db import TOTAL_ROUND_TRIPS
 from clustergraph.graphql.engine import ROOT_LISTS
 from clustergraph.settings import Settings
-from conftest import gql, run_cypher
+from conftest import gql, gql_sent, run_cypher
 
 pytestmark = [
     pytest.mark.integration,
@@ -215,12 +214,7 @@ def variables(dataset_graph: Driver, settings: Settings) -> dict[str, Any]:
 
 def _run(client: Any, query: str, variables: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
     """(the statements sent to Neo4j while answering, the response body)."""
-    TOTAL_ROUND_TRIPS.keep_statements, TOTAL_ROUND_TRIPS.statements = True, []
-    try:
-        body = gql(client, query, variables)
-        return list(TOTAL_ROUND_TRIPS.statements), body
-    finally:
-        TOTAL_ROUND_TRIPS.keep_statements, TOTAL_ROUND_TRIPS.statements = False, []
+    return gql_sent(client, query, variables)
 
 
 def _is_compiled(statement: str) -> bool:
@@ -569,3 +563,30 @@ def test_root_pages_are_index_backed(
         "DirectedAllRelationshipsScan",
     }
     assert not scans & set(operators), operators
+
+
+def test_a_missing_value_of_a_non_null_field_is_an_error_there(
+    client: Any, fresh_dataset_graph: Driver, settings: Settings
+) -> None:
+    """A cluster without the name the schema promises: the error names the field and its path, the null goes to the
+    nearest nullable field (the root `cluster`; in a list of non-null clusters, the whole non-null root list, so no
+    data), and sibling fields keep their answers."""
+    (row,) = run_cypher(
+        fresh_dataset_graph,
+        settings,
+        "MATCH (c:Cluster) WITH c ORDER BY c.id LIMIT 1 REMOVE c.name RETURN c.id AS key",
+    )
+    key = row["key"]
+    (count,) = run_cypher(fresh_dataset_graph, settings, "MATCH (c:Cluster) RETURN count(c) AS n")
+    body = gql(client, "query ($k: ID!) { cluster(id: $k) { key name } clusters { totalCount } }", {"k": key})
+    assert body["data"] == {"cluster": None, "clusters": {"totalCount": count["n"]}}
+    error = _error(body)
+    assert error["message"] == "Cannot return null for non-nullable field Cluster.name."
+    assert error["path"] == ["cluster", "name"]
+    listed = gql(
+        client,
+        "query ($k: String!) { clusters(where: { key: { eq: $k } }, orderBy: [{ field: KEY }]) { nodes { key name } } }",
+        {"k": key},
+    )
+    assert listed["data"] is None
+    assert _error(listed)["path"] == ["clusters", "nodes", 0, "name"]

@@ -12,10 +12,10 @@ from neo4j import Driver
 
 from clustergraph import queries as q
 from clustergraph.auth import Role, create_token
-from clustergraph.db import TOTAL_ROUND_TRIPS, create_async_driver
+from clustergraph.db import create_async_driver
 from clustergraph.repository import Repository
 from clustergraph.settings import Settings
-from conftest import gql, run_cypher
+from conftest import STATEMENTS, gql, gql_sent, run_cypher
 
 CREATE = """
 mutation($input: CreateClusterInput!) {
@@ -104,6 +104,14 @@ def test_invalid_create_is_refused_with_field_and_writes_nothing(
     assert dump(graph, settings) == before
 
 
+def test_a_write_reports_its_statements_to_the_observer(client, graph, editor):
+    """A create sends, in its one transaction, the check that its references exist and then the write; both reach
+    the app's `on_statement` hook, before whatever the payload reads."""
+    statements, body = gql_sent(client, CREATE, {"input": cluster_input()}, headers=editor)
+    assert body["data"]["createCluster"]["errors"] == []
+    assert statements[:2] == [q.EXISTING_KEYS, q.CREATE_CLUSTER]
+
+
 @pytest.mark.parametrize(
     ("headers", "code"),
     [
@@ -115,13 +123,11 @@ def test_mutation_without_editor_token_is_refused_before_any_cypher(client, grap
     """No token, or a reader's token: the mutation is refused and no Cypher round trip happens."""
     if headers == "reader":
         headers = {"Authorization": f"Bearer {create_token(settings, Role.READER)}"}
-    before_trips = TOTAL_ROUND_TRIPS.count
     before = dump(graph, settings)
-    body = gql(client, CREATE, {"input": cluster_input()}, headers=headers)
-    after_trips = TOTAL_ROUND_TRIPS.count
+    statements, body = gql_sent(client, CREATE, {"input": cluster_input()}, headers=headers)
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == code
-    assert after_trips == before_trips
+    assert statements == []
     assert dump(graph, settings) == before
 
 
@@ -131,13 +137,12 @@ def test_mutation_without_editor_token_is_refused_before_any_cypher(client, grap
 )
 def test_malformed_token_is_refused_even_for_reads(client, graph, authorization):
     """A bad Authorization header is refused with 401 and UNAUTHENTICATED, and nothing is read."""
-    before_trips = TOTAL_ROUND_TRIPS.count
     response = client.post(
         "/graphql", json={"query": "{ clusters { totalCount } }"}, headers={"Authorization": authorization}
     )
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    assert TOTAL_ROUND_TRIPS.count == before_trips
+    assert STATEMENTS.of(response) == []
 
 
 def test_expired_token_is_refused_with_clear_message(client, graph, settings):

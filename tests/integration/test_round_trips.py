@@ -1,8 +1,8 @@
 """How many Cypher round trips one GraphQL request costs, whatever the size of the graph: one statement answers
 all of a query's root fields (see `graphql/engine.py`).
 
-A round trip is counted by `clustergraph.db.TOTAL_ROUND_TRIPS`, which records every statement the service sends;
-the tests read its count before and after one request.
+A round trip is a statement the app reports to its `on_statement` hook (`conftest.STATEMENTS`), which sees every
+statement the service sends; the tests count those of one request.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from clustergraph.db import TOTAL_ROUND_TRIPS
 from clustergraph.loader import write_plan
 from clustergraph.settings import Settings
 from clustergraph.synthetic import SCALES, generate
-from conftest import gql, gql_data, run_cypher
+from conftest import gql_data, gql_sent, run_cypher
 
 pytestmark = [
     pytest.mark.integration,
@@ -63,9 +62,8 @@ RETURN cities, clustersPerCity, clusters, membersPerCluster, memberships
 
 def round_trips(client: Any, document: str) -> tuple[int, dict[str, Any]]:
     """(round trips made while answering `document`, the response body)."""
-    before = TOTAL_ROUND_TRIPS.count
-    body = gql(client, document)
-    return TOTAL_ROUND_TRIPS.count - before, body
+    statements, body = gql_sent(client, document)
+    return len(statements), body
 
 
 def nested_run(client: Any, driver: Driver, settings: Settings) -> dict[str, Any]:

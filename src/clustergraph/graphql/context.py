@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..auth import Principal
-from ..db import CausalChain, RoundTripCounter
+from ..db import RequestScope
 from ..repository import Repository
 from ..settings import Settings
 
@@ -18,8 +18,8 @@ class Context:
     repo: Repository
     settings: Settings
     principal: Principal | None = None
-    causal_chain: CausalChain = field(default_factory=CausalChain)
-    round_trips: RoundTripCounter = field(default_factory=RoundTripCounter)
+    #: The request's scope (bookmarks, statement count, deadline); `repo` is bound to it.
+    scope: RequestScope = field(default_factory=RequestScope)
     request: Any = None
     response: Any = None
     #: The execution context of the operation (set by the engine), from which a mutation payload's node is planned.

@@ -131,8 +131,15 @@ class _Failure(Exception):
         self.path: list[str | int] = []
 
 
+class _Again(Exception):
+    """Shaping without errors failed: the answer is shaped again, carefully (see `Shaper`)."""
+
+
 Errors = list[_Failure]
-Shaper = Callable[[Any, Errors], Any]
+#: A shaper takes a value of the statement and the list of errors to keep, or None: without it (the usual case), it
+#: shapes in one quick pass and raises on any error, and the whole answer is then shaped again with a list, field by
+#: field, each error kept with its path and its null put on the nearest nullable field.
+Shaper = Callable[[Any, Errors | None], Any]
 #: One field of an object: (response key, the key to read from the map or None, else a shaper, nullable, what).
 Entry = tuple[str, str | None, Shaper | None, bool, str]
 
@@ -141,63 +148,105 @@ def _non_null_violation(what: str, details: Details) -> _Failure:
     return _Failure(GraphQLError(f"Cannot return null for non-nullable field {what}."), details)
 
 
+def _prefix(errs: Errors, since: int, segment: str | int) -> None:
+    """Put `segment` in front of the paths of the errors kept since `since` (they are below it)."""
+    for kept in errs[since:]:
+        kept.path.append(segment)
+
+
 def _object(entries: list[Entry], details_of: dict[str, Details]) -> Shaper:
     """The shaper of an object: each entry read from the map (or shaped from it), nulls checked against the schema.
 
-    An error below a nullable field makes that field null and is kept in `errs`; below a non-null field it goes up.
+    Shaping carefully, an error below a nullable field makes that field null and is kept in `errs`; below a non-null
+    field it goes up.
     """
+    fields = [(key, source, get) for key, source, get, _nullable, _what in entries]
+    required = [key for key, _source, _get, nullable, _what in entries if not nullable]
 
-    def shape(m: Any, errs: Errors) -> Any:
-        if m is None:
-            return None
+    def careful(m: Any, errs: Errors) -> Any:
         out = {}
         for key, source, get, nullable, what in entries:
+            since = len(errs)
             try:
                 value = m[source] if get is None else get(m, errs)
                 if value is None and not nullable:
                     raise _non_null_violation(what, details_of[key])
             except _Failure as failure:
+                _prefix(errs, since, key)
                 failure.path.append(key)
                 if not nullable:
                     raise
                 errs.append(failure)
                 value = None
+            else:
+                if len(errs) != since:
+                    _prefix(errs, since, key)
             out[key] = value
+        return out
+
+    def shape(m: Any, errs: Errors | None) -> Any:
+        if m is None:
+            return None
+        if errs is not None:
+            return careful(m, errs)
+        out = {key: m[source] if get is None else get(m, None) for key, source, get in fields}
+        for key in required:
+            if out[key] is None:
+                raise _Again
         return out
 
     return shape
 
 
 def _each(shape: Shaper, items_nullable: bool, what: str, details: Details) -> Shaper:
-    """A list's shaper: each item shaped; on a failure the item's index joins the path."""
+    """A list's shaper: each item shaped; carefully, a failing item's index joins the path."""
 
-    def shape_all(items: Any, errs: Errors) -> Any:
-        if items is None:
-            return None
-        mark = len(errs)
-        try:
-            out = [shape(x, errs) for x in items]
-            if items_nullable or None not in out:
-                return out
-        except _Failure:
-            pass
-        del errs[mark:]
+    def careful(items: Any, errs: Errors) -> Any:
         out = []
         for i, x in enumerate(items):
+            since = len(errs)
             try:
                 value = shape(x, errs)
                 if value is None and not items_nullable:
                     raise _non_null_violation(what, details)
             except _Failure as failure:
+                _prefix(errs, since, i)
                 failure.path.append(i)
                 if not items_nullable:
                     raise
                 errs.append(failure)
                 value = None
+            else:
+                if len(errs) != since:
+                    _prefix(errs, since, i)
             out.append(value)
         return out
 
+    def shape_all(items: Any, errs: Errors | None) -> Any:
+        if items is None:
+            return None
+        if errs is not None:
+            return careful(items, errs)
+        out = [shape(x, None) for x in items]
+        if not items_nullable and None in out:
+            raise _Again
+        return out
+
     return shape_all
+
+
+def shape_answer(shape: Shaper, value: Any) -> tuple[Any, Errors]:
+    """The answer and its errors: one quick pass, and a careful one when the quick one met an error."""
+    try:
+        return shape(value, None), []
+    except (_Failure, _Again):
+        pass
+    errs: Errors = []
+    try:
+        return shape(value, errs), errs
+    except _Failure as failure:  # a non-null field at the top failed: no answer
+        errs.append(failure)
+        return None, errs
 
 
 def _const(value: Any) -> Shaper:
@@ -218,7 +267,7 @@ def _at(key: str | int, shape: Shaper) -> Shaper:
 def _failing(error: GraphQLError, details: Details) -> Shaper:
     """A field whose arguments were refused: an error wherever it occurs in the answer."""
 
-    def fail(_m: Any, _e: Errors) -> Any:
+    def fail(_m: Any, _e: Errors | None) -> Any:
         raise _Failure(error, details)
 
     return fail
@@ -231,7 +280,7 @@ def _refused(error: Exception) -> GraphQLError:
 def _compiled(sel: Any, shape: Shaper, details: Details) -> Shaper:
     """A selection's shaper that first checks whether compiling it failed (its filter was refused)."""
 
-    def get(m: Any, errs: Errors) -> Any:
+    def get(m: Any, errs: Errors | None) -> Any:
         if sel.error is not None:
             raise _Failure(bad_input(str(sel.error)), details)
         return shape(m, errs)
@@ -370,16 +419,16 @@ class _Page:
         return self._cursors
 
 
-def _coverage_official(row: Any, _e: Errors) -> Any:
+def _coverage_official(row: Any, _e: Errors | None) -> Any:
     return row["node"]["officialCountSichuan"]
 
 
-def _coverage_missing(row: Any, e: Errors) -> Any:
+def _coverage_missing(row: Any, e: Errors | None) -> Any:
     official = _coverage_official(row, e)
     return max(official - row["named"], 0) if official is not None else None
 
 
-def _coverage_ratio(row: Any, e: Errors) -> Any:
+def _coverage_ratio(row: Any, e: Errors | None) -> Any:
     official = _coverage_official(row, e)
     return row["named"] / official if official else None
 
@@ -547,17 +596,27 @@ class _Planner:
         shapers = self.abstract(root_type.fields["nodes"].type, details, sel)
         labels = {t: TYPES[t].label for t in keys}
 
-        def shape(value: Any, errs: Errors) -> Any:
+        def shape(value: Any, errs: Errors | None) -> Any:
             found = {(t, row["id"]): row["node"] for t in keys for row in value[labels[t]]}
+            nodes = [found.get(wanted_key) for wanted_key in wanted]
+            if errs is None:
+                return [
+                    None if n is None else shapers[t](n, None)
+                    for (t, _k), n in zip(wanted, nodes, strict=True)
+                ]
             out = []
-            for i, (type_name, node_key) in enumerate(wanted):
-                node = found.get((type_name, node_key))
+            for i, ((type_name, _key), node) in enumerate(zip(wanted, nodes, strict=True)):
+                since = len(errs)
                 try:
-                    out.append(None if node is None else shapers[type_name](node, errs))
+                    value = None if node is None else shapers[type_name](node, errs)
                 except _Failure as failure:
+                    _prefix(errs, since, i)
                     failure.path.append(i)
                     errs.append(failure)
-                    out.append(None)
+                    value = None
+                else:
+                    _prefix(errs, since, i)
+                out.append(value)
             return out
 
         return cb.NodesSelection(key, keys, sel), shape
@@ -795,7 +854,7 @@ class _Planner:
 
         shape_path = self._entries(path_type, details, plan_field)
 
-        def shape(value: Any, errs: Errors) -> Any:
+        def shape(value: Any, errs: Errors | None) -> Any:
             for arg, given, found in (("from", from_value, value["from"]), ("to", to_value, value["to"])):
                 if not found:
                     raise _Failure(bad_input(f"{arg}: there is no node with ID {given!r}"), details)
@@ -887,7 +946,7 @@ class _Planner:
             d[0].node.name.value == "cursor" for d in self.subfields(edge_type, details).values()
         )
 
-        def shape(p: _Page, errs: Errors) -> Any:
+        def shape(p: _Page, errs: Errors | None) -> Any:
             if with_cursors:
                 return shape_edges([{**r, "cursor": c} for r, c in zip(p.rows, p.cursors, strict=True)], errs)
             return shape_edges(p.rows, errs)
@@ -922,7 +981,7 @@ class _Planner:
 
     def numeric(self, numeric_type: GraphQLObjectType, details: Details) -> Shaper:
         def number(stat: str) -> Shaper:
-            def get(m: Any, _e: Errors) -> Any:
+            def get(m: Any, _e: Errors | None) -> Any:
                 value = m[stat]
                 if stat == "sum" and not m["count"]:
                     return None
@@ -1071,12 +1130,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         return self._answer(plan, row)
 
     def _answer(self, plan: Plan, row: Any) -> Any:
-        errs: Errors = []
-        try:
-            data = plan.shape(row, errs)
-        except _Failure as failure:  # a non-null root field failed: no data
-            errs.append(failure)
-            data = None
+        data, errs = shape_answer(plan.shape, row)
         for kept in errs:
             error, path = _located(kept, None)
             self.collected_errors.add(error, path)
@@ -1113,13 +1167,11 @@ async def read_node(info: Any, type_name: str, key: str | None) -> Completed | N
     statement = cb.selection_statement([root])
     assert statement is not None
     row = await context.repo.run_selection(*statement)
-    errs: Errors = []
     base: Path = raw.path
-    try:
-        value = _compiled(root, _column(root, shape), details)(row, errs)
-    except _Failure as failure:
-        raise _located(failure, base.prev)[0] from None
-    for kept in errs:
+    value, errs = shape_answer(_compiled(root, _column(root, shape), details), row)
+    for kept in errs[:-1] if value is None and errs else errs:
         error, path = _located(kept, base)
         executor.collected_errors.add(error, path)
+    if value is None and errs:  # the node itself failed: an error on the payload's (nullable) field
+        raise _located(errs[-1], base)[0]
     return Completed(value)

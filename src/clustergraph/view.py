@@ -1,0 +1,245 @@
+"""The `/graphql` endpoint: Strawberry's ASGI view with what GraphQL over HTTP asks of it, and what one request
+needs before its document runs.
+
+Before execution: the client's bookmarks (`X-Neo4j-Bookmarks`) are read, its token is checked, a mutation sent with
+GET is refused, and the request gets its scope (`db.RequestScope`: those bookmarks, its deadline of
+`request_timeout_s`), which the request's repository carries to every read and write. With the HTTP cache on, a
+query may then be answered without running (see `httpcache`). After it: the media type the client asked for, with
+the status codes of application/graphql-response+json, and the bookmarks of the request's writes in the response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+import orjson
+import structlog
+from cross_web import HTTPException
+from graphql import OperationDefinitionNode, OperationType, parse
+from graphql.error import GraphQLError
+from neo4j.exceptions import DriverError, Neo4jError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
+
+from .auth import AuthError, Principal, authenticate
+from .db import CausalChain, RequestScope, StatementObserver
+from .errors import format_error, timed_out
+from .graphql.context import Context
+from .graphql.schema import create_schema
+from .httpcache import HttpCache, matches
+from .repository import Repository
+from .settings import Settings
+
+log = structlog.get_logger("clustergraph")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+#: Returned after a write, sent back by the client: its next request (on any replica) then sees that write.
+BOOKMARK_HEADER = "X-Neo4j-Bookmarks"
+MAX_BOOKMARKS = 16
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's ASGI view with the GraphQL-over-HTTP details: media types, status codes, JSON errors, orjson.
+
+    `on_statement`, when given, is told of every Cypher statement a request sends (see `create_app`).
+    """
+
+    def __init__(
+        self, settings: Settings, on_statement: StatementObserver | None = None, **kwargs: Any
+    ) -> None:
+        graphql_ide: Literal["graphiql"] | None = (
+            "graphiql" if settings.graphiql and not settings.production else None
+        )
+        super().__init__(create_schema(settings), graphql_ide=graphql_ide, **kwargs)
+        self.settings = settings
+        self.http_cache = HttpCache(settings) if settings.http_cache else None
+        self.on_statement = on_statement
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
+        repo = _repository(request)
+        return Context(
+            repo=repo,
+            settings=self.settings,
+            principal=request.state.principal,
+            scope=request.state.request_scope,
+            request=request,
+            response=response,
+        )
+
+    def _authenticate(self, request: Request) -> Principal | None:
+        return _authenticate_request(self.settings, request)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
+        # A request error (the document does not parse or validate) has no data entry at all; a field error that
+        # nulls the whole result still has `data: null` (GraphQL over HTTP).
+        request_error = (
+            result.data is None and bool(result.errors) and not any(e.path for e in result.errors or [])
+        )
+        request.state.graphql_has_data = not request_error
+        request.state.graphql_has_errors = bool(result.errors)
+        response: dict[str, Any] = {} if request_error else {"data": result.data}
+        if result.errors:
+            response["errors"] = [format_error(e, self.settings.request_timeout_s) for e in result.errors]
+        if result.extensions:
+            response["extensions"] = result.extensions
+        return response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        timeout_s = self.settings.request_timeout_s
+        try:
+            given = _bookmarks_of(request)
+        except ValueError as exc:
+            bad: dict[str, Any] = {"errors": [{"message": str(exc), "extensions": {"code": "BAD_REQUEST"}}]}
+            await JSONResponse(bad, status_code=400)(scope, receive, send)
+            return
+        request_scope = RequestScope(
+            causal_chain=CausalChain(given=given),
+            deadline=asyncio.get_running_loop().time() + timeout_s,
+            request_id=getattr(request.state, "request_id", None),
+            on_statement=self.on_statement,
+        )
+        request.state.request_scope = request_scope
+        deadline = asyncio.timeout_at(request_scope.deadline)
+        try:
+            request.state.principal = self._authenticate(request)
+        except AuthError as exc:
+            status = 403 if exc.code == "FORBIDDEN" else 401
+            headers = {"WWW-Authenticate": 'Bearer realm="clustergraph"'} if status == 401 else None
+            refused: dict[str, Any] = {
+                "data": None,
+                "errors": [{"message": exc.message, "extensions": {"code": exc.code}}],
+            }
+            await JSONResponse(refused, status_code=status, headers=headers)(scope, receive, send)
+            return
+        try:
+            _refuse_mutation_over_get(request)
+            async with deadline:
+                response = await self._answer(request)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            response = await timed_out(request.app.state.repo.driver, timeout_s)
+        except HTTPException as exc:
+            status = exc.status_code
+            response = JSONResponse(
+                {"errors": [{"message": exc.reason}]},
+                status_code=status,
+                headers={"Allow": "POST"} if status == 405 else None,
+            )
+        else:
+            _negotiate(request, response)
+            produced = request_scope.causal_chain.produced
+            if produced:
+                response.headers[BOOKMARK_HEADER] = ", ".join(produced)
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        """Run the request; with the HTTP cache on, a query first checks the graph version and may be answered
+        from the cache (or with 304 Not Modified) without running."""
+        cache = self.http_cache
+        key = await cache.request_key(request) if cache is not None else None
+        if cache is None or key is None:
+            return await self.run(request)
+        chain: CausalChain = request.state.request_scope.causal_chain
+        try:
+            # In the request's scope: the version read waits for the client's bookmarks, like every read.
+            version = await _repository(request).graph_version()
+        except (DriverError, Neo4jError, OSError) as exc:
+            # Answered as without the cache: the query meets the same trouble and reports it as usual.
+            log.warning("graph_version_unavailable", error=type(exc).__name__)
+            return await self.run(request)
+        media_type = GRAPHQL_RESPONSE if _wants_graphql_response(request) else "application/json"
+        etag = cache.etag(key, version, media_type)
+        headers = {"ETag": etag, "Cache-Control": cache.cache_control, "Vary": "Accept"}
+        if matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        body = cache.answer(key, version)
+        if body is not None:
+            return Response(body, media_type="application/json", headers={**headers, "X-Cache": "HIT"})
+        chain.read_at = set()
+        response = await self.run(request)
+        if (
+            response.status_code == 200
+            and getattr(request.state, "graphql_has_errors", True) is False
+            and chain.read_at <= {version}
+        ):
+            cache.store(key, version, bytes(response.body))
+            response.headers.update({**headers, "X-Cache": "MISS"})
+        return response
+
+
+def _repository(request: Request) -> Repository:
+    """The app's repository bound to this request's scope (created by `GraphQLApp.__call__`)."""
+    repo: Repository = request.app.state.repo
+    return repo.bound(request.state.request_scope)
+
+
+def _wants_graphql_response(request: Request) -> bool:
+    """True when the client lists application/graphql-response+json before (or without) application/json."""
+    accept = request.headers.get("accept", "")
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE not in types:
+        return False
+    return "application/json" not in types or types.index(GRAPHQL_RESPONSE) < types.index("application/json")
+
+
+def _bookmarks_of(request: Request) -> list[str]:
+    """The bookmarks a client sends back (from an earlier write's response), so its reads see that write."""
+    header = request.headers.get(BOOKMARK_HEADER, "")
+    values = [v.strip() for v in header.split(",") if v.strip()]
+    if len(values) > MAX_BOOKMARKS or any(len(v) > 200 or not v.isprintable() for v in values):
+        raise ValueError(
+            f"the {BOOKMARK_HEADER} header must be at most {MAX_BOOKMARKS} bookmarks, as returned by this service"
+        )
+    return values
+
+
+def _authenticate_request(settings: Settings, request: Request) -> Principal | None:
+    """The request's principal; reads without a token are refused when the settings require one."""
+    principal = authenticate(settings, request.headers.get("authorization"))
+    if principal is None and settings.require_token_for_reads:
+        raise AuthError("this service needs a token for every request: send 'Authorization: Bearer <token>'")
+    return principal
+
+
+def _refuse_mutation_over_get(request: Request) -> None:
+    if request.method != "GET" or "query" not in request.query_params:
+        return
+    try:
+        document = parse(request.query_params["query"])
+    except GraphQLError:
+        return  # the view reports the syntax error itself
+    name = request.query_params.get("operationName")
+    for definition in document.definitions:
+        if (
+            isinstance(definition, OperationDefinitionNode)
+            and (name is None or (definition.name is not None and definition.name.value == name))
+            and definition.operation is not OperationType.QUERY
+        ):
+            raise HTTPException(405, f"A {definition.operation.value} cannot be sent with GET; use POST.")
+
+
+def _negotiate(request: Request, response: Response) -> None:
+    """Serve application/graphql-response+json with the spec's status codes when the client asks for it."""
+    if response.media_type != "application/json" and not response.headers.get("content-type", "").startswith(
+        "application/json"
+    ):
+        return
+    if _wants_graphql_response(request):
+        response.headers["content-type"] = GRAPHQL_RESPONSE
+        if getattr(request.state, "graphql_has_data", True) is False and response.status_code == 200:
+            response.status_code = 400
