@@ -23,7 +23,7 @@ COPY pyproject.toml uv.lock ./
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-project
 
-# The project itself. src/clustergraph/schema.cypher is a symlink to ../../cypher/schema.cypher, so cypher/ is
+# The project itself. src/clustergraph/cypher/schema.cypher is a symlink to ../../../cypher/schema.cypher, so cypher/ is
 # copied next to src/ and the link resolves inside the image. README.md is the package's readme (pyproject.toml).
 COPY README.md ./
 COPY src/ src/
@@ -32,7 +32,7 @@ COPY data/ data/
 COPY schema/ schema/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev \
-    && test -f src/clustergraph/schema.cypher
+    && test -f src/clustergraph/cypher/schema.cypher
 
 ENV PATH="/app/.venv/bin:$PATH" \
     HOST=0.0.0.0 \

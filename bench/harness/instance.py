@@ -23,7 +23,7 @@ from neo4j import Driver
 
 from clustergraph import neo4j_server
 from clustergraph.db import create_driver, migrate
-from clustergraph.queries import GRAPH_COUNTS
+from clustergraph.cypher.statements import GRAPH_COUNTS
 from clustergraph.settings import DEV_PASSWORD, Settings
 from clustergraph.synthetic import SCALES, generate
 

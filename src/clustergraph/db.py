@@ -30,6 +30,7 @@ from neo4j import (
 )
 from neo4j.exceptions import DriverError, Neo4jError
 
+from .cypher.statements import AWAIT_INDEXES, WIPE
 from .settings import Settings
 
 T = TypeVar("T")
@@ -62,7 +63,7 @@ def create_driver(settings: Settings) -> Driver:
 
 def schema_statements() -> list[LiteralString]:
     """The statements of cypher/schema.cypher, comments removed, one per entry."""
-    text = resources.files("clustergraph").joinpath("schema.cypher").read_text(encoding="utf-8")
+    text = resources.files("clustergraph.cypher").joinpath("schema.cypher").read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("//")]
     statements = [s.strip() for s in "\n".join(lines).split(";\n")]
     # The file is part of the package, not user input: this is the one cast from str to LiteralString.
@@ -72,7 +73,7 @@ def schema_statements() -> list[LiteralString]:
 def wipe(driver: Driver, database: str) -> None:
     """Delete every node and relationship (in batches, so a big graph does not need one huge transaction)."""
     with driver.session(database=database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run(WIPE).consume()
 
 
 def migrate(driver: Driver, database: str) -> int:
@@ -81,7 +82,7 @@ def migrate(driver: Driver, database: str) -> int:
     with driver.session(database=database) as session:
         for statement in statements:
             session.run(statement).consume()
-        session.run("CALL db.awaitIndexes(300)").consume()
+        session.run(AWAIT_INDEXES).consume()
     return len(statements)
 
 
@@ -91,7 +92,7 @@ async def migrate_async(driver: AsyncDriver, database: str) -> int:
     async with driver.session(database=database) as session:
         for statement in statements:
             await (await session.run(statement)).consume()
-        await (await session.run("CALL db.awaitIndexes(300)")).consume()
+        await (await session.run(AWAIT_INDEXES)).consume()
     return len(statements)
 
 

@@ -1,6 +1,6 @@
 """The graph model as data: labels, properties, relationships and sort keys of every node type.
 
-This table is the closed vocabulary from which `cypher_builder` assembles statements: a filter or sort key named in a
+This table is the closed vocabulary from which `cypher.builder` assembles statements: a filter or sort key named in a
 request is looked up here, and only what is found here (a property name, a relationship pattern, a count
 expression) is ever placed into Cypher text. Request values always travel as parameters.
 """

@@ -9,8 +9,8 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
+from .cypher.statements import GRAPH_COUNTS, LOAD_STATEMENTS
 from .dataset import GraphPlan, read_dataset
-from .queries import GRAPH_COUNTS, LOAD_STATEMENTS
 
 #: Rows per UNWIND statement: big enough to amortise a round trip, small enough to keep each statement's
 #: parameter map modest. All batches of one load share a single transaction.

@@ -14,7 +14,7 @@ from typing import Any, LiteralString
 from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
-from . import queries as q
+from .cypher import statements as q
 from .db import RequestScope, graph_version, read, read_row, run_in_transaction, write
 
 Row = dict[str, Any]
@@ -69,7 +69,7 @@ class Repository:
         )
 
     async def run_selection(self, statement: LiteralString, params: dict[str, Any]) -> list[Any]:
-        """A statement from `cypher_builder.selection_statement`: one value per root field, in order."""
+        """A statement from `cypher.builder.selection_statement`: one value per root field, in order."""
         return await read_row(
             self.driver, self.database, statement, params, self.timeout_s, self.retry_s, self.scope
         )
@@ -100,3 +100,53 @@ class Repository:
             return await write(self.driver, self.database, work, self.timeout_s, self.scope)
         except ConstraintError:
             return WriteResult(missing={}, rows=[], duplicate=True)
+
+    # --- the writes of the mutations, by name: (statement, the nodes it refers to) ---------------------------
+
+    async def create_cluster(self, params: Row) -> WriteResult:
+        refs = {"counties": [params["countyKey"]], "industries": [params["industryKey"]]}
+        return await self.write_checked(q.CREATE_CLUSTER, params, refs)
+
+    async def update_cluster(self, params: Row) -> WriteResult:
+        refs = {
+            "clusters": [params["key"]],
+            "counties": [k for k in [params["countyKey"]] if k],
+            "industries": [k for k in [params["industryKey"]] if k],
+        }
+        return await self.write_checked(q.UPDATE_CLUSTER, params, refs)
+
+    async def delete_cluster(self, key: str) -> WriteResult:
+        return await self.write_checked(q.DELETE_CLUSTER, {"key": key}, {"clusters": [key]})
+
+    async def create_enterprise(self, params: Row) -> WriteResult:
+        return await self.write_checked(q.CREATE_ENTERPRISE, params)
+
+    async def update_enterprise(self, params: Row) -> WriteResult:
+        return await self.write_checked(q.UPDATE_ENTERPRISE, params, {"enterprises": [params["key"]]})
+
+    async def delete_enterprise(self, key: str) -> WriteResult:
+        return await self.write_checked(q.DELETE_ENTERPRISE, {"key": key}, {"enterprises": [key]})
+
+    async def add_membership(self, params: Row) -> WriteResult:
+        refs = {"enterprises": [params["enterpriseKey"]], "clusters": [params["clusterKey"]]}
+        return await self.write_checked(q.ADD_MEMBERSHIP, params, refs)
+
+    async def remove_membership(self, params: Row) -> WriteResult:
+        return await self.write_checked(q.REMOVE_MEMBERSHIP, params)
+
+    async def record_recognition(self, params: Row) -> WriteResult:
+        batch = params["batchKey"]
+        refs = {"clusters": [params["clusterKey"]], "batches": [batch] if batch else []}
+        return await self.write_checked(q.RECORD_RECOGNITION, params, refs)
+
+    async def remove_recognition(self, params: Row) -> WriteResult:
+        return await self.write_checked(q.REMOVE_RECOGNITION, params)
+
+    async def create_city(self, params: Row) -> WriteResult:
+        return await self.write_checked(q.CREATE_CITY, params)
+
+    async def create_county(self, params: Row) -> WriteResult:
+        return await self.write_checked(q.CREATE_COUNTY, params, {"cities": [params["cityKey"]]})
+
+    async def create_industry(self, params: Row) -> WriteResult:
+        return await self.write_checked(q.CREATE_INDUSTRY, params)

@@ -25,6 +25,7 @@ import httpx
 
 from . import neo4j_server
 from .auth import Role, create_token
+from .cypher.statements import ENTERPRISES_FOUND
 from .db import create_driver, migrate, wipe
 from .loader import load_dataset
 from .settings import Settings
@@ -232,8 +233,7 @@ def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_reques
         report, acknowledged, attempted = asyncio.run(_run(settings, url, seconds, clients, max_requests))
         with create_driver(settings) as driver:
             records, _, _ = driver.execute_query(
-                "UNWIND $keys AS k OPTIONAL MATCH (e:Enterprise {id: k}) RETURN k, count(e) AS n",
-                {"keys": attempted}, database_=settings.neo4j_database,
+                ENTERPRISES_FOUND, {"keys": attempted}, database_=settings.neo4j_database,
             )  # fmt: skip
         found = {r["k"]: r["n"] for r in records}
         acked = set(acknowledged)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from clustergraph.cypher_builder import MAX_FILTER_DEPTH
+from clustergraph.cypher.builder import MAX_FILTER_DEPTH
 from clustergraph.settings import Settings
 from conftest import gql, gql_data, run_cypher
 

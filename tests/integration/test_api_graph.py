@@ -2,7 +2,7 @@
 clusters and the statistics — against the real dataset in the test Neo4j.
 
 Every expected answer is computed here by an independent Cypher query over the same graph (`run_cypher`), written
-for the test rather than taken from `queries.py`; nothing is copied from an API answer or from an earlier run.
+for the test rather than taken from `cypher/statements.py`; nothing is copied from an API answer or from an earlier run.
 """
 
 from __future__ import annotations

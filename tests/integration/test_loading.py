@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from clustergraph.cli import app
 from clustergraph.dataset import DatasetError, read_dataset
 from clustergraph.loader import load_dataset, write_plan
-from clustergraph.queries import LOAD_STATEMENTS
+from clustergraph.cypher.statements import LOAD_STATEMENTS
 from clustergraph.settings import Settings
 from conftest import DATA_DIR, run_cypher
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from clustergraph import queries as q
+from clustergraph.cypher import statements as q
 from clustergraph.auth import Role, create_token
 from clustergraph.db import create_async_driver
 from clustergraph.repository import Repository

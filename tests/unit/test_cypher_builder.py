@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clustergraph.cypher_builder import (
+from clustergraph.cypher.builder import (
     MAX_FILTER_CONDITIONS,
     ListSelection,
     NodeSelection,

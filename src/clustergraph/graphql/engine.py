@@ -1,7 +1,7 @@
 """The read engine: every read of the API goes from the selection set to one Cypher statement and back.
 
 For a query, `Executor` (graphql-core's execution context, as Strawberry runs it) plans all root fields into one
-statement (`cypher_builder.selection_statement`), runs it in one round trip and builds the response from its one
+statement (`cypher.builder.selection_statement`), runs it in one round trip and builds the response from its one
 row with small functions made from the plan, one per selected field ("shapers"); no resolver runs. For a mutation
 the resolvers write, and the node that a payload returns is read the same way (`read_node`), planned from the
 payload field's own selection set.
@@ -50,7 +50,7 @@ from strawberry import relay
 from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from .. import cypher_builder as cb
+from ..cypher import builder as cb
 from ..graph_model import SEARCHABLE, TYPES
 from ..lru import LRUCache
 from .context import Context
@@ -364,7 +364,7 @@ def _argument_names(strawberry_schema: Any) -> dict[tuple[str, str], dict[str, s
 
 
 def plain_input(value: Any, gql_type: GraphQLInputType, fields: dict[tuple[str, str], Any]) -> Any:
-    """A value coerced by graphql-core in the form `cypher_builder` takes: Python field names (from `fields`, see
+    """A value coerced by graphql-core in the form `cypher.builder` takes: Python field names (from `fields`, see
     `_field_table`), null fields dropped, enums as their values."""
     if value is None:
         return None
@@ -468,7 +468,7 @@ EDGE_FIELDS = {("Cluster", "industryInferred"): ("industry", "inferred")}
 
 
 class _Planner:
-    """Turns a selection set into selections for `cypher_builder` and the shapers that build the answer."""
+    """Turns a selection set into selections for `cypher.builder` and the shapers that build the answer."""
 
     def __init__(self, executor: StrawberryGraphQLCoreExecutionContext, context: Context) -> None:
         self.executor = executor
@@ -998,7 +998,7 @@ class _Planner:
 
 
 def _column(sel: cb.Root, shape: Shaper) -> Shaper:
-    """A root field's value: the statement's column for it (see `cypher_builder.selection_statement`)."""
+    """A root field's value: the statement's column for it (see `cypher.builder.selection_statement`)."""
     return lambda row, errs: shape(row[sel.column], errs)
 
 

@@ -438,7 +438,7 @@ RecognitionYearOrder = _order("RecognitionYearOrder", RecognitionYearSortField)
 
 
 def filter_dict(value: Any) -> Any:
-    """An input object as plain data for `cypher_builder`: unset and null fields dropped, enums as their values."""
+    """An input object as plain data for `cypher.builder`: unset and null fields dropped, enums as their values."""
     if value is None or isinstance(value, UnsetType):
         return None
     if isinstance(value, Enum):

@@ -6,14 +6,13 @@ insufficient token is refused by the field's permission before any database work
 
 from __future__ import annotations
 
-from typing import Annotated, Any, LiteralString
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from .. import queries as q
 from ..auth import Role
 from ..repository import WriteResult
 from ..validation import Checker, FieldError, missing_references
@@ -254,12 +253,6 @@ def _write_errors(result: WriteResult, what: str, key: str) -> list[MutationErro
     return _errors(missing_references(result.missing, _REFERENCE_FIELDS))
 
 
-async def _write(
-    info: Inf, statement: LiteralString, params: dict[str, Any], refs: dict[str, list[str]]
-) -> WriteResult:
-    return await info.context.repo.write_checked(statement, params, refs)
-
-
 def _not_found(field: str, what: str, key: str) -> list[MutationError]:
     return [MutationError(field=field, message=f"there is no {what} with key {key!r}", code="NOT_FOUND")]
 
@@ -303,8 +296,7 @@ class Mutation:
             "leadingSectorZh": input.leading_sector_zh, "outputValueCny": input.output_value_cny,
             "enterpriseCount": input.enterprise_count, "sources": _sources(input.sources),
         }  # fmt: skip
-        result = await _write(info, q.CREATE_CLUSTER, params,
-                              {"counties": [input.county_key], "industries": [input.industry_key]})  # fmt: skip
+        result = await info.context.repo.create_cluster(params)
         if result.duplicate or result.missing:
             return ClusterPayload(cluster_key=None, errors=_write_errors(result, "cluster", input.key))
         return ClusterPayload(cluster_key=result.rows[0]["node"]["id"], errors=[])
@@ -340,9 +332,7 @@ class Mutation:
             "industryKey": input.industry_key,
             "industryInferred": input.industry_inferred,
         }
-        refs = {"clusters": [input.key], "counties": [k for k in [input.county_key] if k],
-                "industries": [k for k in [input.industry_key] if k]}  # fmt: skip
-        result = await _write(info, q.UPDATE_CLUSTER, params, refs)
+        result = await info.context.repo.update_cluster(params)
         if result.missing:
             errors = _write_errors(result, "cluster", input.key)
             return ClusterPayload(cluster_key=None, errors=[
@@ -359,7 +349,7 @@ class Mutation:
         c.key("key", key)
         if c.errors:
             return DeletePayload(deleted_key=None, errors=_errors(c.errors))
-        result = await _write(info, q.DELETE_CLUSTER, {"key": key}, {"clusters": [key]})
+        result = await info.context.repo.delete_cluster(key)
         if result.missing:
             return DeletePayload(deleted_key=None, errors=_not_found("key", "cluster", key))
         return DeletePayload(deleted_key=key, errors=[])
@@ -377,7 +367,7 @@ class Mutation:
             return EnterprisePayload(enterprise_key=None, errors=_errors(c.errors))
         params = {"key": input.key, "name": input.name.strip(), "nameZh": input.name_zh.strip(),
                   "sources": _sources(input.sources)}  # fmt: skip
-        result = await _write(info, q.CREATE_ENTERPRISE, params, {})
+        result = await info.context.repo.create_enterprise(params)
         if result.duplicate:
             return EnterprisePayload(
                 enterprise_key=None, errors=_write_errors(result, "enterprise", input.key)
@@ -397,7 +387,7 @@ class Mutation:
             return EnterprisePayload(enterprise_key=None, errors=_errors(c.errors))
         props = {"name": input.name, "nameZh": input.name_zh, "sources": _sources(input.sources)}
         params = {"key": input.key, "props": {k: v for k, v in props.items() if v is not None}}
-        result = await _write(info, q.UPDATE_ENTERPRISE, params, {"enterprises": [input.key]})
+        result = await info.context.repo.update_enterprise(params)
         if result.missing:
             return EnterprisePayload(
                 enterprise_key=None, errors=_not_found("input.key", "enterprise", input.key)
@@ -410,7 +400,7 @@ class Mutation:
         c.key("key", key)
         if c.errors:
             return DeletePayload(deleted_key=None, errors=_errors(c.errors))
-        result = await _write(info, q.DELETE_ENTERPRISE, {"key": key}, {"enterprises": [key]})
+        result = await info.context.repo.delete_enterprise(key)
         if result.missing:
             return DeletePayload(deleted_key=None, errors=_not_found("key", "enterprise", key))
         return DeletePayload(deleted_key=key, errors=[])
@@ -430,8 +420,7 @@ class Mutation:
             return MembershipPayload(enterprise_key=None, cluster_key=None, errors=_errors(c.errors))
         params = {"enterpriseKey": input.enterprise_key, "clusterKey": input.cluster_key, "role": input.role,
                   "roleZh": input.role_zh, "sources": _sources(input.sources)}  # fmt: skip
-        refs = {"enterprises": [input.enterprise_key], "clusters": [input.cluster_key]}
-        result = await _write(info, q.ADD_MEMBERSHIP, params, refs)
+        result = await info.context.repo.add_membership(params)
         if result.missing:
             return MembershipPayload(
                 enterprise_key=None, cluster_key=None, errors=_write_errors(result, "", "")
@@ -454,7 +443,7 @@ class Mutation:
         if c.errors:
             return DeletePayload(deleted_key=None, errors=_errors(c.errors))
         params = {"enterpriseKey": enterprise_key, "clusterKey": cluster_key}
-        result = await _write(info, q.REMOVE_MEMBERSHIP, params, {})
+        result = await info.context.repo.remove_membership(params)
         if not result.rows or result.rows[0]["deleted"] == 0:
             message = f"{enterprise_key!r} is not a member of {cluster_key!r}"
             return DeletePayload(deleted_key=None, errors=[MutationError(field="clusterKey", message=message,
@@ -477,8 +466,7 @@ class Mutation:
         batch = f"{level.lower()}-{input.year}" if input.year is not None else None
         params = {"clusterKey": input.cluster_key, "key": f"{input.cluster_key}/{level.lower()}", "level": level,
                   "year": input.year, "notes": input.notes, "sources": _sources(input.sources), "batchKey": batch}  # fmt: skip
-        refs = {"clusters": [input.cluster_key], "batches": [batch] if batch else []}
-        result = await _write(info, q.RECORD_RECOGNITION, params, refs)
+        result = await info.context.repo.record_recognition(params)
         if result.missing:
             return RecognitionPayload(recognition_key=None, errors=_write_errors(result, "", ""))
         return RecognitionPayload(recognition_key=result.rows[0]["node"]["id"], errors=[])
@@ -494,7 +482,7 @@ class Mutation:
         if c.errors:
             return DeletePayload(deleted_key=None, errors=_errors(c.errors))
         key = f"{cluster_key}/{level.name.lower()}"
-        result = await _write(info, q.REMOVE_RECOGNITION, {"clusterKey": cluster_key, "key": key}, {})
+        result = await info.context.repo.remove_recognition({"clusterKey": cluster_key, "key": key})
         if not result.rows or result.rows[0]["deleted"] == 0:
             return DeletePayload(deleted_key=None, errors=_not_found("clusterKey", "recognition", key))
         return DeletePayload(deleted_key=key, errors=[])
@@ -514,7 +502,7 @@ class Mutation:
         params = {"key": input.admin_code, "provinceKey": _PROVINCE_KEY, "name": input.name.strip(),
                   "nameZh": input.name_zh.strip(), "kind": input.kind, "kindZh": input.kind_zh,
                   "latitude": input.latitude, "longitude": input.longitude, "sources": _sources(input.sources)}  # fmt: skip
-        result = await _write(info, q.CREATE_CITY, params, {})
+        result = await info.context.repo.create_city(params)
         if result.duplicate:
             return CityPayload(city_key=None, errors=[MutationError(
                 field="input.adminCode", message=f"a city with code {input.admin_code!r} already exists",
@@ -536,7 +524,7 @@ class Mutation:
             return CountyPayload(county_key=None, errors=_errors(c.errors))
         params = {"key": input.key, "name": input.name.strip(), "nameZh": input.name_zh.strip(),
                   "cityKey": input.city_key}  # fmt: skip
-        result = await _write(info, q.CREATE_COUNTY, params, {"cities": [input.city_key]})
+        result = await info.context.repo.create_county(params)
         if result.duplicate or result.missing:
             return CountyPayload(county_key=None, errors=_write_errors(result, "county", input.key))
         return CountyPayload(county_key=result.rows[0]["node"]["id"], errors=[])
@@ -554,7 +542,7 @@ class Mutation:
             return IndustryPayload(industry_key=None, errors=_errors(c.errors))
         params = {"key": input.key, "name": input.name.strip(), "nameZh": input.name_zh.strip(),
                   "sources": _sources(input.sources)}  # fmt: skip
-        result = await _write(info, q.CREATE_INDUSTRY, params, {})
+        result = await info.context.repo.create_industry(params)
         if result.duplicate:
             return IndustryPayload(industry_key=None, errors=_write_errors(result, "industry", input.key))
         return IndustryPayload(industry_key=result.rows[0]["node"]["id"], errors=[])

@@ -2,7 +2,7 @@
 
 Values always travel as parameters. The only text ever spliced into a statement is a label, relationship type or
 property name taken from the fixed tables of `graph_model.py` (never from a request), so the dynamic statements
-built in `cypher_builder.py` stay within the same closed vocabulary.
+built in `builder.py` stay within the same closed vocabulary.
 """
 
 from __future__ import annotations
@@ -128,7 +128,16 @@ RELATIONSHIP_TYPE_COUNTS: LiteralString = """
 
 PING: LiteralString = "RETURN 1 AS ok"
 
-# --- API reads with a fixed shape (the list and filter statements are built in cypher_builder.py) -----------
+#: Every node and relationship deleted, in batches (a big graph needs no huge transaction).
+WIPE: LiteralString = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+#: Wait (up to five minutes) for every index to be online.
+AWAIT_INDEXES: LiteralString = "CALL db.awaitIndexes(300)"
+#: How many enterprises exist of each key (the soak's check that no acknowledged write was lost).
+ENTERPRISES_FOUND: LiteralString = (
+    "UNWIND $keys AS k OPTIONAL MATCH (e:Enterprise {id: k}) RETURN k, count(e) AS n"
+)
+
+# --- API reads with a fixed shape (the list and filter statements are built in builder.py) ---------------
 
 #: A cluster's related clusters, best first, as a subquery: `{a}` is the cluster's variable, `{o}` the related one's;
 #: `{first}` the page size, `{calls}` subqueries run per related cluster, `{proj}` its map, `{out}` the list's name.
@@ -265,7 +274,7 @@ SEARCH_ROWS: LiteralString = """
 SEARCH_ORDER: LiteralString = "score DESC, {n}.id"
 
 #: The shortest path between two nodes (labels from the model, ids as parameters), as a subquery returning
-#: `{from, to, nodes, rels}` (see `cypher_builder.PathSelection`); `{n}` is each node of the path.
+#: `{from, to, nodes, rels}` (see `builder.PathSelection`); `{n}` is each node of the path.
 SHORTEST_PATH_TEMPLATE: LiteralString = """
     CALL () {
         OPTIONAL MATCH (source:{from_label} {id: {from}}) WITH source LIMIT 1

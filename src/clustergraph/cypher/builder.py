@@ -18,8 +18,8 @@ from typing import Any, LiteralString, cast
 
 import orjson
 
-from . import queries as q
-from .graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey
+from ..graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey
+from . import statements as q
 
 MAX_FILTER_DEPTH = 8
 #: A filter's conditions (operators and relationship tests) at most: beyond, Neo4j spends long just planning it.

@@ -1,1 +1,0 @@
-../../cypher/schema.cypher
