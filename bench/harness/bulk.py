@@ -15,9 +15,9 @@ from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction, SummaryCounters
 
+from clustergraph.cypher.statements import GRAPH_COUNTS, LOAD_STATEMENTS
 from clustergraph.dataset import GraphPlan
 from clustergraph.loader import LoadSummary
-from clustergraph.cypher.statements import GRAPH_COUNTS, LOAD_STATEMENTS
 
 #: Rows per transaction: large enough to amortise a commit, small enough for a few hundred MB of heap.
 BULK_BATCH_SIZE = 10_000

@@ -22,8 +22,8 @@ from typing import Any
 from neo4j import Driver
 
 from clustergraph import neo4j_server
-from clustergraph.db import create_driver, migrate
 from clustergraph.cypher.statements import GRAPH_COUNTS
+from clustergraph.db import create_driver, migrate
 from clustergraph.settings import DEV_PASSWORD, Settings
 from clustergraph.synthetic import SCALES, generate
 

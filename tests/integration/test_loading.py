@@ -18,9 +18,9 @@ from neo4j.exceptions import Neo4jError
 from typer.testing import CliRunner
 
 from clustergraph.cli import app
+from clustergraph.cypher.statements import LOAD_STATEMENTS
 from clustergraph.dataset import DatasetError, read_dataset
 from clustergraph.loader import load_dataset, write_plan
-from clustergraph.cypher.statements import LOAD_STATEMENTS
 from clustergraph.settings import Settings
 from conftest import DATA_DIR, run_cypher
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from clustergraph.cypher import statements as q
 from clustergraph.auth import Role, create_token
+from clustergraph.cypher import statements as q
 from clustergraph.db import create_async_driver
 from clustergraph.repository import Repository
 from clustergraph.settings import Settings
