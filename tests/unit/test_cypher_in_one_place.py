@@ -37,9 +37,9 @@ def cypher_outside_the_package() -> list[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         docstrings = _docstrings(tree)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-                if CLAUSE.search(node.value):
-                    hits.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.value[:60]!r}")
+            is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+            if is_text and id(node) not in docstrings and CLAUSE.search(node.value):
+                hits.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.value[:60]!r}")
     return hits
 
 
