@@ -612,6 +612,18 @@ class _Compiler:
         return call, out
 
     def connection(self, a: LiteralString | None, sel: ListSelection) -> tuple[LiteralString, LiteralString]:
+        """(the subqueries, the map `{rows, aggregate}`) of a list: the children of parent `a`, or, at the root
+        (`a` None), the nodes of a label.
+
+        Where the matches come from: a label scan bounded by the first sort key's index when that key is a property
+        every node has (the page then walks the index in order from the cursor and stops after the page); a
+        related node found by its key when `where` names one (`_anchor`); or the parent's pattern. The filter, the
+        relationship's own arguments (`rel_args`) and the keyset of the cursor become conditions. Rows are
+        `{node, edge, sort}`: the node's projection (with its own subqueries), the relationship's properties and
+        the sort values the cursor is made of; one more row than the page tells whether there are more. `totalCount`
+        and `aggregate` are computed over all matches; for a list that is not read from an index in order, one pass
+        finds the matches for both the page and the count.
+        """
         n, r, m = self.vars.new(), self.vars.new(), self.vars.new()
         where_ = sel.where
         anchor = _anchor(sel.node_type, where_) if sel.rel is None else None

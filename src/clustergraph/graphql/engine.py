@@ -468,7 +468,16 @@ EDGE_FIELDS = {("Cluster", "industryInferred"): ("industry", "inferred")}
 
 
 class _Planner:
-    """Turns a selection set into selections for `cypher.builder` and the shapers that build the answer."""
+    """Turns a selection set into selections for `cypher.builder` and the shapers that build the answer.
+
+    It walks the selection set as graphql-core collects it (fragments, aliases, `@skip`/`@include` applied), one
+    object type at a time. For a node, each field is read from the model: a stored property (added to the node's
+    projection), a value Cypher computes (`COMPUTED_FIELDS`), a to-one or to-many relationship (a child selection,
+    planned the same way below it), or a list of rows about the node (`ROW_TEMPLATES`). Each field also gets its
+    shaper, which reads the field's value from the statement's maps under the response key. Arguments are read as
+    graphql-core coerced them and checked here; a refused one turns the field into an error (`_failing`) and its
+    selection is left out of the statement.
+    """
 
     def __init__(self, executor: StrawberryGraphQLCoreExecutionContext, context: Context) -> None:
         self.executor = executor
