@@ -1,22 +1,27 @@
 """GraphQL object types: the graph's nodes (each a Relay `Node`), their connections, aggregates and graph answers.
 
-Resolvers stay thin: a scalar is read from the node's property map; a relationship asks this request's DataLoaders
-(one round trip per level of the query, whatever the number of parents).
+The node types' property fields, the aggregates and the connections are derived from `graph_model` (`graph_node`,
+`build_types`); the relationship fields and the graph answers are written here. Resolvers stay thin: a scalar is
+read from the node's property map; a relationship asks this request's DataLoaders (one round trip per level of
+the query, whatever the number of parents).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import inspect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar, cast
+from types import new_class
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypeVar, cast
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from ..graph_model import TYPES, Kind, NodeType, Prop
 from . import inputs
 from .context import Context
 from .inputs import (
@@ -24,7 +29,7 @@ from .inputs import (
     ClusterWhere,
     EnterpriseOrder,
     EnterpriseWhere,
-    NameStatus,
+    ModelInputs,
     RecognitionLevel,
 )
 from .lists import (
@@ -64,6 +69,12 @@ class GraphNode(relay.Node):
     """Shared behaviour of the node types: building from a property map, and Relay's node lookup."""
 
     type_name: ClassVar[str]
+    #: How a stored value becomes the field's value, by field: an enum member from its name, a date from Neo4j's.
+    converters: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+
+    if TYPE_CHECKING:
+        # The property fields are added from the model by `graph_node`, out of the type checker's sight.
+        def __getattr__(self, name: str) -> Any: ...
 
     @classmethod
     def from_props(cls, props: dict[str, Any]) -> Self:
@@ -73,7 +84,8 @@ class GraphNode(relay.Node):
 
     @classmethod
     def convert(cls, name: str, value: Any) -> Any:
-        return value
+        convert = cls.converters.get(name)
+        return value if convert is None or value is None else convert(value)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Inf, node_ids: Iterable[str], required: bool = False) -> list[Any]:
@@ -82,7 +94,7 @@ class GraphNode(relay.Node):
 
 
 async def _one(info: Inf, parent: GraphNode, field: str, cls: type[G]) -> G | None:
-    node, _edge = await info.context.loaders.one(parent.type_name, field).load(parent.id)  # type: ignore[attr-defined]
+    node, _edge = await info.context.loaders.one(parent.type_name, field).load(parent.id)
     return cls.from_props(node) if node is not None else None
 
 
@@ -137,28 +149,6 @@ class NumericAggregate:
 )
 class CountAggregate:
     count: int = strawberry.field(description="Number of matching items.")
-
-
-@strawberry.type(
-    description="Aggregates over all clusters of the list that match its `where` (not just the page)."
-)
-class ClusterAggregate:
-    count: int = strawberry.field(description="Number of matching clusters.")
-    output_value_cny: NumericAggregate = strawberry.field(description="Stated output values, yuan.")
-    enterprise_count: NumericAggregate = strawberry.field(description="Stated enterprise counts.")
-
-
-@strawberry.type(description="Aggregates over all batches of the list that match its `where`.")
-class BatchAggregate:
-    count: int = strawberry.field(description="Number of matching batches.")
-    official_count: NumericAggregate = strawberry.field(description="Official list sizes.")
-    official_count_sichuan: NumericAggregate = strawberry.field(description="Official Sichuan counts.")
-
-
-@strawberry.type(description="Aggregates over all recognitions of the list that match its `where`.")
-class RecognitionAggregate:
-    count: int = strawberry.field(description="Number of matching recognitions.")
-    year: NumericAggregate = strawberry.field(description="Years of the dated recognitions.")
 
 
 def _aggregate(cls: type, data: dict[str, Any] | None) -> Any:
@@ -255,24 +245,75 @@ async def nested_list(
     rel_args: dict[str, Any] | None = None,
 ) -> C:
     query = prepare(info, node_cls.type_name, where, order_by, args)
-    data = await load_nested(info, parent.type_name, field, parent.id, query, rel_args)  # type: ignore[attr-defined]
+    data = await load_nested(info, parent.type_name, field, parent.id, query, rel_args)
     return build_connection(conn_cls, node_cls, agg_cls, shape(query, data))
+
+
+# --- the node types' property fields, from the model ---------------------------------------------------------
+
+_SCALARS: dict[Kind, type] = {
+    Kind.STRING: str,
+    Kind.INT: int,
+    Kind.FLOAT: float,
+    Kind.BOOLEAN: bool,
+    Kind.DATE: datetime.date,
+}
+
+
+def _python_type(prop: Prop) -> Any:
+    base: Any = inputs.ENUMS[prop.enum][0] if prop.enum is not None else _SCALARS[prop.kind]
+    if prop.is_list:
+        return list[base]
+    return base | None if prop.nullable else base
+
+
+def _property_field(prop: Prop) -> Any:
+    if prop.is_list:
+        return strawberry.field(default_factory=list, description=prop.description)
+    if prop.nullable:
+        return strawberry.field(default=None, description=prop.description)
+    return strawberry.field(description=prop.description)
+
+
+def _native_date(value: Any) -> Any:
+    return value.to_native()
+
+
+def _converter(prop: Prop) -> Callable[[Any], Any] | None:
+    if prop.enum is not None:
+        return inputs.ENUMS[prop.enum][0]
+    return _native_date if prop.kind is Kind.DATE else None
+
+
+def graph_node(type_name: str, model: Mapping[str, NodeType] = TYPES) -> Callable[[type[G]], type[G]]:
+    """Make the class the GraphQL type of `type_name` in `model`: the type's description, and a field for each of
+    its plain properties, placed after `id` and before the fields the class writes itself (relationships, the key).
+    """
+    node_type = model[type_name]
+    props = [p for p in node_type.props if p.node_field]
+
+    def decorate(cls: type[G]) -> type[G]:
+        own = dict(inspect.get_annotations(cls))
+        node_id = own.pop("id", relay.NodeID[str])
+        cls.__annotations__ = {"id": node_id, **{p.field: _python_type(p) for p in props}, **own}
+        for p in props:
+            setattr(cls, p.field, _property_field(p))
+        cls.type_name = type_name
+        cls.converters = {p.field: c for p in props if (c := _converter(p)) is not None}
+        return cast(type[G], strawberry.type(cls, description=node_type.description))
+
+    return decorate
 
 
 # --- the node types ------------------------------------------------------------------------------------------
 
-_KEY_D = "The node's key: its stable id in the graph (the `id` property in Neo4j), usable in URLs."
-_SOURCES_D = "URLs of the public pages the facts come from."
+#: The `key` fields' description, as the model words it (the same for every node type).
+_KEY_D = TYPES["Cluster"].prop("key").description
 
 
-@strawberry.type(description="A province (Sichuan).")
+@graph_node("Province")
 class Province(GraphNode):
-    type_name: ClassVar[str] = "Province"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name.")
-    name_zh: str = strawberry.field(description="Chinese name.")
-    admin_code: str = strawberry.field(description="GB/T 2260 administrative division code.")
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
 
     @strawberry.field(description=_KEY_D)
     def key(self) -> str:
@@ -281,18 +322,9 @@ class Province(GraphNode):
     cities = list_field("City", "The province's prefecture-level divisions.")
 
 
-@strawberry.type(description="A prefecture-level division of Sichuan (地级市 or 自治州).")
+@graph_node("City")
 class City(GraphNode):
-    type_name: ClassVar[str] = "City"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name.")
-    name_zh: str = strawberry.field(description="Chinese name.")
-    admin_code: str = strawberry.field(description="GB/T 2260 administrative division code.")
-    kind: str = strawberry.field(description="Kind of division, in English.")
-    kind_zh: str = strawberry.field(description="Kind of division, in Chinese (地级市, 自治州).")
-    latitude: float | None = strawberry.field(default=None, description="Approximate latitude of the seat.")
-    longitude: float | None = strawberry.field(default=None, description="Approximate longitude of the seat.")
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
 
     @classmethod
     def from_props(cls, props: dict[str, Any]) -> Self:
@@ -322,12 +354,9 @@ class City(GraphNode):
         ]
 
 
-@strawberry.type(description="A county-level division (县, 区 or county-level city) where a cluster sits.")
+@graph_node("County")
 class County(GraphNode):
-    type_name: ClassVar[str] = "County"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name.")
-    name_zh: str = strawberry.field(description="Chinese name.")
 
     @strawberry.field(description=_KEY_D)
     def key(self) -> str:
@@ -340,13 +369,9 @@ class County(GraphNode):
     clusters = list_field("Cluster", "Clusters located in the county.")
 
 
-@strawberry.type(description="One of Sichuan's six advantageous industries (优势产业).")
+@graph_node("Industry")
 class Industry(GraphNode):
-    type_name: ClassVar[str] = "Industry"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name.")
-    name_zh: str = strawberry.field(description="Chinese name.")
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
 
     @strawberry.field(description=_KEY_D)
     def key(self) -> str:
@@ -355,30 +380,9 @@ class Industry(GraphNode):
     clusters = list_field("Cluster", "Clusters in the industry.")
 
 
-@strawberry.type(description="A special SME industrial cluster (中小企业特色产业集群).")
+@graph_node("Cluster")
 class Cluster(GraphNode):
-    type_name: ClassVar[str] = "Cluster"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name.")
-    name_zh: str = strawberry.field(description="Chinese name, with the dataset's marker when not verified.")
-    name_status: NameStatus = strawberry.field(description="How sure the Chinese name is.")
-    alternate_names_zh: list[str] = strawberry.field(
-        default_factory=list, description="Other Chinese names the sources use (e.g. on the national list)."
-    )
-    leading_sector: str | None = strawberry.field(default=None, description="Leading sector, in English.")
-    leading_sector_zh: str | None = strawberry.field(default=None, description="Leading sector, in Chinese.")
-    output_value_cny: float | None = strawberry.field(
-        default=None,
-        description="Output value in yuan where a source states one (see the recognition notes).",
-    )
-    enterprise_count: int | None = strawberry.field(
-        default=None, description="Number of enterprises a source gives (what was counted is in the notes)."
-    )
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
-
-    @classmethod
-    def convert(cls, name: str, value: Any) -> Any:
-        return NameStatus(value) if name == "name_status" else value
 
     @strawberry.field(description=_KEY_D)
     def key(self) -> str:
@@ -446,13 +450,9 @@ class Cluster(GraphNode):
         ]
 
 
-@strawberry.type(description="An enterprise named by a source as a member of a cluster.")
+@graph_node("Enterprise")
 class Enterprise(GraphNode):
-    type_name: ClassVar[str] = "Enterprise"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name (a rendering unless the source gives one).")
-    name_zh: str = strawberry.field(description="Chinese name as the source gives it.")
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
 
     @strawberry.field(description=_KEY_D)
     def key(self) -> str:
@@ -476,22 +476,9 @@ class Enterprise(GraphNode):
         )
 
 
-@strawberry.type(description="One recognition of a cluster: the level, and the year and batch where known.")
+@graph_node("Recognition")
 class Recognition(GraphNode):
-    type_name: ClassVar[str] = "Recognition"
     id: relay.NodeID[str]
-    level: RecognitionLevel = strawberry.field(description="Provincial or national.")
-    year: int | None = strawberry.field(
-        default=None, description="Year of the batch; null when no source states it."
-    )
-    notes: str | None = strawberry.field(
-        default=None, description="What the sources say, and what they do not."
-    )
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
-
-    @classmethod
-    def convert(cls, name: str, value: Any) -> Any:
-        return RecognitionLevel(value) if name == "level" else value
 
     @strawberry.field(description=_KEY_D)
     def key(self) -> str:
@@ -506,36 +493,9 @@ class Recognition(GraphNode):
         return await _one(info, self, "batch", Batch)
 
 
-@strawberry.type(description="An official list of recognised clusters, with its official size.")
+@graph_node("Batch")
 class Batch(GraphNode):
-    type_name: ClassVar[str] = "Batch"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name of the list.")
-    name_zh: str = strawberry.field(description="Chinese name of the list.")
-    level: RecognitionLevel = strawberry.field(description="Provincial or national.")
-    year: int = strawberry.field(description="Year of the batch.")
-    ordinal: int = strawberry.field(description="1 for the first batch of its level, and so on.")
-    authority: str = strawberry.field(description="Who published it, in English.")
-    authority_zh: str = strawberry.field(description="Who published it, in Chinese.")
-    published: datetime.date | None = strawberry.field(
-        default=None, description="Publication date, where known."
-    )
-    official_count: int | None = strawberry.field(
-        default=None, description="Official number of clusters on the list (nationwide for national lists)."
-    )
-    official_count_sichuan: int | None = strawberry.field(
-        default=None, description="Official number of Sichuan clusters on the list; null when unknown."
-    )
-    notes: str | None = strawberry.field(default=None, description="What is known of the list.")
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
-
-    @classmethod
-    def convert(cls, name: str, value: Any) -> Any:
-        if name == "level":
-            return RecognitionLevel(value)
-        if name == "published" and value is not None:
-            return value.to_native()
-        return value
 
     @strawberry.field(description=_KEY_D)
     def key(self) -> str:
@@ -549,10 +509,11 @@ class Batch(GraphNode):
         description="Sichuan clusters on the list that the graph does not name; null when unknown."
     )
     async def missing_count(self, info: Inf) -> int | None:
-        if self.official_count_sichuan is None:
+        official: int | None = self.official_count_sichuan
+        if official is None:
             return None
         named = await info.context.loaders.batch_named_counts().load(self.id)
-        return max(self.official_count_sichuan - named, 0)
+        return max(official - named, 0)
 
     recognitions = list_field("Recognition", "The batch's recognitions.")
 
@@ -563,11 +524,9 @@ class Batch(GraphNode):
         return await _one(info, self, "recognition_year", RecognitionYear)
 
 
-@strawberry.type(description="A year in which clusters were recognised: the timeline's unit.")
+@graph_node("RecognitionYear")
 class RecognitionYear(GraphNode):
-    type_name: ClassVar[str] = "RecognitionYear"
     id: relay.NodeID[str]
-    year: int = strawberry.field(description="The year.")
 
     @strawberry.field(description=_KEY_D)
     def key(self) -> str:
@@ -618,70 +577,114 @@ NODE_CLASSES: dict[str, type[GraphNode]] = {
     for c in (Province, City, County, Industry, Cluster, Enterprise, Recognition, Batch, RecognitionYear)
 }
 
-# --- connections of each type --------------------------------------------------------------------------------
+# --- aggregates and connections of each type, from the model -----------------------------------------------
 
 
-@strawberry.type(description="A page of provinces.")
-class ProvinceConnection(Connection[Province]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+def _aggregate_type(node_type: NodeType) -> Any:
+    name = f"{node_type.name}Aggregate"
+    fields: list[tuple[str, Any, Any]] = [
+        ("count", int, strawberry.field(description=f"Number of matching {node_type.plural}."))
+    ]
+    for field in node_type.numeric_aggregates:
+        description = node_type.prop(field).aggregate
+        fields.append((field, NumericAggregate, strawberry.field(description=description)))
+    namespace = {
+        "__module__": __name__,
+        "__annotations__": {field: annotation for field, annotation, _ in fields},
+        **{field: value for field, _, value in fields},
+    }
+    description = (
+        node_type.aggregate_description
+        or f"Aggregates over all {node_type.plural} of the list that match its `where`."
+    )
+    return strawberry.type(type(name, (), namespace), name=name, description=description)
 
 
-@strawberry.type(description="A page of cities.")
-class CityConnection(Connection[City]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+def _connection_type(node_type: NodeType, node_cls: type[GraphNode], aggregate: type) -> Any:
+    name = f"{node_type.name}Connection"
+    namespace = {
+        "__module__": __name__,
+        "__annotations__": {"aggregate": aggregate},
+        "aggregate": strawberry.field(description="Aggregates over the whole filtered list."),
+    }
+    base = cast(Any, Connection)[node_cls]
+    cls = new_class(name, (base,), exec_body=lambda ns: ns.update(namespace))
+    return strawberry.type(cls, name=name, description=f"A page of {node_type.plural}.")
 
 
-@strawberry.type(description="A page of counties.")
-class CountyConnection(Connection[County]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+@dataclasses.dataclass(frozen=True)
+class ModelTypes:
+    """The GraphQL types derived from a model, by node type name."""
+
+    inputs: ModelInputs
+    nodes: dict[str, type[GraphNode]]
+    #: Only for the node types with aggregated properties; the others' lists have a `CountAggregate`.
+    aggregates: dict[str, Any]
+    connections: dict[str, Any]
+
+    def aggregate(self, type_name: str) -> Any:
+        """The aggregate type of a list of `type_name` nodes."""
+        return self.aggregates.get(type_name, CountAggregate)
+
+    def all(self) -> list[Any]:
+        """Every derived type, as `strawberry.Schema(types=...)` takes them."""
+        i = self.inputs
+        groups: list[dict[str, Any]] = [
+            self.nodes,
+            self.aggregates,
+            self.connections,
+            i.where,
+            i.list_filter,
+            i.sort_field,
+            i.order,
+        ]
+        return [t for group in groups for t in group.values()]
 
 
-@strawberry.type(description="A page of industries.")
-class IndustryConnection(Connection[Industry]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+def build_types(
+    model: Mapping[str, NodeType] = TYPES,
+    *,
+    nodes: Mapping[str, type[GraphNode]] | None = None,
+    model_inputs: ModelInputs | None = None,
+) -> ModelTypes:
+    """The GraphQL types of `model`: node types, `where` and `orderBy` inputs, aggregates and connections.
+
+    `nodes` are the node classes the connections page over (this module's, which add the relationship fields);
+    without them, each node type gets a class of its own with its `id` and property fields, so that any model
+    (a test's copy with one more property, say) can be turned into a consistent set of types and a schema.
+    """
+    model_inputs = model_inputs or inputs.build_inputs(model)
+    if nodes is None:
+        bare = {
+            name: cast(type[GraphNode], type(name, (GraphNode,), {"__module__": __name__})) for name in model
+        }
+        nodes = {name: graph_node(name, model)(cls) for name, cls in bare.items()}
+    aggregates = {name: _aggregate_type(t) for name, t in model.items() if t.numeric_aggregates}
+    connections = {
+        name: _connection_type(t, nodes[name], aggregates.get(name, CountAggregate))
+        for name, t in model.items()
+    }
+    return ModelTypes(model_inputs, dict(nodes), aggregates, connections)
 
 
-@strawberry.type(description="A page of clusters.")
-class ClusterConnection(Connection[Cluster]):
-    aggregate: ClusterAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+MODEL_TYPES = build_types(TYPES, nodes=NODE_CLASSES, model_inputs=inputs.MODEL_INPUTS)
 
+ProvinceConnection: Any = MODEL_TYPES.connections["Province"]
+CityConnection: Any = MODEL_TYPES.connections["City"]
+CountyConnection: Any = MODEL_TYPES.connections["County"]
+IndustryConnection: Any = MODEL_TYPES.connections["Industry"]
+ClusterConnection: Any = MODEL_TYPES.connections["Cluster"]
+EnterpriseConnection: Any = MODEL_TYPES.connections["Enterprise"]
+RecognitionConnection: Any = MODEL_TYPES.connections["Recognition"]
+BatchConnection: Any = MODEL_TYPES.connections["Batch"]
+RecognitionYearConnection: Any = MODEL_TYPES.connections["RecognitionYear"]
 
-@strawberry.type(description="A page of enterprises.")
-class EnterpriseConnection(Connection[Enterprise]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+ClusterAggregate: Any = MODEL_TYPES.aggregates["Cluster"]
+RecognitionAggregate: Any = MODEL_TYPES.aggregates["Recognition"]
+BatchAggregate: Any = MODEL_TYPES.aggregates["Batch"]
 
-
-@strawberry.type(description="A page of recognitions.")
-class RecognitionConnection(Connection[Recognition]):
-    aggregate: RecognitionAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
-
-
-@strawberry.type(description="A page of batches.")
-class BatchConnection(Connection[Batch]):
-    aggregate: BatchAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
-
-
-@strawberry.type(description="A page of recognition years.")
-class RecognitionYearConnection(Connection[RecognitionYear]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
-
-
-CONNECTIONS: dict[str, type] = {
-    "Province": ProvinceConnection,
-    "City": CityConnection,
-    "County": CountyConnection,
-    "Industry": IndustryConnection,
-    "Cluster": ClusterConnection,
-    "Enterprise": EnterpriseConnection,
-    "Recognition": RecognitionConnection,
-    "Batch": BatchConnection,
-    "RecognitionYear": RecognitionYearConnection,
-}
-AGGREGATES: dict[str, type] = {
-    "Cluster": ClusterAggregate,
-    "Recognition": RecognitionAggregate,
-    "Batch": BatchAggregate,
-}
+CONNECTIONS: dict[str, Any] = MODEL_TYPES.connections
+AGGREGATES: dict[str, Any] = MODEL_TYPES.aggregates
 
 
 # --- memberships: edges that carry the enterprise's role ----------------------------------------------------
