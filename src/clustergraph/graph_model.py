@@ -763,7 +763,12 @@ TYPES: dict[str, NodeType] = {
             ),
             sorts=(
                 Sort("YEAR", "year"),
-                Sort("CLUSTER_COUNT", Count("recognitions"), "Recognitions in the year."),
+                # Distinct: a cluster recognised at both levels in one year is one cluster of that year.
+                Sort(
+                    "CLUSTER_COUNT",
+                    Count("clusters", distinct=True),
+                    "Number of clusters recognised in the year.",
+                ),
             ),
             default_sort=("YEAR",),
         ),

@@ -88,7 +88,13 @@ SORT_KEYS: dict[str, list[tuple[str, str, Kind, bool]]] = {
     ],
     "RecognitionYear": [
         ("YEAR", "{n}.year", INT, True),
-        ("CLUSTER_COUNT", "COUNT { ({n})<-[:IN_YEAR]-(:Recognition) }", INT, False),
+        # Counts clusters, not recognitions: a cluster recognised at both levels in one year counts once.
+        (
+            "CLUSTER_COUNT",
+            "COUNT { MATCH ({n})<-[:IN_YEAR]-(:Recognition)<-[:RECOGNIZED]-(c:Cluster) RETURN DISTINCT c }",
+            INT,
+            False,
+        ),
     ],
 }
 
