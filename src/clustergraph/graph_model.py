@@ -1,319 +1,774 @@
-"""The graph model as data: labels, properties, relationships and sort keys of every node type.
+"""The graph model as data: every node type's properties, relationships and sort keys, declared once.
 
-This table is the closed vocabulary from which `cypher.builder` assembles statements: a filter or sort key named in a
-request is looked up here, and only what is found here (a property name, a relationship pattern, a count
-expression) is ever placed into Cypher text. Request values always travel as parameters.
+Everything else is derived from this table. The GraphQL layer builds the node types' property fields, the `where`
+filters, the sort enums and orders, the aggregates and the connections from it (`graphql.inputs`,
+`graphql.types`); `cypher.patterns` renders the Cypher of the relationship paths, counts and argument conditions
+declared here; `cypher.builder` assembles statements from it. A filter or sort key named in a request is looked up
+here, and only what is found here (a property name, a relationship type, a label) is ever placed into Cypher text.
+Request values always travel as parameters.
+
+Adding a property to a node type is one `Prop` in its declaration below (and, to sort by it, one `Sort`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import KW_ONLY, dataclass, replace
 from enum import Enum
 from typing import LiteralString
 
+from .cypher import patterns
+
 
 class Kind(Enum):
-    """How a property is compared and sorted."""
+    """How a property is compared and sorted, and its GraphQL scalar."""
 
     STRING = "string"
     INT = "int"
     FLOAT = "float"
     BOOLEAN = "boolean"
     ENUM = "enum"
+    DATE = "date"
 
 
 @dataclass(frozen=True)
 class Prop:
-    """A scalar property: GraphQL field name (snake_case in Python), Neo4j property, kind."""
+    """A stored property of a node type.
+
+    `field` is the GraphQL field's Python name (snake_case; GraphQL spells it in camelCase) and `prop` the Neo4j
+    property, which is the field's camelCase name for every plain field. `description` is the node field's
+    description; `where` and `aggregate`, when given, make the property filterable (a field of `<Type>Where`) and
+    aggregated (a `NumericAggregate` of `<Type>Aggregate`), with those descriptions. Sorting is declared with a
+    `Sort` of the node type, as the enum's order is a choice of its own.
+    """
 
     field: str
     prop: LiteralString
     kind: Kind
+    description: str
+    _: KW_ONLY
+    nullable: bool = False
+    #: A list of values of the kind (never null: an empty list when the node has none).
+    is_list: bool = False
+    #: The GraphQL enum of an ENUM property (its values are stored by name).
+    enum: str | None = None
+    where: str | None = None
+    aggregate: str | None = None
     #: String comparisons ignore case (English names).
     case_insensitive: bool = False
+    #: The node type has a plain field for it; false where a resolver serves the value (the key).
+    node_field: bool = True
+    #: One coordinate ("x" or "y") of a point property.
+    coordinate: LiteralString | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind is Kind.ENUM) != (self.enum is not None):
+            raise ValueError(f"{self.field}: an ENUM property names its enum, and only an ENUM property does")
+        if self.aggregate is not None and self.kind not in (Kind.INT, Kind.FLOAT):
+            raise ValueError(f"{self.field}: only a number property can be aggregated")
+        if self.coordinate is not None and (self.where is not None or self.aggregate is not None):
+            raise ValueError(f"{self.field}: a coordinate is neither filtered nor aggregated")
+
+    @property
+    def expression(self) -> LiteralString:
+        """The value over `{n}`, as a sort key reads it."""
+        return patterns.property_value(self.prop, self.coordinate)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One relationship of a path: its type, its direction, and the label of the node it reaches (None: any)."""
+
+    type: LiteralString
+    outgoing: bool
+    label: LiteralString | None = None
+    #: The properties of this hop's relationship that the field's edges expose.
+    edge_props: tuple[LiteralString, ...] = ()
+
+
+#: A path of hops; `out(...) + in_(...)` joins two.
+Path = tuple[Hop, ...]
+
+
+def out(
+    type: LiteralString, label: LiteralString | None = None, *, edge_props: tuple[LiteralString, ...] = ()
+) -> Path:
+    """A path of one outgoing relationship: `()-[:TYPE]->(:label)`."""
+    return (Hop(type, True, label, edge_props),)
+
+
+def in_(
+    type: LiteralString, label: LiteralString | None = None, *, edge_props: tuple[LiteralString, ...] = ()
+) -> Path:
+    """A path of one incoming relationship: `()<-[:TYPE]-(:label)`."""
+    return (Hop(type, False, label, edge_props),)
+
+
+@dataclass(frozen=True)
+class MiddleIs:
+    """An argument of a list field: only the paths whose middle node has `prop` equal to the argument's value."""
+
+    name: str
+    prop: LiteralString
+    description: str
+
+    def condition(self) -> LiteralString:
+        return patterns.middle_equals(self.prop)
+
+
+@dataclass(frozen=True)
+class NoneEarlier:
+    """A boolean argument of a list field: true keeps the targets that reach no node over `path` whose `prop` is
+    below the parent's `prop`, false those that do."""
+
+    name: str
+    path: Path
+    prop: LiteralString
+    description: str
+
+    def condition(self) -> LiteralString:
+        return patterns.none_earlier(self.path, self.prop)
+
+
+RelArg = MiddleIs | NoneEarlier
 
 
 @dataclass(frozen=True)
 class Rel:
-    """A relationship field: a pattern from `({a})`, the parent, to `({b})`, the target node type.
+    """A relationship field: the path from the parent to the `target` node type.
 
-    `{r}` names the relationship whose `edge_props` the edges expose; `{m}` names a node in the middle of the path.
+    The last hop reaches the target's label. `description` is the field's description, `where` the description of
+    its filter in the parent's `<Type>Where` (the target's `<Target>Where` for a to-one field, `<Target>ListFilter`
+    for a to-many one).
     """
 
     field: str
-    target: str
-    pattern: LiteralString
+    target: LiteralString
+    path: Path
+    _: KW_ONLY
     many: bool
-    edge_props: tuple[str, ...] = ()
-    #: Extra arguments of the list field: (argument, condition over {a}, {b}, {m} and the argument's {value}).
-    #: A boolean argument adds its condition when true and its negation when false.
-    arg_conditions: tuple[tuple[str, LiteralString], ...] = ()
+    description: str
+    where: str
+    #: Extra arguments of the list field.
+    args: tuple[RelArg, ...] = ()
+    #: The pattern from `({a})`, the parent, to `({b})`, the target (see `cypher.patterns`).
+    pattern: LiteralString = dataclasses.field(init=False)
+    edge_props: tuple[LiteralString, ...] = dataclasses.field(init=False)
+    #: (argument, condition over {a}, {b}, {m} and the argument's {value}). A boolean argument adds its condition
+    #: when true and its negation when false.
+    arg_conditions: tuple[tuple[str, LiteralString], ...] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        *head, last = self.path
+        if last.label is None:
+            object.__setattr__(self, "path", (*head, replace(last, label=self.target)))
+        elif last.label != self.target:
+            raise ValueError(f"{self.field}: the path ends at {last.label}, not at {self.target}")
+        carriers = [h for h in self.path if h.edge_props]
+        if len(carriers) > 1:
+            raise ValueError(f"{self.field}: only one relationship of the path can carry edge properties")
+        names_middle = any(isinstance(a, MiddleIs) for a in self.args)
+        object.__setattr__(self, "pattern", patterns.relationship(self.path, names_middle=names_middle))
+        object.__setattr__(self, "edge_props", carriers[0].edge_props if carriers else ())
+        object.__setattr__(self, "arg_conditions", tuple((a.name, a.condition()) for a in self.args))
+
+
+@dataclass(frozen=True)
+class Count:
+    """A computed sort key: how many nodes a relationship field of the type (named by `over`) or a path reaches.
+
+    `distinct` counts different end nodes rather than paths, for paths that may reach a node more than once.
+    """
+
+    over: str | Path
+    distinct: bool = False
+
+
+@dataclass(frozen=True)
+class Least:
+    """A computed sort key: the smallest `prop` over the nodes a path reaches (null when it reaches none)."""
+
+    path: Path
+    prop: LiteralString
+    kind: Kind = Kind.INT
+
+
+@dataclass(frozen=True)
+class Sort:
+    """An `orderBy` key as declared: the enum value, what it sorts by (a property field, or a `Count` or `Least`)
+    and the enum value's description."""
+
+    name: str
+    by: str | Count | Least
+    description: str | None = None
 
 
 @dataclass(frozen=True)
 class SortKey:
-    """An `orderBy` key: the enum value and the Cypher expression over `{n}` it sorts by."""
+    """An `orderBy` key as the statement builder reads it: the Cypher expression over `{n}` it sorts by."""
 
     name: str
     expression: LiteralString
     kind: Kind
     #: Every node has the property (the schema makes the field non-null): a keyset on it can bound an index seek.
     required: bool = False
+    description: str | None = None
 
 
 @dataclass(frozen=True)
 class NodeType:
-    """One node label and everything the API can ask of it."""
+    """One node label and everything the API can ask of it.
 
-    name: str
-    label: LiteralString
+    `plural` ("recognition years") and `gloss` ("official lists") word the generated descriptions: "Filter batches
+    (official lists).", "A page of batches.", "Number of matching batches.".
+    """
+
+    name: LiteralString
+    description: str
+    plural: str
     props: tuple[Prop, ...]
+    _: KW_ONLY
     rels: tuple[Rel, ...] = ()
-    sort_keys: tuple[SortKey, ...] = ()
+    sorts: tuple[Sort, ...] = ()
     default_sort: tuple[str, ...] = ("NAME",)
-    numeric_aggregates: tuple[str, ...] = ()
-    prop_by_field: dict[str, Prop] = field(default_factory=dict, init=False, compare=False)
-    rel_by_field: dict[str, Rel] = field(default_factory=dict, init=False, compare=False)
-    sort_by_name: dict[str, SortKey] = field(default_factory=dict, init=False, compare=False)
+    gloss: str | None = None
+    #: The description of `<Type>Aggregate` (types with aggregated properties); a standard one when not given.
+    aggregate_description: str | None = None
+    #: A node type's label is its name.
+    label: LiteralString = dataclasses.field(init=False)
+    sort_keys: tuple[SortKey, ...] = dataclasses.field(init=False)
+    #: The aggregated properties' fields, in declaration order.
+    numeric_aggregates: tuple[str, ...] = dataclasses.field(init=False)
+    #: The filterable properties (the ones a `where` can name), by field.
+    prop_by_field: dict[str, Prop] = dataclasses.field(default_factory=dict, init=False, compare=False)
+    rel_by_field: dict[str, Rel] = dataclasses.field(default_factory=dict, init=False, compare=False)
+    sort_by_name: dict[str, SortKey] = dataclasses.field(default_factory=dict, init=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.prop_by_field.update({p.field: p for p in self.props})
+        object.__setattr__(self, "label", self.name)
+        object.__setattr__(
+            self, "numeric_aggregates", tuple(p.field for p in self.props if p.aggregate is not None)
+        )
+        self.prop_by_field.update({p.field: p for p in self.props if p.where is not None})
         self.rel_by_field.update({r.field: r for r in self.rels})
+        object.__setattr__(self, "sort_keys", tuple(self._sort_key(s) for s in self.sorts))
         self.sort_by_name.update({s.name: s for s in self.sort_keys})
 
+    def prop(self, field: str) -> Prop:
+        """The declared property of that field (filterable or not)."""
+        for p in self.props:
+            if p.field == field:
+                return p
+        raise KeyError(f"{self.name} has no property {field!r}")
 
-S, INT, F, E = Kind.STRING, Kind.INT, Kind.FLOAT, Kind.ENUM
+    def _sort_key(self, sort: Sort) -> SortKey:
+        by = sort.by
+        if isinstance(by, str):
+            p = self.prop(by)
+            # An enum is stored as its name, and sorts as text.
+            kind = Kind.STRING if p.kind is Kind.ENUM else p.kind
+            required = not (p.nullable or p.is_list)
+            return SortKey(sort.name, p.expression, kind, required, sort.description)
+        if isinstance(by, Count):
+            hops = self.rel_by_field[by.over].path if isinstance(by.over, str) else by.over
+            return SortKey(
+                sort.name, patterns.count(hops, distinct=by.distinct), Kind.INT, False, sort.description
+            )
+        return SortKey(sort.name, patterns.least(by.path, by.prop), by.kind, False, sort.description)
 
 
-def _names() -> tuple[Prop, ...]:
+S, INT, F, E, D = Kind.STRING, Kind.INT, Kind.FLOAT, Kind.ENUM, Kind.DATE
+
+_KEY_FIELD = "The node's key: its stable id in the graph (the `id` property in Neo4j), usable in URLs."
+_KEY_WHERE = "The node's key (its stable id in the graph)."
+_SOURCES = "URLs of the public pages the facts come from."
+_LEVEL = "Provincial or national."
+
+
+def _key() -> Prop:
+    return Prop("key", "id", S, _KEY_FIELD, where=_KEY_WHERE, node_field=False)
+
+
+def _names(name: str = "English name.", name_zh: str = "Chinese name.") -> tuple[Prop, ...]:
+    """The key and the two names every named node has; the arguments word the node fields."""
     return (
-        Prop("key", "id", S),
-        Prop("name", "name", S, case_insensitive=True),
-        Prop("name_zh", "nameZh", S),
+        _key(),
+        Prop("name", "name", S, name, where="English name (case-insensitive).", case_insensitive=True),
+        Prop("name_zh", "nameZh", S, name_zh, where="Chinese name."),
     )
 
 
-def _name_sorts() -> tuple[SortKey, ...]:
-    return (
-        SortKey("KEY", "{n}.id", S, required=True),
-        SortKey("NAME", "{n}.name", S, required=True),
-        SortKey("NAME_ZH", "{n}.nameZh", S, required=True),
-    )
+def _sources() -> Prop:
+    return Prop("sources", "sources", S, _SOURCES, is_list=True)
 
 
-# Patterns reused by several types. {a} is the parent, {b} the target; both are variable names chosen by the builder.
-CLUSTER_TO_CITY: LiteralString = "({a})-[:LOCATED_IN]->(:County)-[:IN_CITY]->({b}:City)"
-CITY_TO_CLUSTER: LiteralString = "({a})<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-({b}:Cluster)"
-COUNT_CITY_CLUSTERS: LiteralString = "COUNT { ({n})<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(:Cluster) }"
+def _name_sorts() -> tuple[Sort, ...]:
+    return (Sort("KEY", "key"), Sort("NAME", "name"), Sort("NAME_ZH", "name_zh"))
+
+
+_ADMIN_CODE = Prop(
+    "admin_code", "adminCode", S, "GB/T 2260 administrative division code.", where="GB/T 2260 code."
+)
 
 TYPES: dict[str, NodeType] = {
     t.name: t
     for t in (
         NodeType(
             "Province",
-            "Province",
-            (*_names(), Prop("admin_code", "adminCode", S)),
-            rels=(Rel("cities", "City", "({a})<-[:IN_PROVINCE]-({b}:City)", many=True),),
-            sort_keys=_name_sorts(),
+            "A province (Sichuan).",
+            "provinces",
+            (*_names(), _ADMIN_CODE, _sources()),
+            rels=(
+                Rel(
+                    "cities",
+                    "City",
+                    in_("IN_PROVINCE"),
+                    many=True,
+                    description="The province's prefecture-level divisions.",
+                    where="Its cities.",
+                ),
+            ),
+            sorts=_name_sorts(),
         ),
         NodeType(
             "City",
-            "City",
+            "A prefecture-level division of Sichuan (地级市 or 自治州).",
+            "cities",
             (
                 *_names(),
-                Prop("admin_code", "adminCode", S),
-                Prop("kind", "kind", S, case_insensitive=True),
-                Prop("kind_zh", "kindZh", S),
+                _ADMIN_CODE,
+                Prop(
+                    "kind",
+                    "kind",
+                    S,
+                    "Kind of division, in English.",
+                    where="Kind of division (English).",
+                    case_insensitive=True,
+                ),
+                Prop(
+                    "kind_zh",
+                    "kindZh",
+                    S,
+                    "Kind of division, in Chinese (地级市, 自治州).",
+                    where="Kind of division (Chinese).",
+                ),
+                Prop(
+                    "latitude",
+                    "location",
+                    F,
+                    "Approximate latitude of the seat.",
+                    nullable=True,
+                    coordinate="y",
+                ),
+                Prop(
+                    "longitude",
+                    "location",
+                    F,
+                    "Approximate longitude of the seat.",
+                    nullable=True,
+                    coordinate="x",
+                ),
+                _sources(),
             ),
+            gloss="prefecture-level divisions",
             rels=(
-                Rel("province", "Province", "({a})-[:IN_PROVINCE]->({b}:Province)", many=False),
-                Rel("counties", "County", "({a})<-[:IN_CITY]-({b}:County)", many=True),
-                Rel("clusters", "Cluster", CITY_TO_CLUSTER, many=True),
+                Rel(
+                    "province",
+                    "Province",
+                    out("IN_PROVINCE"),
+                    many=False,
+                    description="The province.",
+                    where="Its province.",
+                ),
+                Rel(
+                    "counties",
+                    "County",
+                    in_("IN_CITY"),
+                    many=True,
+                    description="The city's counties that have a cluster in the graph.",
+                    where="Its counties.",
+                ),
+                Rel(
+                    "clusters",
+                    "Cluster",
+                    in_("IN_CITY", "County") + in_("LOCATED_IN"),
+                    many=True,
+                    description="Clusters located in the city (through its counties).",
+                    where="Clusters in the city.",
+                ),
             ),
-            sort_keys=(
+            sorts=(
                 *_name_sorts(),
-                SortKey("ADMIN_CODE", "{n}.adminCode", S, required=True),
-                SortKey("CLUSTER_COUNT", COUNT_CITY_CLUSTERS, INT),
-                SortKey("COUNTY_COUNT", "COUNT { ({n})<-[:IN_CITY]-(:County) }", INT),
+                Sort("ADMIN_CODE", "admin_code"),
+                Sort("CLUSTER_COUNT", Count("clusters"), "Number of clusters in the city."),
+                Sort("COUNTY_COUNT", Count("counties"), "Number of its counties in the graph."),
             ),
         ),
         NodeType(
             "County",
-            "County",
+            "A county-level division (县, 区 or county-level city) where a cluster sits.",
+            "counties",
             _names(),
+            gloss="county-level divisions",
             rels=(
-                Rel("city", "City", "({a})-[:IN_CITY]->({b}:City)", many=False),
-                Rel("clusters", "Cluster", "({a})<-[:LOCATED_IN]-({b}:Cluster)", many=True),
+                Rel(
+                    "city",
+                    "City",
+                    out("IN_CITY"),
+                    many=False,
+                    description="The city the county belongs to.",
+                    where="Its city.",
+                ),
+                Rel(
+                    "clusters",
+                    "Cluster",
+                    in_("LOCATED_IN"),
+                    many=True,
+                    description="Clusters located in the county.",
+                    where="Clusters in the county.",
+                ),
             ),
-            sort_keys=(
+            sorts=(
                 *_name_sorts(),
-                SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:LOCATED_IN]-(:Cluster) }", INT),
+                Sort("CLUSTER_COUNT", Count("clusters"), "Number of clusters in the county."),
             ),
         ),
         NodeType(
             "Industry",
-            "Industry",
-            _names(),
+            "One of Sichuan's six advantageous industries (优势产业).",
+            "industries",
+            (*_names(), _sources()),
             rels=(
                 Rel(
                     "clusters",
                     "Cluster",
-                    "({a})<-[{r}:IN_INDUSTRY]-({b}:Cluster)",
+                    in_("IN_INDUSTRY", edge_props=("inferred",)),
                     many=True,
-                    edge_props=("inferred",),
+                    description="Clusters in the industry.",
+                    where="Clusters in the industry.",
                 ),
             ),
-            sort_keys=(
+            sorts=(
                 *_name_sorts(),
-                SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:IN_INDUSTRY]-(:Cluster) }", INT),
-                SortKey(
+                Sort("CLUSTER_COUNT", Count("clusters"), "Number of clusters in the industry."),
+                Sort(
                     "CITY_COUNT",
-                    "COUNT { MATCH ({n})<-[:IN_INDUSTRY]-(:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(c:City)"
-                    " RETURN DISTINCT c }",
-                    INT,
+                    Count(
+                        in_("IN_INDUSTRY", "Cluster") + out("LOCATED_IN", "County") + out("IN_CITY", "City"),
+                        distinct=True,
+                    ),
+                    "Number of cities with a cluster in it.",
                 ),
             ),
         ),
         NodeType(
             "Cluster",
-            "Cluster",
+            "A special SME industrial cluster (中小企业特色产业集群).",
+            "clusters",
             (
-                *_names(),
-                Prop("name_status", "nameStatus", E),
-                Prop("leading_sector", "leadingSector", S, case_insensitive=True),
-                Prop("leading_sector_zh", "leadingSectorZh", S),
-                Prop("output_value_cny", "outputValueCny", F),
-                Prop("enterprise_count", "enterpriseCount", INT),
+                *_names(name_zh="Chinese name, with the dataset's marker when not verified."),
+                Prop(
+                    "name_status",
+                    "nameStatus",
+                    E,
+                    "How sure the Chinese name is.",
+                    enum="NameStatus",
+                    where="How sure the name is.",
+                ),
+                Prop(
+                    "alternate_names_zh",
+                    "alternateNamesZh",
+                    S,
+                    "Other Chinese names the sources use (e.g. on the national list).",
+                    is_list=True,
+                ),
+                Prop(
+                    "leading_sector",
+                    "leadingSector",
+                    S,
+                    "Leading sector, in English.",
+                    nullable=True,
+                    where="Leading sector (English).",
+                    case_insensitive=True,
+                ),
+                Prop(
+                    "leading_sector_zh",
+                    "leadingSectorZh",
+                    S,
+                    "Leading sector, in Chinese.",
+                    nullable=True,
+                    where="Leading sector (Chinese).",
+                ),
+                Prop(
+                    "output_value_cny",
+                    "outputValueCny",
+                    F,
+                    "Output value in yuan where a source states one (see the recognition notes).",
+                    nullable=True,
+                    where="Stated output value, yuan.",
+                    aggregate="Stated output values, yuan.",
+                ),
+                Prop(
+                    "enterprise_count",
+                    "enterpriseCount",
+                    INT,
+                    "Number of enterprises a source gives (what was counted is in the notes).",
+                    nullable=True,
+                    where="Stated number of enterprises.",
+                    aggregate="Stated enterprise counts.",
+                ),
+                _sources(),
+            ),
+            aggregate_description=(
+                "Aggregates over all clusters of the list that match its `where` (not just the page)."
             ),
             rels=(
-                Rel("county", "County", "({a})-[:LOCATED_IN]->({b}:County)", many=False),
-                Rel("city", "City", CLUSTER_TO_CITY, many=False),
+                Rel(
+                    "county",
+                    "County",
+                    out("LOCATED_IN"),
+                    many=False,
+                    description="The county the cluster sits in.",
+                    where="The county it sits in.",
+                ),
+                Rel(
+                    "city",
+                    "City",
+                    out("LOCATED_IN", "County") + out("IN_CITY"),
+                    many=False,
+                    description="The city the cluster sits in.",
+                    where="The city it sits in.",
+                ),
                 Rel(
                     "industry",
                     "Industry",
-                    "({a})-[{r}:IN_INDUSTRY]->({b}:Industry)",
+                    out("IN_INDUSTRY", edge_props=("inferred",)),
                     many=False,
-                    edge_props=("inferred",),
+                    description="The cluster's industry.",
+                    where="Its industry.",
                 ),
-                Rel("recognitions", "Recognition", "({a})-[:RECOGNIZED]->({b}:Recognition)", many=True),
+                Rel(
+                    "recognitions",
+                    "Recognition",
+                    out("RECOGNIZED"),
+                    many=True,
+                    description="The cluster's recognitions: provincial and/or national, with year and batch.",
+                    where="Its recognitions.",
+                ),
                 Rel(
                     "enterprises",
                     "Enterprise",
-                    "({a})<-[{r}:MEMBER_OF]-({b}:Enterprise)",
+                    in_("MEMBER_OF", edge_props=("role", "roleZh", "sources")),
                     many=True,
-                    edge_props=("role", "roleZh", "sources"),
+                    description="Member enterprises, with the role the source gives them.",
+                    where="Its member enterprises.",
                 ),
             ),
-            sort_keys=(
+            sorts=(
                 *_name_sorts(),
-                SortKey("OUTPUT_VALUE_CNY", "{n}.outputValueCny", F),
-                SortKey("ENTERPRISE_COUNT", "{n}.enterpriseCount", INT),
-                SortKey("MEMBER_COUNT", "COUNT { ({n})<-[:MEMBER_OF]-(:Enterprise) }", INT),
-                SortKey("RECOGNITION_COUNT", "COUNT { ({n})-[:RECOGNIZED]->(:Recognition) }", INT),
-                SortKey(
+                Sort("OUTPUT_VALUE_CNY", "output_value_cny", "Stated output value (nulls last)."),
+                Sort("ENTERPRISE_COUNT", "enterprise_count", "Stated enterprises (nulls last)."),
+                Sort("MEMBER_COUNT", Count("enterprises"), "Member enterprises in the graph."),
+                Sort("RECOGNITION_COUNT", Count("recognitions"), "Number of recognitions."),
+                Sort(
                     "FIRST_RECOGNIZED",
-                    "COLLECT { MATCH ({n})-[:RECOGNIZED]->(r) RETURN min(r.year) }[0]",
-                    INT,
+                    Least(out("RECOGNIZED"), "year"),
+                    "Year of the first dated recognition.",
                 ),
             ),
-            numeric_aggregates=("output_value_cny", "enterprise_count"),
         ),
         NodeType(
             "Enterprise",
-            "Enterprise",
-            _names(),
-            rels=(
-                Rel(
-                    "clusters",
-                    "Cluster",
-                    "({a})-[{r}:MEMBER_OF]->({b}:Cluster)",
-                    many=True,
-                    edge_props=("role", "roleZh", "sources"),
-                ),
-            ),
-            sort_keys=(
-                *_name_sorts(),
-                SortKey("CLUSTER_COUNT", "COUNT { ({n})-[:MEMBER_OF]->(:Cluster) }", INT),
-            ),
-        ),
-        NodeType(
-            "Recognition",
-            "Recognition",
-            (Prop("key", "id", S), Prop("level", "level", E), Prop("year", "year", INT)),
-            rels=(
-                Rel("cluster", "Cluster", "({a})<-[:RECOGNIZED]-({b}:Cluster)", many=False),
-                Rel("batch", "Batch", "({a})-[:IN_BATCH]->({b}:Batch)", many=False),
-            ),
-            sort_keys=(
-                SortKey("KEY", "{n}.id", S, required=True),
-                SortKey("YEAR", "{n}.year", INT),
-                SortKey("LEVEL", "{n}.level", S, required=True),
-            ),
-            default_sort=("YEAR", "LEVEL"),
-            numeric_aggregates=("year",),
-        ),
-        NodeType(
-            "Batch",
-            "Batch",
+            "An enterprise named by a source as a member of a cluster.",
+            "enterprises",
             (
-                *_names(),
-                Prop("level", "level", E),
-                Prop("year", "year", INT),
-                Prop("ordinal", "ordinal", INT),
-                Prop("official_count", "officialCount", INT),
-                Prop("official_count_sichuan", "officialCountSichuan", INT),
+                *_names(
+                    name="English name (a rendering unless the source gives one).",
+                    name_zh="Chinese name as the source gives it.",
+                ),
+                _sources(),
             ),
             rels=(
-                Rel("recognitions", "Recognition", "({a})<-[:IN_BATCH]-({b}:Recognition)", many=True),
                 Rel(
                     "clusters",
                     "Cluster",
-                    "({a})<-[:IN_BATCH]-(:Recognition)<-[:RECOGNIZED]-({b}:Cluster)",
+                    out("MEMBER_OF", edge_props=("role", "roleZh", "sources")),
                     many=True,
+                    description="Clusters the enterprise belongs to, with its role in each.",
+                    where="Clusters it is a member of.",
+                ),
+            ),
+            sorts=(
+                *_name_sorts(),
+                Sort("CLUSTER_COUNT", Count("clusters"), "Number of clusters it belongs to."),
+            ),
+        ),
+        NodeType(
+            "Recognition",
+            "One recognition of a cluster: the level, and the year and batch where known.",
+            "recognitions",
+            (
+                _key(),
+                Prop("level", "level", E, _LEVEL, enum="RecognitionLevel", where=_LEVEL),
+                Prop(
+                    "year",
+                    "year",
+                    INT,
+                    "Year of the batch; null when no source states it.",
+                    nullable=True,
+                    where="Year of the batch (null when unknown).",
+                    aggregate="Years of the dated recognitions.",
+                ),
+                Prop("notes", "notes", S, "What the sources say, and what they do not.", nullable=True),
+                _sources(),
+            ),
+            rels=(
+                Rel(
+                    "cluster",
+                    "Cluster",
+                    in_("RECOGNIZED"),
+                    many=False,
+                    description="The recognised cluster.",
+                    where="The recognised cluster.",
+                ),
+                Rel(
+                    "batch",
+                    "Batch",
+                    out("IN_BATCH"),
+                    many=False,
+                    description="The official list (batch); null when the year is unknown.",
+                    where="The batch it belongs to.",
+                ),
+            ),
+            sorts=(Sort("KEY", "key"), Sort("YEAR", "year"), Sort("LEVEL", "level")),
+            default_sort=("YEAR", "LEVEL"),
+        ),
+        NodeType(
+            "Batch",
+            "An official list of recognised clusters, with its official size.",
+            "batches",
+            (
+                *_names(name="English name of the list.", name_zh="Chinese name of the list."),
+                Prop("level", "level", E, _LEVEL, enum="RecognitionLevel", where=_LEVEL),
+                Prop("year", "year", INT, "Year of the batch.", where="Year of the batch."),
+                Prop(
+                    "ordinal",
+                    "ordinal",
+                    INT,
+                    "1 for the first batch of its level, and so on.",
+                    where="1 for the first batch, and so on.",
+                ),
+                Prop("authority", "authority", S, "Who published it, in English."),
+                Prop("authority_zh", "authorityZh", S, "Who published it, in Chinese."),
+                Prop("published", "published", D, "Publication date, where known.", nullable=True),
+                Prop(
+                    "official_count",
+                    "officialCount",
+                    INT,
+                    "Official number of clusters on the list (nationwide for national lists).",
+                    nullable=True,
+                    where="Official size of the list.",
+                    aggregate="Official list sizes.",
+                ),
+                Prop(
+                    "official_count_sichuan",
+                    "officialCountSichuan",
+                    INT,
+                    "Official number of Sichuan clusters on the list; null when unknown.",
+                    nullable=True,
+                    where="Official Sichuan count.",
+                    aggregate="Official Sichuan counts.",
+                ),
+                Prop("notes", "notes", S, "What is known of the list.", nullable=True),
+                _sources(),
+            ),
+            gloss="official lists",
+            aggregate_description="Aggregates over all batches of the list that match its `where`.",
+            rels=(
+                Rel(
+                    "recognitions",
+                    "Recognition",
+                    in_("IN_BATCH"),
+                    many=True,
+                    description="The batch's recognitions.",
+                    where="Its recognitions.",
+                ),
+                Rel(
+                    "clusters",
+                    "Cluster",
+                    in_("IN_BATCH", "Recognition") + in_("RECOGNIZED"),
+                    many=True,
+                    description="The batch's clusters.",
+                    where="Its clusters.",
                 ),
                 Rel(
                     "recognition_year",
                     "RecognitionYear",
-                    "({a})-[:IN_YEAR]->({b}:RecognitionYear)",
+                    out("IN_YEAR"),
                     many=False,
+                    description="The year of the batch.",
+                    where="Its year.",
                 ),
             ),
-            sort_keys=(
-                SortKey("KEY", "{n}.id", S, required=True),
-                SortKey("YEAR", "{n}.year", INT, required=True),
-                SortKey("LEVEL", "{n}.level", S, required=True),
-                SortKey("ORDINAL", "{n}.ordinal", INT, required=True),
-                SortKey("OFFICIAL_COUNT_SICHUAN", "{n}.officialCountSichuan", INT),
-                SortKey("NAMED_COUNT", "COUNT { ({n})<-[:IN_BATCH]-(:Recognition) }", INT),
+            sorts=(
+                Sort("KEY", "key"),
+                Sort("YEAR", "year"),
+                Sort("LEVEL", "level"),
+                Sort("ORDINAL", "ordinal"),
+                Sort("OFFICIAL_COUNT_SICHUAN", "official_count_sichuan", "Official Sichuan count."),
+                Sort("NAMED_COUNT", Count("recognitions"), "Recognitions of the batch the graph names."),
             ),
             default_sort=("YEAR", "LEVEL"),
-            numeric_aggregates=("official_count", "official_count_sichuan"),
         ),
         NodeType(
             "RecognitionYear",
-            "RecognitionYear",
-            (Prop("key", "id", S), Prop("year", "year", INT)),
+            "A year in which clusters were recognised: the timeline's unit.",
+            "recognition years",
+            (_key(), Prop("year", "year", INT, "The year.", where="The year.")),
             rels=(
-                Rel("batches", "Batch", "({a})<-[:IN_YEAR]-({b}:Batch)", many=True),
-                Rel("recognitions", "Recognition", "({a})<-[:IN_YEAR]-({b}:Recognition)", many=True),
+                Rel(
+                    "batches",
+                    "Batch",
+                    in_("IN_YEAR"),
+                    many=True,
+                    description="Batches published in the year.",
+                    where="Batches of the year.",
+                ),
+                Rel(
+                    "recognitions",
+                    "Recognition",
+                    in_("IN_YEAR"),
+                    many=True,
+                    description="Recognitions of the year.",
+                    where="Its recognitions.",
+                ),
                 Rel(
                     "clusters",
                     "Cluster",
-                    "({a})<-[:IN_YEAR]-({m}:Recognition)<-[:RECOGNIZED]-({b}:Cluster)",
+                    in_("IN_YEAR", "Recognition") + in_("RECOGNIZED"),
                     many=True,
-                    arg_conditions=(
-                        ("level", "{m}.level = {value}"),
-                        (
+                    description="Clusters recognised in the year, optionally at one level or only the new ones.",
+                    where="Clusters recognised that year.",
+                    args=(
+                        MiddleIs("level", "level", "Only this level."),
+                        NoneEarlier(
                             "new_only",
-                            "NOT EXISTS { MATCH ({b})-[:RECOGNIZED]->(earlier:Recognition) "
-                            "WHERE earlier.year < {a}.year }",
+                            out("RECOGNIZED", "Recognition"),
+                            "year",
+                            "true: only clusters with no dated recognition in an earlier year (new in this year); "
+                            "false: only those recognised before.",
                         ),
                     ),
                 ),
             ),
-            sort_keys=(
-                SortKey("YEAR", "{n}.year", INT, required=True),
-                SortKey("CLUSTER_COUNT", "COUNT { ({n})<-[:IN_YEAR]-(:Recognition) }", INT),
+            sorts=(
+                Sort("YEAR", "year"),
+                # Distinct: a cluster recognised at both levels in one year is one cluster of that year.
+                Sort(
+                    "CLUSTER_COUNT",
+                    Count("clusters", distinct=True),
+                    "Number of clusters recognised in the year.",
+                ),
             ),
             default_sort=("YEAR",),
         ),

@@ -80,7 +80,7 @@ SORT_VALUES: dict[str, dict[str, str]] = {
     },
     "recognitionYears": {
         "YEAR": prop("year"),
-        "CLUSTER_COUNT": counted("(n)<-[:IN_YEAR]-(r:Recognition)", "r"),  # "Recognitions in the year"
+        "CLUSTER_COUNT": counted("(n)<-[:IN_YEAR]-(:Recognition)<-[:RECOGNIZED]-(c:Cluster)", "c"),
     },
 }
 
@@ -301,6 +301,32 @@ def test_nested_list_orderBy_orders_each_parents_items_like_cypher(
     requested = [{"field": f, "direction": d} for f, d in order_by]
     parents = gql_data(client, query, {"o": requested})[parent_list]["nodes"]
     assert {p["key"]: [n["key"] for n in p[field]["nodes"]] for p in parents} == expected
+
+
+def test_year_cluster_count_counts_a_cluster_recognised_twice_in_a_year_once(
+    client: Any, empty_graph: Driver, settings: Settings
+) -> None:
+    """RecognitionYear's CLUSTER_COUNT is the number of clusters recognised that year: in 2020 two clusters have
+    four recognitions (both levels), in 2021 three clusters have one each, so 2021 has the most clusters."""
+    run_cypher(
+        empty_graph,
+        settings,
+        "UNWIND [[2020, ['a', 'b'], ['PROVINCIAL', 'NATIONAL']], [2021, ['c', 'd', 'e'], ['PROVINCIAL']]] AS row "
+        "MERGE (y:RecognitionYear {id: toString(row[0]), year: row[0]}) "
+        "WITH y, row UNWIND row[1] AS key UNWIND row[2] AS level "
+        "MERGE (c:Cluster {id: key}) "
+        "CREATE (c)-[:RECOGNIZED]->(:Recognition {id: key + '/' + level, level: level, year: y.year})"
+        "-[:IN_YEAR]->(y)",
+    )
+    rows = run_cypher(
+        empty_graph,
+        settings,
+        "MATCH (y:RecognitionYear)<-[:IN_YEAR]-(:Recognition)<-[:RECOGNIZED]-(c:Cluster) "
+        "RETURN y.id AS key, count(DISTINCT c) AS clusters ORDER BY clusters DESC, key",
+    )
+    assert rows == [{"key": "2021", "clusters": 3}, {"key": "2020", "clusters": 2}]
+    order = [{"field": "CLUSTER_COUNT", "direction": "DESC"}]
+    assert api_keys(client, "recognitionYears", order) == [r["key"] for r in rows]
 
 
 def test_sort_key_given_twice_is_bad_user_input(client: Any, dataset_graph: Driver) -> None:

@@ -1,13 +1,20 @@
-"""GraphQL input types: filters (`where`), sort orders (`orderBy`) and the enums they use."""
+"""GraphQL input types: filters (`where`), sort orders (`orderBy`) and the enums they use.
+
+The enums and the filters of each kind of value are written here; the `where` inputs, the list filters, the sort
+enums and the orders of the node types are derived from `graph_model` by `build_inputs`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.types.unset import UnsetType
+
+from ..graph_model import TYPES, Kind, NodeType, Prop
 
 
 @strawberry.enum(description="Ascending or descending.")
@@ -94,180 +101,17 @@ class NameStatusFilter:
     in_: list[NameStatus] | None = strawberry.field(default=None, name="in", description="One of these.")
 
 
-_KEY = "The node's key (its stable id in the graph)."
-_NAME = "English name (case-insensitive)."
-_NAME_ZH = "Chinese name."
+# --- derived from the model ----------------------------------------------------------------------------------
+# Each `where` input combines its fields with AND; AND, OR and NOT nest. A filterable property takes the filter of
+# its kind; a to-one relationship takes the related type's `where`, a to-many one a `...ListFilter`
+# ({some, none, all, count}).
 
-# --- node filters --------------------------------------------------------------------------------------------
-# Each `where` input combines its fields with AND; AND, OR and NOT nest. A to-many relationship takes a
-# `...ListFilter` ({some, none, all, count}); a to-one relationship takes the related type's `where`.
-
-
-@strawberry.input(description="Filter provinces.")
-class ProvinceWhere:
-    and_: list[ProvinceWhere] | None = strawberry.field(default=None, name="AND", description="All of these.")
-    or_: list[ProvinceWhere] | None = strawberry.field(default=None, name="OR", description="Any of these.")
-    not_: ProvinceWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
-    key: StringFilter | None = strawberry.field(default=None, description=_KEY)
-    name: StringFilter | None = strawberry.field(default=None, description=_NAME)
-    name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
-    admin_code: StringFilter | None = strawberry.field(default=None, description="GB/T 2260 code.")
-    cities: CityListFilter | None = strawberry.field(default=None, description="Its cities.")
-
-
-@strawberry.input(description="Filter cities (prefecture-level divisions).")
-class CityWhere:
-    and_: list[CityWhere] | None = strawberry.field(default=None, name="AND", description="All of these.")
-    or_: list[CityWhere] | None = strawberry.field(default=None, name="OR", description="Any of these.")
-    not_: CityWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
-    key: StringFilter | None = strawberry.field(default=None, description=_KEY)
-    name: StringFilter | None = strawberry.field(default=None, description=_NAME)
-    name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
-    admin_code: StringFilter | None = strawberry.field(default=None, description="GB/T 2260 code.")
-    kind: StringFilter | None = strawberry.field(default=None, description="Kind of division (English).")
-    kind_zh: StringFilter | None = strawberry.field(default=None, description="Kind of division (Chinese).")
-    province: ProvinceWhere | None = strawberry.field(default=None, description="Its province.")
-    counties: CountyListFilter | None = strawberry.field(default=None, description="Its counties.")
-    clusters: ClusterListFilter | None = strawberry.field(default=None, description="Clusters in the city.")
-
-
-@strawberry.input(description="Filter counties (county-level divisions).")
-class CountyWhere:
-    and_: list[CountyWhere] | None = strawberry.field(default=None, name="AND", description="All of these.")
-    or_: list[CountyWhere] | None = strawberry.field(default=None, name="OR", description="Any of these.")
-    not_: CountyWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
-    key: StringFilter | None = strawberry.field(default=None, description=_KEY)
-    name: StringFilter | None = strawberry.field(default=None, description=_NAME)
-    name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
-    city: CityWhere | None = strawberry.field(default=None, description="Its city.")
-    clusters: ClusterListFilter | None = strawberry.field(default=None, description="Clusters in the county.")
-
-
-@strawberry.input(description="Filter industries.")
-class IndustryWhere:
-    and_: list[IndustryWhere] | None = strawberry.field(default=None, name="AND", description="All of these.")
-    or_: list[IndustryWhere] | None = strawberry.field(default=None, name="OR", description="Any of these.")
-    not_: IndustryWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
-    key: StringFilter | None = strawberry.field(default=None, description=_KEY)
-    name: StringFilter | None = strawberry.field(default=None, description=_NAME)
-    name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
-    clusters: ClusterListFilter | None = strawberry.field(
-        default=None, description="Clusters in the industry."
-    )
-
-
-@strawberry.input(description="Filter clusters.")
-class ClusterWhere:
-    and_: list[ClusterWhere] | None = strawberry.field(default=None, name="AND", description="All of these.")
-    or_: list[ClusterWhere] | None = strawberry.field(default=None, name="OR", description="Any of these.")
-    not_: ClusterWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
-    key: StringFilter | None = strawberry.field(default=None, description=_KEY)
-    name: StringFilter | None = strawberry.field(default=None, description=_NAME)
-    name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
-    name_status: NameStatusFilter | None = strawberry.field(default=None, description="How sure the name is.")
-    leading_sector: StringFilter | None = strawberry.field(
-        default=None, description="Leading sector (English)."
-    )
-    leading_sector_zh: StringFilter | None = strawberry.field(
-        default=None, description="Leading sector (Chinese)."
-    )
-    output_value_cny: FloatFilter | None = strawberry.field(
-        default=None, description="Stated output value, yuan."
-    )
-    enterprise_count: IntFilter | None = strawberry.field(
-        default=None, description="Stated number of enterprises."
-    )
-    county: CountyWhere | None = strawberry.field(default=None, description="The county it sits in.")
-    city: CityWhere | None = strawberry.field(default=None, description="The city it sits in.")
-    industry: IndustryWhere | None = strawberry.field(default=None, description="Its industry.")
-    recognitions: RecognitionListFilter | None = strawberry.field(
-        default=None, description="Its recognitions."
-    )
-    enterprises: EnterpriseListFilter | None = strawberry.field(
-        default=None, description="Its member enterprises."
-    )
-
-
-@strawberry.input(description="Filter enterprises.")
-class EnterpriseWhere:
-    and_: list[EnterpriseWhere] | None = strawberry.field(
-        default=None, name="AND", description="All of these."
-    )
-    or_: list[EnterpriseWhere] | None = strawberry.field(default=None, name="OR", description="Any of these.")
-    not_: EnterpriseWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
-    key: StringFilter | None = strawberry.field(default=None, description=_KEY)
-    name: StringFilter | None = strawberry.field(default=None, description=_NAME)
-    name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
-    clusters: ClusterListFilter | None = strawberry.field(
-        default=None, description="Clusters it is a member of."
-    )
-
-
-@strawberry.input(description="Filter recognitions.")
-class RecognitionWhere:
-    and_: list[RecognitionWhere] | None = strawberry.field(
-        default=None, name="AND", description="All of these."
-    )
-    or_: list[RecognitionWhere] | None = strawberry.field(
-        default=None, name="OR", description="Any of these."
-    )
-    not_: RecognitionWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
-    key: StringFilter | None = strawberry.field(default=None, description=_KEY)
-    level: LevelFilter | None = strawberry.field(default=None, description="Provincial or national.")
-    year: IntFilter | None = strawberry.field(
-        default=None, description="Year of the batch (null when unknown)."
-    )
-    cluster: ClusterWhere | None = strawberry.field(default=None, description="The recognised cluster.")
-    batch: BatchWhere | None = strawberry.field(default=None, description="The batch it belongs to.")
-
-
-@strawberry.input(description="Filter batches (official lists).")
-class BatchWhere:
-    and_: list[BatchWhere] | None = strawberry.field(default=None, name="AND", description="All of these.")
-    or_: list[BatchWhere] | None = strawberry.field(default=None, name="OR", description="Any of these.")
-    not_: BatchWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
-    key: StringFilter | None = strawberry.field(default=None, description=_KEY)
-    name: StringFilter | None = strawberry.field(default=None, description=_NAME)
-    name_zh: StringFilter | None = strawberry.field(default=None, description=_NAME_ZH)
-    level: LevelFilter | None = strawberry.field(default=None, description="Provincial or national.")
-    year: IntFilter | None = strawberry.field(default=None, description="Year of the batch.")
-    ordinal: IntFilter | None = strawberry.field(
-        default=None, description="1 for the first batch, and so on."
-    )
-    official_count: IntFilter | None = strawberry.field(
-        default=None, description="Official size of the list."
-    )
-    official_count_sichuan: IntFilter | None = strawberry.field(
-        default=None, description="Official Sichuan count."
-    )
-    recognitions: RecognitionListFilter | None = strawberry.field(
-        default=None, description="Its recognitions."
-    )
-    clusters: ClusterListFilter | None = strawberry.field(default=None, description="Its clusters.")
-    recognition_year: RecognitionYearWhere | None = strawberry.field(default=None, description="Its year.")
-
-
-@strawberry.input(description="Filter recognition years.")
-class RecognitionYearWhere:
-    and_: list[RecognitionYearWhere] | None = strawberry.field(
-        default=None, name="AND", description="All of these."
-    )
-    or_: list[RecognitionYearWhere] | None = strawberry.field(
-        default=None, name="OR", description="Any of these."
-    )
-    not_: RecognitionYearWhere | None = strawberry.field(default=None, name="NOT", description="Not this.")
-    key: StringFilter | None = strawberry.field(default=None, description=_KEY)
-    year: IntFilter | None = strawberry.field(default=None, description="The year.")
-    batches: BatchListFilter | None = strawberry.field(default=None, description="Batches of the year.")
-    recognitions: RecognitionListFilter | None = strawberry.field(
-        default=None, description="Its recognitions."
-    )
-    clusters: ClusterListFilter | None = strawberry.field(
-        default=None, description="Clusters recognised that year."
-    )
-
-
-# --- to-many relationship filters ----------------------------------------------------------------------------
+#: The GraphQL enum of an ENUM property, and the filter input for it, by the enum's name in the model.
+ENUMS: dict[str, tuple[type[Enum], type]] = {
+    "RecognitionLevel": (RecognitionLevel, LevelFilter),
+    "NameStatus": (NameStatus, NameStatusFilter),
+}
+_FILTERS: dict[Kind, type] = {Kind.STRING: StringFilter, Kind.INT: IntFilter, Kind.FLOAT: FloatFilter}
 
 _SOME = "At least one related node matches."
 _NONE = "No related node matches."
@@ -275,142 +119,66 @@ _ALL = "Every related node matches (true when there are none)."
 _COUNT = "The number of related nodes."
 
 
-@strawberry.input(description="Conditions on a list of related cities.")
-class CityListFilter:
-    some: CityWhere | None = strawberry.field(default=None, description=_SOME)
-    none: CityWhere | None = strawberry.field(default=None, description=_NONE)
-    all: CityWhere | None = strawberry.field(default=None, description=_ALL)
-    count: IntFilter | None = strawberry.field(default=None, description=_COUNT)
+@dataclasses.dataclass(frozen=True)
+class ModelInputs:
+    """The input types and sort enums of a model, by node type name."""
+
+    where: dict[str, Any]
+    #: Only for the node types that a to-many relationship reaches.
+    list_filter: dict[str, Any]
+    sort_field: dict[str, Any]
+    order: dict[str, Any]
 
 
-@strawberry.input(description="Conditions on a list of related counties.")
-class CountyListFilter:
-    some: CountyWhere | None = strawberry.field(default=None, description=_SOME)
-    none: CountyWhere | None = strawberry.field(default=None, description=_NONE)
-    all: CountyWhere | None = strawberry.field(default=None, description=_ALL)
-    count: IntFilter | None = strawberry.field(default=None, description=_COUNT)
+def _filter_input(node_type: NodeType, prop: Prop) -> type:
+    if prop.enum is not None:
+        return ENUMS[prop.enum][1]
+    if prop.kind not in _FILTERS:
+        raise ValueError(
+            f"{node_type.name}.{prop.field}: there is no filter for {prop.kind.value} properties"
+        )
+    return _FILTERS[prop.kind]
 
 
-@strawberry.input(description="Conditions on a list of related clusters.")
-class ClusterListFilter:
-    some: ClusterWhere | None = strawberry.field(default=None, description=_SOME)
-    none: ClusterWhere | None = strawberry.field(default=None, description=_NONE)
-    all: ClusterWhere | None = strawberry.field(default=None, description=_ALL)
-    count: IntFilter | None = strawberry.field(default=None, description=_COUNT)
+def _input(cls: type, description: str, fields: list[tuple[str, Any, Any]]) -> Any:
+    """Give the class its fields ((Python name, annotation, strawberry.field)), then make it an input type."""
+    cls.__annotations__ = {name: annotation for name, annotation, _ in fields}
+    for name, _, value in fields:
+        setattr(cls, name, value)
+    return strawberry.input(cls, name=cls.__name__, description=description)
 
 
-@strawberry.input(description="Conditions on a list of related enterprises.")
-class EnterpriseListFilter:
-    some: EnterpriseWhere | None = strawberry.field(default=None, description=_SOME)
-    none: EnterpriseWhere | None = strawberry.field(default=None, description=_NONE)
-    all: EnterpriseWhere | None = strawberry.field(default=None, description=_ALL)
-    count: IntFilter | None = strawberry.field(default=None, description=_COUNT)
+def _optional(description: str, name: str | None = None) -> Any:
+    return strawberry.field(default=None, name=name, description=description)
 
 
-@strawberry.input(description="Conditions on a list of related recognitions.")
-class RecognitionListFilter:
-    some: RecognitionWhere | None = strawberry.field(default=None, description=_SOME)
-    none: RecognitionWhere | None = strawberry.field(default=None, description=_NONE)
-    all: RecognitionWhere | None = strawberry.field(default=None, description=_ALL)
-    count: IntFilter | None = strawberry.field(default=None, description=_COUNT)
+def _where_fields(
+    node_type: NodeType, where: dict[str, type], lists: dict[str, type]
+) -> list[tuple[str, Any, Any]]:
+    own: Any = where[node_type.name]
+    fields: list[tuple[str, Any, Any]] = [
+        ("and_", list[own] | None, _optional("All of these.", "AND")),
+        ("or_", list[own] | None, _optional("Any of these.", "OR")),
+        ("not_", own | None, _optional("Not this.", "NOT")),
+    ]
+    for prop in node_type.props:
+        if prop.where is not None:
+            fields.append((prop.field, _filter_input(node_type, prop) | None, _optional(prop.where)))
+    for rel in node_type.rels:
+        related = lists[rel.target] if rel.many else where[rel.target]
+        fields.append((rel.field, related | None, _optional(rel.where)))
+    return fields
 
 
-@strawberry.input(description="Conditions on a list of related batches.")
-class BatchListFilter:
-    some: BatchWhere | None = strawberry.field(default=None, description=_SOME)
-    none: BatchWhere | None = strawberry.field(default=None, description=_NONE)
-    all: BatchWhere | None = strawberry.field(default=None, description=_ALL)
-    count: IntFilter | None = strawberry.field(default=None, description=_COUNT)
-
-
-# --- sort orders ---------------------------------------------------------------------------------------------
-
-
-@strawberry.enum(description="Sort keys for cities.")
-class CitySortField(Enum):
-    KEY = "KEY"
-    NAME = "NAME"
-    NAME_ZH = "NAME_ZH"
-    ADMIN_CODE = "ADMIN_CODE"
-    CLUSTER_COUNT = strawberry.enum_value("CLUSTER_COUNT", description="Number of clusters in the city.")
-    COUNTY_COUNT = strawberry.enum_value("COUNTY_COUNT", description="Number of its counties in the graph.")
-
-
-@strawberry.enum(description="Sort keys for provinces.")
-class ProvinceSortField(Enum):
-    KEY = "KEY"
-    NAME = "NAME"
-    NAME_ZH = "NAME_ZH"
-
-
-@strawberry.enum(description="Sort keys for counties.")
-class CountySortField(Enum):
-    KEY = "KEY"
-    NAME = "NAME"
-    NAME_ZH = "NAME_ZH"
-    CLUSTER_COUNT = strawberry.enum_value("CLUSTER_COUNT", description="Number of clusters in the county.")
-
-
-@strawberry.enum(description="Sort keys for industries.")
-class IndustrySortField(Enum):
-    KEY = "KEY"
-    NAME = "NAME"
-    NAME_ZH = "NAME_ZH"
-    CLUSTER_COUNT = strawberry.enum_value("CLUSTER_COUNT", description="Number of clusters in the industry.")
-    CITY_COUNT = strawberry.enum_value("CITY_COUNT", description="Number of cities with a cluster in it.")
-
-
-@strawberry.enum(description="Sort keys for clusters.")
-class ClusterSortField(Enum):
-    KEY = "KEY"
-    NAME = "NAME"
-    NAME_ZH = "NAME_ZH"
-    OUTPUT_VALUE_CNY = strawberry.enum_value(
-        "OUTPUT_VALUE_CNY", description="Stated output value (nulls last)."
+def _sort_field(node_type: NodeType) -> Any:
+    members = [
+        (k.name, strawberry.enum_value(k.name, description=k.description) if k.description else k.name)
+        for k in node_type.sort_keys
+    ]
+    name = f"{node_type.name}SortField"
+    return strawberry.enum(
+        cast(type[Enum], Enum(name, members)), name=name, description=f"Sort keys for {node_type.plural}."
     )
-    ENTERPRISE_COUNT = strawberry.enum_value(
-        "ENTERPRISE_COUNT", description="Stated enterprises (nulls last)."
-    )
-    MEMBER_COUNT = strawberry.enum_value("MEMBER_COUNT", description="Member enterprises in the graph.")
-    RECOGNITION_COUNT = strawberry.enum_value("RECOGNITION_COUNT", description="Number of recognitions.")
-    FIRST_RECOGNIZED = strawberry.enum_value(
-        "FIRST_RECOGNIZED", description="Year of the first dated recognition."
-    )
-
-
-@strawberry.enum(description="Sort keys for enterprises.")
-class EnterpriseSortField(Enum):
-    KEY = "KEY"
-    NAME = "NAME"
-    NAME_ZH = "NAME_ZH"
-    CLUSTER_COUNT = strawberry.enum_value("CLUSTER_COUNT", description="Number of clusters it belongs to.")
-
-
-@strawberry.enum(description="Sort keys for recognitions.")
-class RecognitionSortField(Enum):
-    KEY = "KEY"
-    YEAR = "YEAR"
-    LEVEL = "LEVEL"
-
-
-@strawberry.enum(description="Sort keys for batches.")
-class BatchSortField(Enum):
-    KEY = "KEY"
-    YEAR = "YEAR"
-    LEVEL = "LEVEL"
-    ORDINAL = "ORDINAL"
-    OFFICIAL_COUNT_SICHUAN = strawberry.enum_value(
-        "OFFICIAL_COUNT_SICHUAN", description="Official Sichuan count."
-    )
-    NAMED_COUNT = strawberry.enum_value(
-        "NAMED_COUNT", description="Recognitions of the batch the graph names."
-    )
-
-
-@strawberry.enum(description="Sort keys for recognition years.")
-class RecognitionYearSortField(Enum):
-    YEAR = "YEAR"
-    CLUSTER_COUNT = strawberry.enum_value("CLUSTER_COUNT", description="Recognitions in the year.")
 
 
 def _order(name: str, field_enum: type[Enum]) -> Any:
@@ -426,15 +194,70 @@ def _order(name: str, field_enum: type[Enum]) -> Any:
     )
 
 
-ProvinceOrder = _order("ProvinceOrder", ProvinceSortField)
-CityOrder = _order("CityOrder", CitySortField)
-CountyOrder = _order("CountyOrder", CountySortField)
-IndustryOrder = _order("IndustryOrder", IndustrySortField)
-ClusterOrder = _order("ClusterOrder", ClusterSortField)
-EnterpriseOrder = _order("EnterpriseOrder", EnterpriseSortField)
-RecognitionOrder = _order("RecognitionOrder", RecognitionSortField)
-BatchOrder = _order("BatchOrder", BatchSortField)
-RecognitionYearOrder = _order("RecognitionYearOrder", RecognitionYearSortField)
+def build_inputs(model: Mapping[str, NodeType]) -> ModelInputs:
+    """The `where`, `...ListFilter` and `orderBy` inputs and the sort enums of every node type of `model`."""
+    # The inputs refer to each other (a city's clusters, a cluster's city): make the classes first, then their fields.
+    where = {name: type(f"{name}Where", (), {}) for name in model}
+    reached = {rel.target for t in model.values() for rel in t.rels if rel.many}
+    lists = {name: type(f"{name}ListFilter", (), {}) for name in model if name in reached}
+    for name, node_type in model.items():
+        gloss = f" ({node_type.gloss})" if node_type.gloss else ""
+        _input(where[name], f"Filter {node_type.plural}{gloss}.", _where_fields(node_type, where, lists))
+    for name, cls in lists.items():
+        target = where[name]
+        _input(
+            cls,
+            f"Conditions on a list of related {model[name].plural}.",
+            [
+                ("some", target | None, _optional(_SOME)),
+                ("none", target | None, _optional(_NONE)),
+                ("all", target | None, _optional(_ALL)),
+                ("count", IntFilter | None, _optional(_COUNT)),
+            ],
+        )
+    sort_field = {name: _sort_field(t) for name, t in model.items()}
+    order = {name: _order(f"{name}Order", sort_field[name]) for name in model}
+    return ModelInputs(where=where, list_filter=lists, sort_field=sort_field, order=order)
+
+
+MODEL_INPUTS = build_inputs(TYPES)
+
+ProvinceWhere = MODEL_INPUTS.where["Province"]
+CityWhere = MODEL_INPUTS.where["City"]
+CountyWhere = MODEL_INPUTS.where["County"]
+IndustryWhere = MODEL_INPUTS.where["Industry"]
+ClusterWhere = MODEL_INPUTS.where["Cluster"]
+EnterpriseWhere = MODEL_INPUTS.where["Enterprise"]
+RecognitionWhere = MODEL_INPUTS.where["Recognition"]
+BatchWhere = MODEL_INPUTS.where["Batch"]
+RecognitionYearWhere = MODEL_INPUTS.where["RecognitionYear"]
+
+CityListFilter = MODEL_INPUTS.list_filter["City"]
+CountyListFilter = MODEL_INPUTS.list_filter["County"]
+ClusterListFilter = MODEL_INPUTS.list_filter["Cluster"]
+EnterpriseListFilter = MODEL_INPUTS.list_filter["Enterprise"]
+RecognitionListFilter = MODEL_INPUTS.list_filter["Recognition"]
+BatchListFilter = MODEL_INPUTS.list_filter["Batch"]
+
+ProvinceSortField = MODEL_INPUTS.sort_field["Province"]
+CitySortField = MODEL_INPUTS.sort_field["City"]
+CountySortField = MODEL_INPUTS.sort_field["County"]
+IndustrySortField = MODEL_INPUTS.sort_field["Industry"]
+ClusterSortField = MODEL_INPUTS.sort_field["Cluster"]
+EnterpriseSortField = MODEL_INPUTS.sort_field["Enterprise"]
+RecognitionSortField = MODEL_INPUTS.sort_field["Recognition"]
+BatchSortField = MODEL_INPUTS.sort_field["Batch"]
+RecognitionYearSortField = MODEL_INPUTS.sort_field["RecognitionYear"]
+
+ProvinceOrder = MODEL_INPUTS.order["Province"]
+CityOrder = MODEL_INPUTS.order["City"]
+CountyOrder = MODEL_INPUTS.order["County"]
+IndustryOrder = MODEL_INPUTS.order["Industry"]
+ClusterOrder = MODEL_INPUTS.order["Cluster"]
+EnterpriseOrder = MODEL_INPUTS.order["Enterprise"]
+RecognitionOrder = MODEL_INPUTS.order["Recognition"]
+BatchOrder = MODEL_INPUTS.order["Batch"]
+RecognitionYearOrder = MODEL_INPUTS.order["RecognitionYear"]
 
 
 def filter_dict(value: Any) -> Any:

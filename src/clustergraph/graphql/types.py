@@ -1,28 +1,31 @@
 """GraphQL object types: the graph's nodes (each a Relay `Node`), their connections, aggregates and graph answers.
 
-These classes declare the schema's shape and nothing else: the read engine (`engine.py`) answers every field of
-them from one Cypher statement, so no resolver of theirs runs. A field with arguments is declared by a function
-that only carries the arguments' types and descriptions (its body is `answered_by_engine()`).
+The node types' property fields, the aggregates and the connections are derived from `graph_model` (`graph_node`,
+`build_types`); the relationship fields and the graph answers are written here. These classes declare the schema's
+shape and nothing else: the read engine (`engine.py`) answers every field of them from one Cypher statement, so no
+resolver of theirs runs. A field with arguments is declared by a function that only carries the arguments' types
+and descriptions (its body is `answered_by_engine()`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import inspect
+from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from types import new_class
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast
 
 import strawberry
 from strawberry import relay
 
+from ..graph_model import TYPES, Kind, NodeType, Prop
 from . import inputs
-from .inputs import (
-    ClusterOrder,
-    ClusterWhere,
-    NameStatus,
-    RecognitionLevel,
-)
+from .inputs import ClusterOrder, ClusterWhere, ModelInputs, RecognitionLevel
 
 N = TypeVar("N")
+G = TypeVar("G", bound="GraphNode")
 
 WHERE_ARG = strawberry.argument(description="Only the items that match.")
 ORDER_ARG = strawberry.argument(description="Sort keys, the first one first; the key breaks remaining ties.")
@@ -92,28 +95,6 @@ class CountAggregate:
     count: int = strawberry.field(description="Number of matching items.")
 
 
-@strawberry.type(
-    description="Aggregates over all clusters of the list that match its `where` (not just the page)."
-)
-class ClusterAggregate:
-    count: int = strawberry.field(description="Number of matching clusters.")
-    output_value_cny: NumericAggregate = strawberry.field(description="Stated output values, yuan.")
-    enterprise_count: NumericAggregate = strawberry.field(description="Stated enterprise counts.")
-
-
-@strawberry.type(description="Aggregates over all batches of the list that match its `where`.")
-class BatchAggregate:
-    count: int = strawberry.field(description="Number of matching batches.")
-    official_count: NumericAggregate = strawberry.field(description="Official list sizes.")
-    official_count_sichuan: NumericAggregate = strawberry.field(description="Official Sichuan counts.")
-
-
-@strawberry.type(description="Aggregates over all recognitions of the list that match its `where`.")
-class RecognitionAggregate:
-    count: int = strawberry.field(description="Number of matching recognitions.")
-    year: NumericAggregate = strawberry.field(description="Years of the dated recognitions.")
-
-
 @strawberry.type(description="A page of items with its edges, page info, total count and aggregates.")
 class Connection(Generic[N]):
     edges: list[Edge[N]] = strawberry.field(description="The items of the page with their cursors.")
@@ -154,118 +135,106 @@ def list_field(target: str, description: str, returns: str | None = None) -> Any
     return strawberry.field(resolver=resolve, description=description)
 
 
+# --- the node types' property fields, from the model ---------------------------------------------------------
+
+_SCALARS: dict[Kind, type] = {
+    Kind.STRING: str,
+    Kind.INT: int,
+    Kind.FLOAT: float,
+    Kind.BOOLEAN: bool,
+    Kind.DATE: datetime.date,
+}
+
+
+def _python_type(prop: Prop) -> Any:
+    base: Any = inputs.ENUMS[prop.enum][0] if prop.enum is not None else _SCALARS[prop.kind]
+    if prop.is_list:
+        return list[base]
+    return base | None if prop.nullable else base
+
+
+def _property_field(prop: Prop) -> Any:
+    if prop.is_list:
+        return strawberry.field(default_factory=list, description=prop.description)
+    if prop.nullable:
+        return strawberry.field(default=None, description=prop.description)
+    return strawberry.field(description=prop.description)
+
+
+def graph_node(type_name: str, model: Mapping[str, NodeType] = TYPES) -> Callable[[type[G]], type[G]]:
+    """Make the class the GraphQL type of `type_name` in `model`: the type's description, and a field for each of
+    its plain properties, placed after `id` and before the fields the class writes itself (relationships, the key).
+    """
+    node_type = model[type_name]
+    props = [p for p in node_type.props if p.node_field]
+
+    def decorate(cls: type[G]) -> type[G]:
+        own = dict(inspect.get_annotations(cls))
+        node_id = own.pop("id", relay.NodeID[str])
+        cls.__annotations__ = {"id": node_id, **{p.field: _python_type(p) for p in props}, **own}
+        for p in props:
+            setattr(cls, p.field, _property_field(p))
+        cls.type_name = type_name
+        return cast(type[G], strawberry.type(cls, description=node_type.description))
+
+    return decorate
+
+
 # --- the node types ------------------------------------------------------------------------------------------
 
-_KEY_D = "The node's key: its stable id in the graph (the `id` property in Neo4j), usable in URLs."
-_SOURCES_D = "URLs of the public pages the facts come from."
+#: The `key` fields' description, as the model words it (the same for every node type).
+_KEY_D = TYPES["Cluster"].prop("key").description
 
 
-@strawberry.type(description="A province (Sichuan).")
+@graph_node("Province")
 class Province(GraphNode):
-    type_name: ClassVar[str] = "Province"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name.")
-    name_zh: str = strawberry.field(description="Chinese name.")
-    admin_code: str = strawberry.field(description="GB/T 2260 administrative division code.")
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
-
     key: str = strawberry.field(description=_KEY_D)
-
     cities: CityConnection = list_field("City", "The province's prefecture-level divisions.")
 
 
-@strawberry.type(description="A prefecture-level division of Sichuan (地级市 or 自治州).")
+@graph_node("City")
 class City(GraphNode):
-    type_name: ClassVar[str] = "City"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name.")
-    name_zh: str = strawberry.field(description="Chinese name.")
-    admin_code: str = strawberry.field(description="GB/T 2260 administrative division code.")
-    kind: str = strawberry.field(description="Kind of division, in English.")
-    kind_zh: str = strawberry.field(description="Kind of division, in Chinese (地级市, 自治州).")
-    latitude: float | None = strawberry.field(default=None, description="Approximate latitude of the seat.")
-    longitude: float | None = strawberry.field(default=None, description="Approximate longitude of the seat.")
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
-
     key: str = strawberry.field(description=_KEY_D)
-
     province: Province | None = strawberry.field(description="The province.")
-
     counties: CountyConnection = list_field("County", "The city's counties that have a cluster in the graph.")
-
     clusters: ClusterConnection = list_field(
         "Cluster", "Clusters located in the city (through its counties)."
     )
-
     industries: list[IndustryCount] = strawberry.field(
         description="Industries of the city's clusters, with how many clusters each; most first."
     )
 
 
-@strawberry.type(description="A county-level division (县, 区 or county-level city) where a cluster sits.")
+@graph_node("County")
 class County(GraphNode):
-    type_name: ClassVar[str] = "County"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name.")
-    name_zh: str = strawberry.field(description="Chinese name.")
-
     key: str = strawberry.field(description=_KEY_D)
-
     city: City | None = strawberry.field(description="The city the county belongs to.")
-
     clusters: ClusterConnection = list_field("Cluster", "Clusters located in the county.")
 
 
-@strawberry.type(description="One of Sichuan's six advantageous industries (优势产业).")
+@graph_node("Industry")
 class Industry(GraphNode):
-    type_name: ClassVar[str] = "Industry"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name.")
-    name_zh: str = strawberry.field(description="Chinese name.")
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
-
     key: str = strawberry.field(description=_KEY_D)
-
     clusters: ClusterConnection = list_field("Cluster", "Clusters in the industry.")
 
 
-@strawberry.type(description="A special SME industrial cluster (中小企业特色产业集群).")
+@graph_node("Cluster")
 class Cluster(GraphNode):
-    type_name: ClassVar[str] = "Cluster"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name.")
-    name_zh: str = strawberry.field(description="Chinese name, with the dataset's marker when not verified.")
-    name_status: NameStatus = strawberry.field(description="How sure the Chinese name is.")
-    alternate_names_zh: list[str] = strawberry.field(
-        default_factory=list, description="Other Chinese names the sources use (e.g. on the national list)."
-    )
-    leading_sector: str | None = strawberry.field(default=None, description="Leading sector, in English.")
-    leading_sector_zh: str | None = strawberry.field(default=None, description="Leading sector, in Chinese.")
-    output_value_cny: float | None = strawberry.field(
-        default=None,
-        description="Output value in yuan where a source states one (see the recognition notes).",
-    )
-    enterprise_count: int | None = strawberry.field(
-        default=None, description="Number of enterprises a source gives (what was counted is in the notes)."
-    )
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
-
     key: str = strawberry.field(description=_KEY_D)
-
     county: County | None = strawberry.field(description="The county the cluster sits in.")
-
     city: City | None = strawberry.field(description="The city the cluster sits in.")
-
     industry: Industry | None = strawberry.field(description="The cluster's industry.")
-
     industry_inferred: bool | None = strawberry.field(
         description="True when the industry is the dataset's judgement rather than plain from the name."
     )
-
     recognitions: RecognitionConnection = list_field(
         "Recognition", "The cluster's recognitions: provincial and/or national, with year and batch."
     )
-
     enterprises: EnterpriseMembershipConnection = list_field(
         "Enterprise",
         "Member enterprises, with the role the source gives them.",
@@ -282,92 +251,45 @@ class Cluster(GraphNode):
         return answered_by_engine()  # type: ignore[no-any-return]
 
 
-@strawberry.type(description="An enterprise named by a source as a member of a cluster.")
+@graph_node("Enterprise")
 class Enterprise(GraphNode):
-    type_name: ClassVar[str] = "Enterprise"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name (a rendering unless the source gives one).")
-    name_zh: str = strawberry.field(description="Chinese name as the source gives it.")
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
-
     key: str = strawberry.field(description=_KEY_D)
-
     clusters: ClusterMembershipConnection = list_field(
         "Cluster", "Clusters the enterprise belongs to, with its role in each.", "ClusterMembershipConnection"
     )
 
 
-@strawberry.type(description="One recognition of a cluster: the level, and the year and batch where known.")
+@graph_node("Recognition")
 class Recognition(GraphNode):
-    type_name: ClassVar[str] = "Recognition"
     id: relay.NodeID[str]
-    level: RecognitionLevel = strawberry.field(description="Provincial or national.")
-    year: int | None = strawberry.field(
-        default=None, description="Year of the batch; null when no source states it."
-    )
-    notes: str | None = strawberry.field(
-        default=None, description="What the sources say, and what they do not."
-    )
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
-
     key: str = strawberry.field(description=_KEY_D)
-
     cluster: Cluster | None = strawberry.field(description="The recognised cluster.")
-
     batch: Batch | None = strawberry.field(
         description="The official list (batch); null when the year is unknown."
     )
 
 
-@strawberry.type(description="An official list of recognised clusters, with its official size.")
+@graph_node("Batch")
 class Batch(GraphNode):
-    type_name: ClassVar[str] = "Batch"
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="English name of the list.")
-    name_zh: str = strawberry.field(description="Chinese name of the list.")
-    level: RecognitionLevel = strawberry.field(description="Provincial or national.")
-    year: int = strawberry.field(description="Year of the batch.")
-    ordinal: int = strawberry.field(description="1 for the first batch of its level, and so on.")
-    authority: str = strawberry.field(description="Who published it, in English.")
-    authority_zh: str = strawberry.field(description="Who published it, in Chinese.")
-    published: datetime.date | None = strawberry.field(
-        default=None, description="Publication date, where known."
-    )
-    official_count: int | None = strawberry.field(
-        default=None, description="Official number of clusters on the list (nationwide for national lists)."
-    )
-    official_count_sichuan: int | None = strawberry.field(
-        default=None, description="Official number of Sichuan clusters on the list; null when unknown."
-    )
-    notes: str | None = strawberry.field(default=None, description="What is known of the list.")
-    sources: list[str] = strawberry.field(description=_SOURCES_D)
-
     key: str = strawberry.field(description=_KEY_D)
-
     named_count: int = strawberry.field(
         description="How many of the list's Sichuan clusters the graph names."
     )
     missing_count: int | None = strawberry.field(
         description="Sichuan clusters on the list that the graph does not name; null when unknown."
     )
-
     recognitions: RecognitionConnection = list_field("Recognition", "The batch's recognitions.")
-
     clusters: ClusterConnection = list_field("Cluster", "The batch's clusters.")
-
     recognition_year: RecognitionYear | None = strawberry.field(description="The year of the batch.")
 
 
-@strawberry.type(description="A year in which clusters were recognised: the timeline's unit.")
+@graph_node("RecognitionYear")
 class RecognitionYear(GraphNode):
-    type_name: ClassVar[str] = "RecognitionYear"
     id: relay.NodeID[str]
-    year: int = strawberry.field(description="The year.")
-
     key: str = strawberry.field(description=_KEY_D)
-
     batches: BatchConnection = list_field("Batch", "Batches published in the year.")
-
     recognitions: RecognitionConnection = list_field("Recognition", "Recognitions of the year.")
 
     @strawberry.field(
@@ -390,7 +312,7 @@ class RecognitionYear(GraphNode):
         last: Last = None,
         before: Before = None,
     ) -> ClusterConnection:
-        return answered_by_engine()  # type: ignore[no-any-return]
+        return answered_by_engine()
 
 
 NODE_CLASSES: dict[str, type[GraphNode]] = {
@@ -398,52 +320,114 @@ NODE_CLASSES: dict[str, type[GraphNode]] = {
     for c in (Province, City, County, Industry, Cluster, Enterprise, Recognition, Batch, RecognitionYear)
 }
 
-# --- connections of each type --------------------------------------------------------------------------------
+# --- aggregates and connections of each type, from the model -----------------------------------------------
 
 
-@strawberry.type(description="A page of provinces.")
-class ProvinceConnection(Connection[Province]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+def _aggregate_type(node_type: NodeType) -> Any:
+    name = f"{node_type.name}Aggregate"
+    fields: list[tuple[str, Any, Any]] = [
+        ("count", int, strawberry.field(description=f"Number of matching {node_type.plural}."))
+    ]
+    for field in node_type.numeric_aggregates:
+        description = node_type.prop(field).aggregate
+        fields.append((field, NumericAggregate, strawberry.field(description=description)))
+    namespace = {
+        "__module__": __name__,
+        "__annotations__": {field: annotation for field, annotation, _ in fields},
+        **{field: value for field, _, value in fields},
+    }
+    description = (
+        node_type.aggregate_description
+        or f"Aggregates over all {node_type.plural} of the list that match its `where`."
+    )
+    return strawberry.type(type(name, (), namespace), name=name, description=description)
 
 
-@strawberry.type(description="A page of cities.")
-class CityConnection(Connection[City]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+def _connection_type(node_type: NodeType, node_cls: type[GraphNode], aggregate: type) -> Any:
+    name = f"{node_type.name}Connection"
+    namespace = {
+        "__module__": __name__,
+        "__annotations__": {"aggregate": aggregate},
+        "aggregate": strawberry.field(description="Aggregates over the whole filtered list."),
+    }
+    base = cast(Any, Connection)[node_cls]
+    cls = new_class(name, (base,), exec_body=lambda ns: ns.update(namespace))
+    return strawberry.type(cls, name=name, description=f"A page of {node_type.plural}.")
 
 
-@strawberry.type(description="A page of counties.")
-class CountyConnection(Connection[County]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+@dataclasses.dataclass(frozen=True)
+class ModelTypes:
+    """The GraphQL types derived from a model, by node type name."""
+
+    inputs: ModelInputs
+    nodes: dict[str, type[GraphNode]]
+    #: Only for the node types with aggregated properties; the others' lists have a `CountAggregate`.
+    aggregates: dict[str, Any]
+    connections: dict[str, Any]
+
+    def aggregate(self, type_name: str) -> Any:
+        """The aggregate type of a list of `type_name` nodes."""
+        return self.aggregates.get(type_name, CountAggregate)
+
+    def all(self) -> list[Any]:
+        """Every derived type, as `strawberry.Schema(types=...)` takes them."""
+        i = self.inputs
+        groups: list[dict[str, Any]] = [
+            self.nodes,
+            self.aggregates,
+            self.connections,
+            i.where,
+            i.list_filter,
+            i.sort_field,
+            i.order,
+        ]
+        return [t for group in groups for t in group.values()]
 
 
-@strawberry.type(description="A page of industries.")
-class IndustryConnection(Connection[Industry]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+def build_types(
+    model: Mapping[str, NodeType] = TYPES,
+    *,
+    nodes: Mapping[str, type[GraphNode]] | None = None,
+    model_inputs: ModelInputs | None = None,
+) -> ModelTypes:
+    """The GraphQL types of `model`: node types, `where` and `orderBy` inputs, aggregates and connections.
+
+    `nodes` are the node classes the connections page over (this module's, which add the relationship fields);
+    without them, each node type gets a class of its own with its `id` and property fields, so that any model
+    (a test's copy with one more property, say) can be turned into a consistent set of types and a schema.
+    """
+    model_inputs = model_inputs or inputs.build_inputs(model)
+    if nodes is None:
+        bare = {
+            name: cast(type[GraphNode], type(name, (GraphNode,), {"__module__": __name__})) for name in model
+        }
+        nodes = {name: graph_node(name, model)(cls) for name, cls in bare.items()}
+    aggregates = {name: _aggregate_type(t) for name, t in model.items() if t.numeric_aggregates}
+    connections = {
+        name: _connection_type(t, nodes[name], aggregates.get(name, CountAggregate))
+        for name, t in model.items()
+    }
+    return ModelTypes(model_inputs, dict(nodes), aggregates, connections)
 
 
-@strawberry.type(description="A page of clusters.")
-class ClusterConnection(Connection[Cluster]):
-    aggregate: ClusterAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+MODEL_TYPES = build_types(TYPES, nodes=NODE_CLASSES, model_inputs=inputs.MODEL_INPUTS)
 
+ProvinceConnection: Any = MODEL_TYPES.connections["Province"]
+CityConnection: Any = MODEL_TYPES.connections["City"]
+CountyConnection: Any = MODEL_TYPES.connections["County"]
+IndustryConnection: Any = MODEL_TYPES.connections["Industry"]
+ClusterConnection: Any = MODEL_TYPES.connections["Cluster"]
+EnterpriseConnection: Any = MODEL_TYPES.connections["Enterprise"]
+RecognitionConnection: Any = MODEL_TYPES.connections["Recognition"]
+BatchConnection: Any = MODEL_TYPES.connections["Batch"]
+RecognitionYearConnection: Any = MODEL_TYPES.connections["RecognitionYear"]
 
-@strawberry.type(description="A page of enterprises.")
-class EnterpriseConnection(Connection[Enterprise]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+ClusterAggregate: Any = MODEL_TYPES.aggregates["Cluster"]
+RecognitionAggregate: Any = MODEL_TYPES.aggregates["Recognition"]
+BatchAggregate: Any = MODEL_TYPES.aggregates["Batch"]
 
-
-@strawberry.type(description="A page of recognitions.")
-class RecognitionConnection(Connection[Recognition]):
-    aggregate: RecognitionAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
-
-
-@strawberry.type(description="A page of batches.")
-class BatchConnection(Connection[Batch]):
-    aggregate: BatchAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
-
-
-@strawberry.type(description="A page of recognition years.")
-class RecognitionYearConnection(Connection[RecognitionYear]):
-    aggregate: CountAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+CONNECTIONS: dict[str, Any] = MODEL_TYPES.connections
+AGGREGATES: dict[str, Any] = MODEL_TYPES.aggregates
 
 
 # --- memberships: edges that carry the enterprise's role ----------------------------------------------------
