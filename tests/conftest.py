@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +36,21 @@ class StatementLog:
 
     def __init__(self, max_requests: int = 1000) -> None:
         self.max_requests = max_requests
-        self._by_request: OrderedDict[str | None, list[str]] = OrderedDict()
+        self._by_request: OrderedDict[str | None, list[tuple[str, dict[str, Any]]]] = OrderedDict()
         self._lock = threading.Lock()  # the app runs in the test client's thread
 
-    def __call__(self, statement: str, request_id: str | None) -> None:
+    def __call__(self, statement: str, params: Mapping[str, Any], request_id: str | None) -> None:
         with self._lock:
-            self._by_request.setdefault(request_id, []).append(statement)
+            self._by_request.setdefault(request_id, []).append((statement, dict(params)))
             while len(self._by_request) > self.max_requests:
                 self._by_request.popitem(last=False)
 
     def of(self, response: Any) -> list[str]:
         """The statements sent while answering `response`, in the order they were sent."""
+        return [statement for statement, _params in self.sent(response)]
+
+    def sent(self, response: Any) -> list[tuple[str, dict[str, Any]]]:
+        """The statements sent while answering `response`, each with its parameters."""
         with self._lock:
             return list(self._by_request.get(response.headers["x-request-id"], []))
 

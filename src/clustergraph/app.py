@@ -38,8 +38,8 @@ def create_app(
 ) -> Starlette:
     """Build the application. Without settings, they are read from the environment (uvicorn's factory mode).
 
-    `on_statement(statement, request_id)` is called for every Cypher statement a GraphQL request sends, just
-    before it is sent, with the request's id (its X-Request-ID): for tests that count a request's round trips or
+    `on_statement(statement, parameters, request_id)` is called for every Cypher statement a GraphQL request
+    sends, just before it is sent, with its parameters and the request's id (its X-Request-ID): for tests that count a request's round trips or
     look at its Cypher, for tracing or for metrics. It runs on the event loop, so it must be quick and must not
     block; an exception it raises fails the statement.
     """

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, LiteralString, TypeVar, cast
@@ -110,8 +110,9 @@ class CausalChain:
     read_at: set[str] | None = None
 
 
-#: Told of every Cypher statement a request sends, just before it is sent: (the statement, the request's id).
-StatementObserver = Callable[[str, str | None], None]
+#: Told of every Cypher statement a request sends, just before it is sent: (the statement, its parameters, the
+#: request's id). The parameters are the request's values: an observer that exports them must mind what it shows.
+StatementObserver = Callable[[str, Mapping[str, Any], str | None], None]
 
 
 @dataclass
@@ -132,16 +133,16 @@ class RequestScope:
     #: The statements sent so far: a read is one round trip, and so is each statement of a write transaction.
     round_trips: int = 0
 
-    def record(self, statement: str) -> None:
+    def record(self, statement: str, params: Mapping[str, Any]) -> None:
         """Count a statement about to be sent, and tell the observer."""
         self.round_trips += 1
         if self.on_statement is not None:
-            self.on_statement(statement, self.request_id)
+            self.on_statement(statement, params, self.request_id)
 
 
-def _record(scope: RequestScope | None, statement: str) -> None:
+def _record(scope: RequestScope | None, statement: str, params: Mapping[str, Any]) -> None:
     if scope is not None:
-        scope.record(statement)
+        scope.record(statement, params)
 
 
 async def read(
@@ -154,7 +155,7 @@ async def read(
     scope: RequestScope | None = None,
 ) -> list[dict[str, Any]]:
     """Run one read query on its own session: one round trip (see `_execute_read`)."""
-    _record(scope, query)
+    _record(scope, query, params)
 
     async def take(result: AsyncResult) -> list[dict[str, Any]]:
         return await result.data()
@@ -178,7 +179,7 @@ async def read_row(
 
     Unlike `read`, the values are not walked again to turn nodes into maps: the statement returns maps already.
     """
-    _record(scope, query)
+    _record(scope, query, params)
 
     async def take(result: AsyncResult) -> list[Any]:
         record = await result.single(strict=True)
@@ -266,7 +267,7 @@ async def graph_version(
     Neo4j Browser), and stays put while nothing is written. Bookmarks are opaque: the value is only ever compared
     for equality. It waits for the request's bookmarks like any other read. One round trip.
     """
-    _record(scope, query)
+    _record(scope, query, {})
 
     async def take(result: AsyncResult) -> None:
         await result.consume()
@@ -301,5 +302,5 @@ async def run_in_transaction(
     tx: AsyncManagedTransaction, query: LiteralString, params: dict[str, Any], scope: RequestScope | None
 ) -> AsyncResult:
     """Run one statement of a write transaction (see `write`), recorded in the request's scope like every read."""
-    _record(scope, query)
+    _record(scope, query, params)
     return await tx.run(query, params)

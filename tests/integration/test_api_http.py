@@ -353,7 +353,9 @@ def test_on_statement_gets_every_statement_with_its_request_id(
     from clustergraph.app import create_app
 
     seen: list[tuple[str, str | None]] = []
-    with TestClient(create_app(settings, on_statement=lambda s, rid: seen.append((s, rid)))) as observed:
+    with TestClient(
+        create_app(settings, on_statement=lambda s, _params, rid: seen.append((s, rid)))
+    ) as observed:
         counted = observed.post(
             "/graphql", json={"query": "{ clusters { totalCount } }"}, headers={"x-request-id": "observed-1"}
         )

@@ -537,10 +537,9 @@ STATS_PARTS: dict[str, LiteralString] = {
     ),
 }
 
-#: Fields whose value Cypher computes from the node (`{n}`), by (GraphQL type, GraphQL field).
+#: Fields whose value Cypher computes from the node (`{n}`), by (GraphQL type, GraphQL field); the coordinates of a
+#: point are the model's (`Prop.coordinate`).
 COMPUTED_FIELDS: dict[tuple[str, str], LiteralString] = {
-    ("City", "latitude"): "{n}.location.y",
-    ("City", "longitude"): "{n}.location.x",
     ("Batch", "namedCount"): q.BATCH_NAMED_COUNT,
     ("Batch", "missingCount"): q.BATCH_MISSING_COUNT,
 }

@@ -648,6 +648,7 @@ class _Planner:
         node_type = TYPES.get(type_name)
         if node_type is None:
             raise PlanError(f"{type_name} is not a node type of the model")
+        coordinates = {p.field: p for p in node_type.props if p.coordinate is not None}
 
         def plan_field(
             name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
@@ -686,6 +687,10 @@ class _Planner:
                 return None, _compiled(list_sel, _at(list_sel.key, shape), fdetails)
             if isinstance(get_named_type(field_type), GraphQLObjectType):
                 raise PlanError(f"{type_name}.{name} is not planned")
+            declared = coordinates.get(field.python_name)
+            if declared is not None:  # one coordinate of a point
+                sel.computed[name] = declared.expression
+                return _leaf(field_type, name)
             sel.props.add(name)
             return _leaf(field_type, name)
 
