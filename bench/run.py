@@ -58,7 +58,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--neo4j-uri", help="use this disposable server (synthetic sizes only), not the bench instance"
     )
-    p.add_argument("--neo4j-password", default=os.environ.get("BENCH_NEO4J_PASSWORD", "clustergraph-dev"))
+    p.add_argument(
+        "--neo4j-password",
+        default=os.environ.get("BENCH_NEO4J_PASSWORD"),
+        help="password of --neo4j-uri (default: the bench instance's generated one)",
+    )
     p.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--output", type=Path, help="results file (default bench/results/<date>-<size>.json)")
     p.add_argument("--no-npm-ci", action="store_true", help="do not run `npm ci` for the @neo4j/graphql peer")
@@ -182,7 +186,7 @@ def bench_size(args: argparse.Namespace, size: str, concurrency: list[int], work
             running[peer] = servers.start(
                 peer,
                 settings.bolt_uri,
-                settings.neo4j_password.get_secret_value(),
+                settings.neo4j_secret.get_secret_value(),
                 work,
                 workers=args.workers,
             )

@@ -20,7 +20,7 @@ from neo4j.exceptions import ServiceUnavailable
 
 from clustergraph.db import create_driver, migrate, wipe
 from clustergraph.loader import load_dataset
-from clustergraph.settings import DEV_PASSWORD, Settings
+from clustergraph.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -61,11 +61,14 @@ STATEMENTS = StatementLog()
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    """Settings for the test Neo4j; the environment's NEO4J_* and any .env file are deliberately ignored."""
+    """Settings for the test Neo4j; the environment's NEO4J_* and any .env file are deliberately ignored.
+
+    The password is CLUSTERGRAPH_TEST_NEO4J_PASSWORD when set; else, like the service's, the one generated at the
+    first start of the local instance listening on the test URI (`Settings.neo4j_secret`)."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option
         neo4j_uri=TEST_NEO4J_URI,
-        neo4j_password=os.environ.get("CLUSTERGRAPH_TEST_NEO4J_PASSWORD", DEV_PASSWORD),
+        neo4j_password=os.environ.get("CLUSTERGRAPH_TEST_NEO4J_PASSWORD"),
         neo4j_database=os.environ.get("CLUSTERGRAPH_TEST_NEO4J_DATABASE", "neo4j"),
         dataset_dir=DATA_DIR,
         cors_origins=["http://localhost:5173"],

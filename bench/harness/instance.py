@@ -24,7 +24,7 @@ from neo4j import Driver
 from clustergraph import neo4j_server
 from clustergraph.cypher.statements import GRAPH_COUNTS
 from clustergraph.db import create_driver, migrate
-from clustergraph.settings import DEV_PASSWORD, Settings
+from clustergraph.settings import Settings
 from clustergraph.synthetic import SCALES, generate
 
 from .bulk import write_plan_batched
@@ -79,8 +79,9 @@ def dataset_name(size: str) -> str:
     return "real" if size == REAL_SIZE else f"synthetic-{size}-seed{SYNTHETIC_SEED}"
 
 
-def bench_settings(size: str, uri: str | None = None, password: str = DEV_PASSWORD) -> Settings:
-    """Settings of the bench instance for a size (or of the server at `uri`)."""
+def bench_settings(size: str, uri: str | None = None, password: str | None = None) -> Settings:
+    """Settings of the bench instance for a size (or of the server at `uri`); without a password, the one the
+    bench instance generated at its first start."""
     heap, pagecache = MEMORY[size]
     return Settings(
         _env_file=None,
@@ -177,7 +178,7 @@ def _load_real(settings: Settings, report: LoadReport) -> None:
         "PATH": "/usr/bin:/bin",
         "NEO4J_URI": settings.bolt_uri,
         "NEO4J_USER": settings.neo4j_user,
-        "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        "NEO4J_PASSWORD": settings.neo4j_secret.get_secret_value(),
         "NEO4J_DATABASE": settings.neo4j_database,
     }
     started = time.perf_counter()

@@ -45,7 +45,7 @@ def create_app() -> Starlette:
     """The app; connection settings come from NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD and NEO4J_DATABASE."""
     statements = load_statements()
     uri = os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7690")
-    auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "clustergraph-dev"))
+    auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ["NEO4J_PASSWORD"])
     database = os.environ.get("NEO4J_DATABASE", "neo4j")
 
     @contextlib.asynccontextmanager

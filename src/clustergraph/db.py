@@ -41,7 +41,7 @@ def create_async_driver(settings: Settings) -> AsyncDriver:
     """The service's driver (not yet connected; the first query connects)."""
     return AsyncGraphDatabase.driver(
         settings.bolt_uri,
-        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        auth=(settings.neo4j_user, settings.neo4j_secret.get_secret_value()),
         max_connection_pool_size=settings.neo4j_max_pool_size,
         connection_timeout=settings.neo4j_connection_timeout_s,
         # Retrying a failed transaction must not outlast the request it serves; while Neo4j is away, a client is
@@ -55,7 +55,7 @@ def create_driver(settings: Settings) -> Driver:
     """A blocking driver, for the CLI and test fixtures."""
     return GraphDatabase.driver(
         settings.bolt_uri,
-        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        auth=(settings.neo4j_user, settings.neo4j_secret.get_secret_value()),
         connection_timeout=settings.neo4j_connection_timeout_s,
         notifications_min_severity="OFF",
     )

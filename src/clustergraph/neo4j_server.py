@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -22,11 +23,18 @@ from pathlib import Path
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
-from .settings import NEO4J_BROWSER_VERSION, NEO4J_VERSION, Settings
+from .cypher.statements import CHANGE_OWN_PASSWORD
+from .settings import NEO4J_BROWSER_VERSION, NEO4J_VERSION, PASSWORD_FILE, Settings
 
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+#: The fixed password that earlier versions gave every local server. A server still using it is given a random one
+#: at its next start (see `start`); it is never set on a new server.
+LEGACY_PASSWORD = "clustergraph-dev"  # noqa: S105 -- a retired public value, replaced wherever it is found
+#: How long a transaction waits for the database to reach a bookmark it was given (Neo4j's default is 30 s); well
+#: inside the service's request deadline.
+BOOKMARK_READY_TIMEOUT = "2s"
 JVM_OPTIONS = (
     "-XX:+UseG1GC",
     "-XX:-OmitStackTraceInFastThrow",
@@ -89,6 +97,16 @@ class Instance:
         return self.home / "logs"
 
     @property
+    def password_file(self) -> Path:
+        """The random password generated at the server's first start, kept with its data (mode 0600)."""
+        return self.data_dir / PASSWORD_FILE
+
+    @property
+    def browser_origin(self) -> str:
+        """The origin Neo4j Browser is served from: the only one allowed to call the HTTP API cross-origin."""
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
     def pid_file(self) -> Path:
         return self.home / "run" / "neo4j.pid"
 
@@ -109,7 +127,7 @@ def instance_for(settings: Settings) -> Instance:
     """The local instance that these settings describe."""
     return Instance(
         name=settings.local_neo4j_instance,
-        home=settings.state_dir / f"neo4j-{settings.local_neo4j_instance}",
+        home=settings.local_neo4j_home,
         lib=settings.cache_dir / f"neo4j-{NEO4J_VERSION}" / "lib",
         bolt_port=settings.local_neo4j_bolt_port,
         http_port=settings.local_neo4j_http_port,
@@ -211,12 +229,60 @@ def write_config(instance: Instance) -> Path:
         f"server.http.advertised_address=127.0.0.1:{instance.http_port}\n"
         "server.https.enabled=false\n"
         "dbms.security.auth_enabled=true\n"
+        # Neo4j's default is '*': any web page the developer opens could then drive this server's HTTP API.
+        f"dbms.security.http_access_control_allow_origin={instance.browser_origin}\n"
+        f"db.transaction.bookmark_ready_timeout={BOOKMARK_READY_TIMEOUT}\n"
         f"server.memory.pagecache.size={instance.pagecache}\n"
         "db.tx_log.rotation.retention_policy=2 files\n"
         "dbms.usage_report.enabled=false\n"
         "server.config.strict_validation.enabled=true\n"
     )
     return conf
+
+
+def _keep_password(instance: Instance, password: str) -> str:
+    """Keep `password` in the instance's data folder, readable by its owner only."""
+    instance.data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(instance.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(password + "\n")
+    os.chmod(instance.password_file, 0o600)  # O_CREAT's mode does not apply to a file that existed
+    return password
+
+
+def read_password(instance: Instance) -> str | None:
+    """The generated password of the instance, or None when it has none (yet)."""
+    try:
+        return instance.password_file.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def _has_data(instance: Instance) -> bool:
+    return (instance.data_dir / "databases").exists() or (instance.data_dir / "dbms").exists()
+
+
+def _password_for_start(settings: Settings, instance: Instance) -> str:
+    """The password to start with: NEO4J_PASSWORD when set; else the instance's generated one, generated now for a
+    new server; a server created before passwords were generated still has the legacy one (`start` replaces it)."""
+    if settings.neo4j_password is not None:
+        return settings.neo4j_password.get_secret_value()
+    generated = read_password(instance)
+    if generated is not None:
+        return generated
+    if _has_data(instance):
+        return LEGACY_PASSWORD
+    return _keep_password(instance, secrets.token_urlsafe(24))
+
+
+def _replace_legacy_password(instance: Instance, user: str) -> str:
+    """Give a running server that still has the legacy password a random one, kept in its password file."""
+    new = secrets.token_urlsafe(24)
+    with GraphDatabase.driver(
+        instance.bolt_uri, auth=(user, LEGACY_PASSWORD), connection_timeout=5
+    ) as driver:
+        driver.execute_query(CHANGE_OWN_PASSWORD, {"old": LEGACY_PASSWORD, "new": new}, database_="system")
+    return _keep_password(instance, new)
 
 
 def _set_initial_password(java: str, instance: Instance, password: str) -> None:
@@ -296,11 +362,15 @@ def _bolt_answers(instance: Instance, user: str, password: str) -> bool:
 
 
 def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
-    """Start the local server in the background and return once Bolt accepts the configured credentials."""
+    """Start the local server in the background and return once Bolt accepts the configured credentials.
+
+    Without NEO4J_PASSWORD, a new server gets a random password, kept in its data folder (`password_file`); a
+    server made before that, which still has the legacy fixed password, is given a random one now."""
     instance = instance_for(settings)
-    password = settings.neo4j_password.get_secret_value()
+    password = _password_for_start(settings, instance)
     if running_pid(instance) is not None:
         if _bolt_answers(instance, settings.neo4j_user, password):
+            _retire_legacy_password(instance, settings.neo4j_user, password)
             return instance
     else:
         java = java_executable()
@@ -315,7 +385,7 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
         write_config(instance)
         for folder in (instance.logs_dir, instance.pid_file.parent, instance.home / "plugins"):
             folder.mkdir(parents=True, exist_ok=True)
-        if not (instance.data_dir / "databases").exists() and not (instance.data_dir / "dbms").exists():
+        if not _has_data(instance):
             _set_initial_password(java, instance, password)
         cmd = [
             java,
@@ -335,11 +405,17 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
             instance.pid_file.unlink(missing_ok=True)
             raise Neo4jServerError(f"Neo4j '{instance.name}' exited during start-up.\n{log_tail(instance)}")
         if port_in_use(instance.bolt_port) and _bolt_answers(instance, settings.neo4j_user, password):
+            _retire_legacy_password(instance, settings.neo4j_user, password)
             return instance
         time.sleep(0.5)
     raise Neo4jServerError(
         f"Neo4j '{instance.name}' did not answer on {instance.bolt_uri} within {timeout_s:.0f}s.\n{log_tail(instance)}"
     )
+
+
+def _retire_legacy_password(instance: Instance, user: str, password: str) -> None:
+    if password == LEGACY_PASSWORD and read_password(instance) is None:
+        _replace_legacy_password(instance, user)
 
 
 def _launch_detached(cmd: list[str], instance: Instance) -> int:
@@ -378,12 +454,21 @@ def stop(settings: Settings, timeout_s: float = 60.0) -> bool:
 
 
 def status(settings: Settings) -> str:
-    """One line saying whether the local server runs, and where."""
+    """Whether the local server runs, where, and how to log in to it."""
     instance = instance_for(settings)
     pid = running_pid(instance)
+    if settings.neo4j_password is not None:
+        login = f"user {settings.neo4j_user}, password from NEO4J_PASSWORD"
+    else:
+        generated = read_password(instance)
+        login = (
+            f"user {settings.neo4j_user}, password {generated} (kept in {instance.password_file})"
+            if generated is not None
+            else "no password generated yet (the first start generates one)"
+        )
     if pid is None:
-        return f"Neo4j '{instance.name}' is not running (data in {instance.data_dir})."
+        return f"Neo4j '{instance.name}' is not running (data in {instance.data_dir}); {login}."
     return (
         f"Neo4j '{instance.name}' is running (pid {pid}): Bolt {instance.bolt_uri}, "
-        f"Browser {instance.browser_url}, data in {instance.data_dir}."
+        f"Browser {instance.browser_url}, data in {instance.data_dir}; {login}."
     )

@@ -220,7 +220,7 @@ def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_reques
             migrate(driver, settings.neo4j_database)
             load_dataset(driver, settings.neo4j_database, dataset or settings.dataset_dir)
         port = _free_port()
-        env = {**os.environ, "NEO4J_URI": settings.bolt_uri, "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        env = {**os.environ, "NEO4J_URI": settings.bolt_uri, "NEO4J_PASSWORD": settings.neo4j_secret.get_secret_value(),
                "JWT_SECRET": settings.jwt_secret.get_secret_value(), "LOG_LEVEL": "warning"}  # fmt: skip
         api = subprocess.Popen(  # noqa: S603 -- fixed argv
             [sys.executable, "-m", "uvicorn", "clustergraph.app:create_app", "--factory", "--host", "127.0.0.1",

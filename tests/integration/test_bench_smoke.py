@@ -49,7 +49,7 @@ def test_bench_smoke_mode_writes_a_row_per_suite_query(
             "--neo4j-uri",
             settings.bolt_uri,
             "--neo4j-password",
-            settings.neo4j_password.get_secret_value(),
+            settings.neo4j_secret.get_secret_value(),
             "--output",
             str(output),
         ],

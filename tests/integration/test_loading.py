@@ -523,7 +523,7 @@ def cli_env(settings: Settings) -> dict[str, str]:
     return {
         "NEO4J_URI": settings.bolt_uri,
         "NEO4J_USER": settings.neo4j_user,
-        "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        "NEO4J_PASSWORD": settings.neo4j_secret.get_secret_value(),
         "NEO4J_DATABASE": settings.neo4j_database,
     }
 

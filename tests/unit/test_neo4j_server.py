@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from clustergraph import neo4j_server
 from clustergraph.neo4j_server import (
@@ -322,6 +323,9 @@ def test_write_config_writes_the_ports_and_folders(tmp_path: Path) -> None:
     assert entries["server.directories.run"] == str(home / "run")
     assert entries["server.memory.pagecache.size"] == settings.local_neo4j_pagecache
     assert entries["dbms.security.auth_enabled"] == "true"
+    # Only Neo4j Browser's own origin may call the HTTP API cross-origin (Neo4j's default is '*').
+    assert entries["dbms.security.http_access_control_allow_origin"] == f"http://127.0.0.1:{http}"
+    assert entries["db.transaction.bookmark_ready_timeout"] == neo4j_server.BOOKMARK_READY_TIMEOUT
 
 
 def test_write_config_rewrites_the_file_when_ports_change(tmp_path: Path) -> None:
@@ -338,6 +342,57 @@ def test_status_of_a_fresh_instance_says_not_running(tmp_path: Path) -> None:
     message = status(make_settings(tmp_path, free_port(), free_port()))
     assert "not running" in message
     assert "'porttest'" in message
+
+
+def test_a_new_instance_gets_a_random_password_kept_with_its_data_owner_only(tmp_path: Path) -> None:
+    """Without NEO4J_PASSWORD, the first start generates a password into the data folder (mode 0600); the next
+    start, the settings' `neo4j_secret` and `status` all give that same password."""
+    settings = make_settings(tmp_path, free_port(), free_port())
+    instance = instance_for(settings)
+
+    first = neo4j_server._password_for_start(settings, instance)
+
+    assert instance.password_file.parent == instance.data_dir
+    assert stat.S_IMODE(instance.password_file.stat().st_mode) == 0o600
+    assert instance.password_file.read_text().strip() == first
+    assert len(first) >= 24
+    assert first != neo4j_server.LEGACY_PASSWORD
+    assert neo4j_server._password_for_start(settings, instance) == first
+    assert settings.neo4j_secret.get_secret_value() == first
+    assert first in status(settings)
+    other = make_settings(tmp_path / "other", free_port(), free_port())
+    assert neo4j_server._password_for_start(other, instance_for(other)) != first
+
+
+def test_an_explicit_password_is_used_and_no_file_is_written(tmp_path: Path) -> None:
+    """NEO4J_PASSWORD wins: it is the start password and nothing is written to the data folder."""
+    settings = make_settings(tmp_path, free_port(), free_port()).model_copy(
+        update={"neo4j_password": SecretStr("an-explicit-password")}
+    )
+    instance = instance_for(settings)
+    assert neo4j_server._password_for_start(settings, instance) == "an-explicit-password"
+    assert not instance.password_file.exists()
+
+
+def test_the_password_of_a_local_instance_is_found_from_its_bolt_uri(tmp_path: Path) -> None:
+    """NEO4J_URI at a local instance's loopback Bolt port, without NEO4J_PASSWORD, reads that instance's password
+    (how the test suite and the CLI reach a local server by URI); any other server needs NEO4J_PASSWORD."""
+    bolt = free_port()
+    local = make_settings(tmp_path, bolt, free_port())
+    write_config(instance_for(local))
+    generated = neo4j_server._password_for_start(local, instance_for(local))
+    by_uri = local.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{bolt}"})
+    assert by_uri.neo4j_secret.get_secret_value() == generated
+    elsewhere = local.model_copy(update={"neo4j_uri": "bolt://db.example.org:7687"})
+    with pytest.raises(ValueError, match="set NEO4J_PASSWORD"):
+        _ = elsewhere.neo4j_secret
+
+
+def test_a_server_never_started_has_no_password_and_says_how_to_get_one(tmp_path: Path) -> None:
+    """Before the first start there is no password to use: the error names the start command."""
+    settings = make_settings(tmp_path, free_port(), free_port())
+    with pytest.raises(ValueError, match="clustergraph neo4j start"):
+        _ = settings.neo4j_secret
 
 
 def test_running_pid_is_none_without_a_pid_file(tmp_path: Path) -> None:

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from typing import LiteralString
 
+# --- the local server's administration (on the `system` database) -------------------------------------------
+
+#: The connected user changes its own password (Community has one user, the admin).
+CHANGE_OWN_PASSWORD: LiteralString = "ALTER CURRENT USER SET PASSWORD FROM $old TO $new"  # noqa: S105 -- a statement, the passwords are parameters
+
 # --- loading (one transaction; each statement UNWINDs a batch of rows) ---------------------------------------
 
 LOAD_STATEMENTS: dict[str, LiteralString] = {
