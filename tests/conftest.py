@@ -65,7 +65,7 @@ def settings() -> Settings:
 
     The password is CLUSTERGRAPH_TEST_NEO4J_PASSWORD when set; else, like the service's, the one generated at the
     first start of the local instance listening on the test URI (`Settings.neo4j_secret`)."""
-    return Settings(
+    found = Settings(
         _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option
         neo4j_uri=TEST_NEO4J_URI,
         neo4j_password=os.environ.get("CLUSTERGRAPH_TEST_NEO4J_PASSWORD"),
@@ -73,6 +73,8 @@ def settings() -> Settings:
         dataset_dir=DATA_DIR,
         cors_origins=["http://localhost:5173"],
     )
+    # Resolved once, so that tests pointing a copy of these settings elsewhere keep the password.
+    return found.model_copy(update={"neo4j_password": found.neo4j_secret})
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -117,8 +117,16 @@ def serve(
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql) with uvicorn."""
     import uvicorn
+    from pydantic import ValidationError
 
-    settings = _settings()
+    overrides: dict[str, Any] = {"host": host, "port": port, "workers": workers}
+    try:
+        # Built with the options given, so that the settings' checks (the development JWT secret only on loopback,
+        # a shared bookmark key for several workers) see what will actually be served.
+        settings = Settings(**{name: value for name, value in overrides.items() if value})
+    except ValidationError as exc:
+        _fail("; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()))
+        return
     uvicorn.run(
         "clustergraph.app:create_app",
         factory=True,

@@ -160,9 +160,7 @@ async def read(
     async def take(result: AsyncResult) -> list[dict[str, Any]]:
         return await result.data()
 
-    value, _ = await _execute_read(
-        driver, database, Query(query, timeout=timeout_s), params, take, retry_s, scope
-    )
+    value, _ = await _execute_read(driver, database, query, params, timeout_s, take, retry_s, scope)
     return value
 
 
@@ -185,9 +183,7 @@ async def read_row(
         record = await result.single(strict=True)
         return list(record.values())
 
-    value, _ = await _execute_read(
-        driver, database, Query(query, timeout=timeout_s), params, take, retry_s, scope
-    )
+    value, _ = await _execute_read(driver, database, query, params, timeout_s, take, retry_s, scope)
     return value
 
 
@@ -209,11 +205,27 @@ RETRY_FIRST_DELAY_S = 0.05
 RETRY_MAX_DELAY_S = 1.0
 
 
+def transaction_timeout(timeout_s: float | None, scope: RequestScope | None) -> float | None:
+    """The timeout of a transaction about to begin: `timeout_s`, and never more than what remains of the request's
+    time (a request's transactions share its deadline; none gets the whole of it anew). None: no limit."""
+    if scope is None or scope.deadline is None:
+        return timeout_s
+    remaining = scope.deadline - asyncio.get_running_loop().time()
+    # At least a millisecond (Neo4j's unit; 0 would mean no limit): past the deadline, Neo4j stops it at once.
+    bounded = max(remaining, MIN_TRANSACTION_TIMEOUT_S)
+    return bounded if timeout_s is None else min(timeout_s, bounded)
+
+
+#: The shortest transaction timeout sent (Neo4j counts in milliseconds, and reads 0 as "no limit").
+MIN_TRANSACTION_TIMEOUT_S = 0.001
+
+
 async def _execute_read(
     driver: AsyncDriver,
     database: str,
-    query: Query,
+    statement: LiteralString,
     params: dict[str, Any],
+    timeout_s: float | None,
     take: Callable[[AsyncResult], Awaitable[T]],
     retry_s: float,
     scope: RequestScope | None = None,
@@ -225,12 +237,14 @@ async def _execute_read(
     Auto-commit, because a managed transaction costs two round trips (BEGIN and RUN, then COMMIT) where this costs
     one, and a read has nothing to commit. What the driver does for managed transactions is done here: a failure
     the driver or Neo4j calls retryable (a restart, a leader change) is tried again, with growing pauses, until
-    `retry_s` seconds have passed since the first failure (the request's deadline may stop it sooner).
+    `retry_s` seconds have passed since the first failure (the request's deadline may stop it sooner). Each
+    attempt's transaction timeout is what remains of the request's time (`transaction_timeout`).
     """
     delay = RETRY_FIRST_DELAY_S
     give_up_at: float | None = None
     while True:
         try:
+            query = Query(statement, timeout=transaction_timeout(timeout_s, scope))
             async with _session(driver, database, READ_ACCESS, scope) as session:
                 value = await take(await session.run(query, params))
                 version = _version_of(await session.last_bookmarks())
@@ -272,9 +286,7 @@ async def graph_version(
     async def take(result: AsyncResult) -> None:
         await result.consume()
 
-    _, version = await _execute_read(
-        driver, database, Query(query, timeout=timeout_s), {}, take, retry_s, scope
-    )
+    _, version = await _execute_read(driver, database, query, {}, timeout_s, take, retry_s, scope)
     return version
 
 
@@ -286,11 +298,13 @@ async def write(
     scope: RequestScope | None = None,
 ) -> T:
     """Run `work` as one managed write transaction (retried by the driver on transient errors), all or nothing,
-    after the request's bookmarks; the bookmark it produces goes into the request's causal chain.
+    after the request's bookmarks; the bookmark it produces goes into the request's causal chain. Its timeout is
+    `timeout_s`, or less: what remains of the request's time.
 
     `work` runs its statements with `run_in_transaction`, which records each in the request's scope.
     """
-    unit = unit_of_work(timeout=timeout_s)(work) if timeout_s else work
+    timeout = transaction_timeout(timeout_s, scope)
+    unit = unit_of_work(timeout=timeout)(work) if timeout else work
     async with _session(driver, database, WRITE_ACCESS, scope) as session:
         result = await session.execute_write(unit)
         if scope is not None:

@@ -5,6 +5,7 @@ Nothing here is created at import time: the CLI builds a `Settings` and passes i
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
@@ -91,7 +92,7 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(default=50_000, ge=1)
     # Largest request body in bytes; a larger one is refused with 413 before it is read.
     max_body_bytes: int = Field(default=100_000, ge=1)
-    # Seconds one request may take, and each Neo4j transaction it runs (the driver's transaction timeout).
+    # Seconds one request may take; each Neo4j transaction it runs is bounded by what remains of them.
     request_timeout_s: float = Field(default=10.0, gt=0)
     # Plans (statement and response shape) of the most recent distinct (document, operation, variables); 0: none.
     plan_cache_size: int = Field(default=512, ge=0)
@@ -115,6 +116,14 @@ class Settings(BaseSettings):
     jwt_issuer: str = "clustergraph"
     jwt_audience: str = "clustergraph"
     require_token_for_reads: bool = False
+    # The longest life a token may have (exp - iat, and exp - now); longer-lived tokens, and tokens without an
+    # expiry, are refused.
+    jwt_max_lifetime_s: int = Field(default=86_400, ge=1)
+
+    # The key that seals the X-Neo4j-Bookmarks tokens (see `bookmarks`). Unset: derived from JWT_SECRET (HS256,
+    # not the development default); without either, a random key per process, refused with WORKERS > 1 or
+    # PRODUCTION, since every worker and replica must verify the tokens the others issue.
+    bookmark_secret: SecretStr | None = None
 
     dataset_dir: Path = Path("data")
 
@@ -130,7 +139,31 @@ class Settings(BaseSettings):
             )
         if self.jwt_algorithm == "HS256" and len(self.jwt_secret.get_secret_value().encode()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 bytes long for HS256 (RFC 7518, section 3.2)")
+        if self.uses_dev_jwt_secret and not is_loopback(self.host):
+            raise ValueError(
+                f"JWT_SECRET is the public development default, which only a service on a loopback address may "
+                f"use, and HOST is {self.host!r}: set a secret of your own (at least 32 random bytes)"
+            )
+        if self.bookmark_secret is not None and len(self.bookmark_secret.get_secret_value().encode()) < 32:
+            raise ValueError("BOOKMARK_SECRET must be at least 32 bytes long")
+        if not self.has_shared_bookmark_secret and (self.workers > 1 or self.production):
+            raise ValueError(
+                "WORKERS > 1 or PRODUCTION needs a bookmark key shared by every worker and replica: set "
+                "BOOKMARK_SECRET (at least 32 random bytes), or an HS256 JWT_SECRET of your own to derive it from"
+            )
         return self
+
+    @property
+    def uses_dev_jwt_secret(self) -> bool:
+        """True when tokens are HS256 with the public development secret."""
+        return self.jwt_algorithm == "HS256" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET
+
+    @property
+    def has_shared_bookmark_secret(self) -> bool:
+        """True when the bookmark tokens' key comes from configuration (so every process has the same)."""
+        return self.bookmark_secret is not None or (
+            self.jwt_algorithm == "HS256" and not self.uses_dev_jwt_secret
+        )
 
     @property
     def transaction_retry_s(self) -> float:
@@ -175,6 +208,16 @@ class Settings(BaseSettings):
                 f"NEO4J_PASSWORD is not set and the local Neo4j has no generated password yet ({path}): "
                 "start it once with `clustergraph neo4j start`, or set NEO4J_PASSWORD"
             ) from None
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address (or `localhost`) that only this machine can reach."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def local_home_for(state_dir: Path, uri: str) -> Path | None:

@@ -1,7 +1,7 @@
 """The `/graphql` endpoint: Strawberry's ASGI view with what GraphQL over HTTP asks of it, and what one request
 needs before its document runs.
 
-Before execution: the client's bookmarks (`X-Neo4j-Bookmarks`) are read, its token is checked, a mutation sent with
+Before execution: the client's bookmarks (`X-Neo4j-Bookmarks`, only tokens this service sealed) are read, its token is checked, a mutation sent with
 GET is refused, and the request gets its scope (`db.RequestScope`: those bookmarks, its deadline of
 `request_timeout_s`), which the request's repository carries to every read and write. With the HTTP cache on, a
 query may then be answered without running (see `httpcache`). After it: the media type the client asked for, with
@@ -26,6 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from .auth import AuthError, Principal, authenticate
+from .bookmarks import BookmarkError, seal, unseal
 from .db import CausalChain, RequestScope, StatementObserver
 from .errors import format_error, timed_out
 from .graphql.context import Context
@@ -37,9 +38,9 @@ from .settings import Settings
 log = structlog.get_logger("clustergraph")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-#: Returned after a write, sent back by the client: its next request (on any replica) then sees that write.
+#: Returned after a write (a token sealing Neo4j's bookmarks, see `bookmarks`), sent back by the client: its next
+#: request (on any replica) then sees that write. Anything this service did not issue is refused.
 BOOKMARK_HEADER = "X-Neo4j-Bookmarks"
-MAX_BOOKMARKS = 16
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -100,16 +101,22 @@ class GraphQLApp(GraphQL[Context, None]):
             return
         request = Request(scope, receive)
         timeout_s = self.settings.request_timeout_s
+        request_id = getattr(request.state, "request_id", None)
         try:
-            given = _bookmarks_of(request)
-        except ValueError as exc:
-            bad: dict[str, Any] = {"errors": [{"message": str(exc), "extensions": {"code": "BAD_REQUEST"}}]}
+            given = unseal(self.settings, request.headers.get(BOOKMARK_HEADER, ""))
+        except BookmarkError as exc:
+            message = (
+                f"The {BOOKMARK_HEADER} header was refused: {exc}. Send back only the header of an earlier "
+                f"response of this service, or none (request id {request_id})."
+            )
+            extensions = {"code": "BAD_USER_INPUT", "requestId": request_id}
+            bad: dict[str, Any] = {"errors": [{"message": message, "extensions": extensions}]}
             await JSONResponse(bad, status_code=400)(scope, receive, send)
             return
         request_scope = RequestScope(
             causal_chain=CausalChain(given=given),
             deadline=asyncio.get_running_loop().time() + timeout_s,
-            request_id=getattr(request.state, "request_id", None),
+            request_id=request_id,
             on_statement=self.on_statement,
         )
         request.state.request_scope = request_scope
@@ -144,7 +151,7 @@ class GraphQLApp(GraphQL[Context, None]):
             _negotiate(request, response)
             produced = request_scope.causal_chain.produced
             if produced:
-                response.headers[BOOKMARK_HEADER] = ", ".join(produced)
+                response.headers[BOOKMARK_HEADER] = seal(self.settings, produced)
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
@@ -195,17 +202,6 @@ def _wants_graphql_response(request: Request) -> bool:
     if GRAPHQL_RESPONSE not in types:
         return False
     return "application/json" not in types or types.index(GRAPHQL_RESPONSE) < types.index("application/json")
-
-
-def _bookmarks_of(request: Request) -> list[str]:
-    """The bookmarks a client sends back (from an earlier write's response), so its reads see that write."""
-    header = request.headers.get(BOOKMARK_HEADER, "")
-    values = [v.strip() for v in header.split(",") if v.strip()]
-    if len(values) > MAX_BOOKMARKS or any(len(v) > 200 or not v.isprintable() for v in values):
-        raise ValueError(
-            f"the {BOOKMARK_HEADER} header must be at most {MAX_BOOKMARKS} bookmarks, as returned by this service"
-        )
-    return values
 
 
 def _authenticate_request(settings: Settings, request: Request) -> Principal | None:

@@ -303,6 +303,7 @@ def test_readyz_is_503_and_queries_fail_cleanly_without_neo4j(client: Any) -> No
     dead = Settings(
         _env_file=None,  # pydantic-settings' init-only option: no .env file
         neo4j_uri="bolt://127.0.0.1:1",
+        neo4j_password="any-password",  # a server that is not a local instance needs one
         neo4j_connection_timeout_s=1,
     )
     with TestClient(create_app(dead)) as dead_client:
