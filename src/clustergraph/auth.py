@@ -1,7 +1,10 @@
 """Authentication: JSON Web Tokens carrying a role, checked before any database work.
 
 Reads are public unless `require_token_for_reads` is set; writes need an editor (or admin) token. Tokens are signed
-with HS256 and a shared secret, or RS256/ES256 with a key pair (the service needs only the public key).
+with HS256 and a shared secret, or RS256/ES256 with a key pair (the service needs only the public key). A token must
+expire, and within `jwt_max_lifetime_s` (a day by default) of its issue and of now: a long-lived token, leaked or
+signed with a known key, stays a short-lived risk. In production, a client is told only that its token is not
+valid, never PyJWT's reason.
 """
 
 from __future__ import annotations
@@ -13,12 +16,16 @@ from enum import Enum
 from typing import Any
 
 import jwt
+import structlog
 
 from .settings import Settings
 
-#: A token's life when none is given, and the longest `token create` issues.
+log = structlog.get_logger(__name__)
+
+#: A token's life when none is given; the longest `token create` issues is the settings' `jwt_max_lifetime_s`.
 DEFAULT_TTL_S = 3600
-MAX_TTL_S = 30 * 24 * 3600
+#: What a client of a production service is told of a token that does not verify (the log has the reason).
+INVALID_TOKEN = "the token is not valid"  # noqa: S105 -- a message, not a secret
 
 
 class Role(Enum):
@@ -63,8 +70,12 @@ def _verification_key(settings: Settings) -> Any:
 
 def create_token(settings: Settings, role: Role, ttl_s: int = DEFAULT_TTL_S, subject: str = "local") -> str:
     """A signed token for `role` that expires after `ttl_s` seconds."""
-    if not 0 < ttl_s <= MAX_TTL_S:
-        raise ValueError(f"ttl must be between 1 second and {MAX_TTL_S // 86400} days, not {ttl_s}s")
+    longest = settings.jwt_max_lifetime_s
+    if not 0 < ttl_s <= longest:
+        raise ValueError(
+            f"ttl must be between 1 second and {longest} s (JWT_MAX_LIFETIME_S), not {ttl_s}s: the service "
+            "refuses longer-lived tokens"
+        )
     now = int(time.time())
     claims = {
         "sub": subject,
@@ -103,9 +114,26 @@ def authenticate(settings: Settings, authorization: str | None) -> Principal | N
     except jwt.ExpiredSignatureError as exc:
         raise AuthError("the token has expired; ask for a new one") from exc
     except jwt.InvalidTokenError as exc:
-        raise AuthError(f"the token is not valid: {exc}") from exc
+        log.info("token_refused", reason=str(exc))
+        raise AuthError(INVALID_TOKEN if settings.production else f"{INVALID_TOKEN}: {exc}") from exc
+    _check_lifetime(settings, claims)
     try:
         role = Role(claims["role"])
     except ValueError as exc:
         raise AuthError(f"the token's role {claims['role']!r} is not one of reader, editor, admin") from exc
     return Principal(subject=str(claims["sub"]), role=role)
+
+
+def _check_lifetime(settings: Settings, claims: dict[str, Any]) -> None:
+    """Refuse a token that lives longer than `jwt_max_lifetime_s`: from its issue (`iat`, when it has one) to its
+    expiry, or from now to its expiry."""
+    longest = settings.jwt_max_lifetime_s
+    exp = claims["exp"]
+    iat = claims.get("iat")
+    lifetime = exp - iat if isinstance(iat, int | float) else 0
+    remaining = exp - time.time()
+    if lifetime > longest or remaining > longest:
+        raise AuthError(
+            f"the token lives longer than this service accepts ({int(max(lifetime, remaining))} s; at most "
+            f"{longest} s): ask for a shorter-lived one"
+        )

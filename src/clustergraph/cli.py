@@ -154,7 +154,9 @@ def _parse_ttl(text: str) -> int:
 @token_app.command("create")
 def token_create(
     role: Annotated[str, typer.Option(help="reader, editor or admin.")] = "editor",
-    ttl: Annotated[str, typer.Option(help="How long it is valid: 90s, 30m, 1h, 7d.")] = "1h",
+    ttl: Annotated[
+        str, typer.Option(help="How long it is valid: 90s, 30m, 1h, 1d (at most JWT_MAX_LIFETIME_S).")
+    ] = "1h",
     subject: Annotated[str, typer.Option(help="Who the token is for (the `sub` claim).")] = "local",
 ) -> None:
     """Print a signed token for local use: `Authorization: Bearer <token>`."""

@@ -188,7 +188,9 @@ async def _run(settings: Settings, url: str, seconds: float, clients: int, max_r
     SoakReport, list[str], list[str]
 ]:  # fmt: skip
     report = SoakReport()
-    token = create_token(settings, Role.EDITOR, ttl_s=max(int(seconds) * 10, 600))
+    token = create_token(
+        settings, Role.EDITOR, ttl_s=min(max(int(seconds) * 10, 600), settings.jwt_max_lifetime_s)
+    )
     acknowledged: list[str] = []
     attempted: list[str] = []
     started = time.monotonic()
