@@ -93,9 +93,10 @@ def _free_port() -> int:
 
 
 def soak_settings(base: Settings) -> Settings:
-    """The soak's own local Neo4j: another instance, other ports, its data wiped at every soak."""
+    """The soak's own local Neo4j: another instance, other ports, its data wiped at every soak, its password its
+    own (generated at its first start, see `neo4j_server.start`)."""
     return base.model_copy(update={
-        "neo4j_uri": None, "local_neo4j_instance": "soak", "local_neo4j_bolt_port": 7689,
+        "neo4j_uri": None, "neo4j_password": None, "local_neo4j_instance": "soak", "local_neo4j_bolt_port": 7689,
         "local_neo4j_http_port": 7476, "local_neo4j_heap": "512m", "local_neo4j_pagecache": "128m",
     })  # fmt: skip
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from neo4j import AsyncResult, Query
+from neo4j import AsyncResult
 from neo4j.exceptions import CypherSyntaxError, SessionExpired
 
 from clustergraph.db import _execute_read, create_async_driver, graph_version, read
@@ -34,7 +34,7 @@ async def test_a_passing_failure_is_tried_again(settings: Settings) -> None:
     try:
         take, calls = _flaky(2, SessionExpired("the server went away"))
         value, version = await _execute_read(
-            driver, settings.neo4j_database, Query("RETURN 41 + 1 AS n"), {}, take, retry_s=5.0
+            driver, settings.neo4j_database, "RETURN 41 + 1 AS n", {}, None, take, retry_s=5.0
         )
     finally:
         await driver.close()
@@ -57,7 +57,7 @@ async def test_no_retry_without_time_or_for_a_lasting_failure(
     try:
         take, calls = _flaky(1, error)
         with pytest.raises(type(error)):
-            await _execute_read(driver, settings.neo4j_database, Query("RETURN 1 AS n"), {}, take, retry_s)
+            await _execute_read(driver, settings.neo4j_database, "RETURN 1 AS n", {}, None, take, retry_s)
     finally:
         await driver.close()
     assert len(calls) == 1
