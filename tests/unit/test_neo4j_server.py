@@ -364,6 +364,16 @@ def test_a_new_instance_gets_a_random_password_kept_with_its_data_owner_only(tmp
     assert neo4j_server._password_for_start(other, instance_for(other)) != first
 
 
+def test_a_server_made_with_the_legacy_password_starts_with_it_to_replace_it(tmp_path: Path) -> None:
+    """A data folder from before generated passwords (data, no password file) starts with the retired fixed
+    password, which `start` then replaces with a random one; a new server never gets it."""
+    settings = make_settings(tmp_path, free_port(), free_port())
+    instance = instance_for(settings)
+    (instance.data_dir / "dbms").mkdir(parents=True)
+    assert neo4j_server._password_for_start(settings, instance) == neo4j_server.LEGACY_PASSWORD
+    assert not instance.password_file.exists()
+
+
 def test_an_explicit_password_is_used_and_no_file_is_written(tmp_path: Path) -> None:
     """NEO4J_PASSWORD wins: it is the start password and nothing is written to the data folder."""
     settings = make_settings(tmp_path, free_port(), free_port()).model_copy(
