@@ -370,7 +370,7 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
     password = _password_for_start(settings, instance)
     if running_pid(instance) is not None:
         if _bolt_answers(instance, settings.neo4j_user, password):
-            _retire_legacy_password(instance, settings.neo4j_user, password)
+            _retire_legacy_password(settings, instance, password)
             return instance
     else:
         java = java_executable()
@@ -405,7 +405,7 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
             instance.pid_file.unlink(missing_ok=True)
             raise Neo4jServerError(f"Neo4j '{instance.name}' exited during start-up.\n{log_tail(instance)}")
         if port_in_use(instance.bolt_port) and _bolt_answers(instance, settings.neo4j_user, password):
-            _retire_legacy_password(instance, settings.neo4j_user, password)
+            _retire_legacy_password(settings, instance, password)
             return instance
         time.sleep(0.5)
     raise Neo4jServerError(
@@ -413,9 +413,10 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
     )
 
 
-def _retire_legacy_password(instance: Instance, user: str, password: str) -> None:
-    if password == LEGACY_PASSWORD and read_password(instance) is None:
-        _replace_legacy_password(instance, user)
+def _retire_legacy_password(settings: Settings, instance: Instance, password: str) -> None:
+    """Replace the legacy password of a server that still has it (never one set explicitly by NEO4J_PASSWORD)."""
+    if settings.neo4j_password is None and password == LEGACY_PASSWORD and read_password(instance) is None:
+        _replace_legacy_password(instance, settings.neo4j_user)
 
 
 def _launch_detached(cmd: list[str], instance: Instance) -> int:
