@@ -1,7 +1,7 @@
 // The @neo4j/graphql peer of the ClusterGraph benchmark: ClusterGraph's graph model, declared as @neo4j/graphql
 // type definitions and served by Apollo Server's standalone HTTP server.
 //
-// Environment: NEO4J_URI (bolt://127.0.0.1:7690), NEO4J_USER (neo4j), NEO4J_PASSWORD (clustergraph-dev),
+// Environment: NEO4J_URI (bolt://127.0.0.1:7690), NEO4J_USER (neo4j), NEO4J_PASSWORD (required),
 // NEO4J_DATABASE (neo4j), PORT (4000), HOST (127.0.0.1), WORKERS (1: with more, a Node.js cluster of that many
 // processes shares the port). With PRINT_SCHEMA=1 it prints the generated schema and exits.
 
@@ -207,9 +207,12 @@ export const typeDefs = /* GraphQL */ `
 const env = process.env;
 
 async function serve() {
+  if (!env.NEO4J_PASSWORD) {
+    throw new Error("NEO4J_PASSWORD must be set (the bench passes the bench Neo4j's generated password)");
+  }
   const driver = neo4j.driver(
     env.NEO4J_URI ?? "bolt://127.0.0.1:7690",
-    neo4j.auth.basic(env.NEO4J_USER ?? "neo4j", env.NEO4J_PASSWORD ?? "clustergraph-dev"),
+    neo4j.auth.basic(env.NEO4J_USER ?? "neo4j", env.NEO4J_PASSWORD),
     { maxConnectionPoolSize: 50 },
   );
   const neoSchema = new Neo4jGraphQL({ typeDefs, driver });
