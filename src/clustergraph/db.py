@@ -205,6 +205,10 @@ RETRY_FIRST_DELAY_S = 0.05
 RETRY_MAX_DELAY_S = 1.0
 
 
+#: The shortest transaction timeout sent (Neo4j counts in milliseconds, and reads 0 as "no limit").
+MIN_TRANSACTION_TIMEOUT_S = 0.001
+
+
 def transaction_timeout(timeout_s: float | None, scope: RequestScope | None) -> float | None:
     """The timeout of a transaction about to begin: `timeout_s`, and never more than what remains of the request's
     time (a request's transactions share its deadline; none gets the whole of it anew). None: no limit."""
@@ -214,10 +218,6 @@ def transaction_timeout(timeout_s: float | None, scope: RequestScope | None) -> 
     # At least a millisecond (Neo4j's unit; 0 would mean no limit): past the deadline, Neo4j stops it at once.
     bounded = max(remaining, MIN_TRANSACTION_TIMEOUT_S)
     return bounded if timeout_s is None else min(timeout_s, bounded)
-
-
-#: The shortest transaction timeout sent (Neo4j counts in milliseconds, and reads 0 as "no limit").
-MIN_TRANSACTION_TIMEOUT_S = 0.001
 
 
 async def _execute_read(

@@ -1,11 +1,12 @@
 """The `/graphql` endpoint: Strawberry's ASGI view with what GraphQL over HTTP asks of it, and what one request
 needs before its document runs.
 
-Before execution: the client's bookmarks (`X-Neo4j-Bookmarks`, only tokens this service sealed) are read, its token is checked, a mutation sent with
-GET is refused, and the request gets its scope (`db.RequestScope`: those bookmarks, its deadline of
-`request_timeout_s`), which the request's repository carries to every read and write. With the HTTP cache on, a
-query may then be answered without running (see `httpcache`). After it: the media type the client asked for, with
-the status codes of application/graphql-response+json, and the bookmarks of the request's writes in the response.
+Before execution: the client's bookmarks (`X-Neo4j-Bookmarks`: only tokens this service sealed, see `bookmarks`)
+are read, its token is checked, a mutation sent with GET is refused, and the request gets its scope
+(`db.RequestScope`: those bookmarks, its deadline of `request_timeout_s`), which the request's repository carries
+to every read and write. With the HTTP cache on, a query may then be answered without running (see `httpcache`).
+After it: the media type the client asked for, with the status codes of application/graphql-response+json, and the
+bookmarks of the request's writes in the response, sealed.
 """
 
 from __future__ import annotations
