@@ -224,12 +224,13 @@ def _refuse_mutation_over_get(request: Request) -> None:
     except GraphQLError:
         return  # the view reports the syntax error itself
     name = request.query_params.get("operationName")
-    for definition in document.definitions:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None and len(operations) > 1:
+        return  # no operation is chosen: the view reports the missing operation name
+    for definition in operations:
         if (
-            isinstance(definition, OperationDefinitionNode)
-            and (name is None or (definition.name is not None and definition.name.value == name))
-            and definition.operation is not OperationType.QUERY
-        ):
+            name is None or (definition.name is not None and definition.name.value == name)
+        ) and definition.operation is not OperationType.QUERY:
             raise HTTPException(405, f"A {definition.operation.value} cannot be sent with GET; use POST.")
 
 

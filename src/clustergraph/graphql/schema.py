@@ -7,6 +7,7 @@ from functools import partial
 from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry import relay
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.printer import print_schema
@@ -271,8 +272,31 @@ class TextValidationCache(SchemaExtension):
         else:
             errors = validate_document(ec.schema._schema, ec.graphql_document, rules)
             self._results[key] = errors
-        ec.pre_execution_errors = errors
+        ec.pre_execution_errors = [*errors, *operation_choice_errors(ec)]
         yield
+
+
+def operation_choice_errors(ec: Any) -> list[GraphQLError]:
+    """The request error of a document of several operations sent without `operationName`.
+
+    Strawberry falls back on the document's first operation (`ExecutionContext.operation_name`); GraphQL asks for a
+    request error instead (spec, GetOperation). The name the client gave is read before that fallback.
+    """
+    given = getattr(ec, "_provided_operation_name", None)  # Strawberry keeps the client's name there
+    document = ec.graphql_document
+    if given is not None or document is None:
+        return []
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) < 2:
+        return []
+    names = ", ".join(op.name.value for op in operations if op.name is not None) or "none of them is named"
+    return [
+        GraphQLError(
+            "Must provide operation name if query contains multiple operations. "
+            f"Send operationName with one of the document's operations ({names}).",
+            extensions={"code": "BAD_REQUEST"},
+        )
+    ]
 
 
 class ClusterGraphSchema(strawberry.Schema):
