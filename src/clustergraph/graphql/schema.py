@@ -203,36 +203,39 @@ class Query:
     ) -> RecognitionYear | None:
         return answered_by_engine()  # type: ignore[no-any-return]
 
-    provinces = list_field("Province", "Provinces.")
+    provinces = list_field("Province", "Provinces.", root=True)
 
-    cities = list_field("City", "Cities (prefecture-level divisions).")
+    cities = list_field("City", "Cities (prefecture-level divisions).", root=True)
 
-    counties = list_field("County", "County-level divisions with clusters.")
+    counties = list_field("County", "County-level divisions with clusters.", root=True)
 
-    industries = list_field("Industry", "The six advantageous industries.")
+    industries = list_field("Industry", "The six advantageous industries.", root=True)
 
-    clusters = list_field("Cluster", "Clusters.")
+    clusters = list_field("Cluster", "Clusters.", root=True)
 
-    enterprises = list_field("Enterprise", "Enterprises.")
+    enterprises = list_field("Enterprise", "Enterprises.", root=True)
 
-    recognitions = list_field("Recognition", "Recognitions.")
+    recognitions = list_field("Recognition", "Recognitions.", root=True)
 
-    batches = list_field("Batch", "Official lists (batches).")
+    batches = list_field("Batch", "Official lists (batches).", root=True)
 
-    recognition_years = list_field("RecognitionYear", "Recognition years.")
+    recognition_years = list_field("RecognitionYear", "Recognition years.", root=True)
 
-    @strawberry.field(description="Counts and sums over the whole graph.")
-    def stats(self) -> Stats:
+    @strawberry.field(description="Counts and sums over the whole graph (null, with its error, if it fails).")
+    def stats(self) -> Stats | None:
         return answered_by_engine()  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Full-text search over names in Chinese and English; best first.")
+    @strawberry.field(
+        description="Full-text search over names in Chinese and English; best first. Null, with its error, when an "
+        "argument is refused."
+    )
     def search(
         self,
         text: Annotated[str, strawberry.argument(description="Words or characters to look for.")],
         first: Annotated[
             int, strawberry.argument(description="How many results (at most the max page size).")
         ] = 10,
-    ) -> list[SearchHit]:
+    ) -> list[SearchHit] | None:
         return answered_by_engine()  # type: ignore[no-any-return]
 
     @strawberry.field(description="The shortest connection between two nodes (at most 12 relationships).")

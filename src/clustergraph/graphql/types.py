@@ -103,12 +103,13 @@ class Connection(Generic[N]):
     total_count: int = strawberry.field(description="Number of items matching `where` in the whole list.")
 
 
-def list_field(target: str, description: str, returns: str | None = None) -> Any:
+def list_field(target: str, description: str, returns: str | None = None, *, root: bool = False) -> Any:
     """A connection field over `target` nodes (of type `returns`, by default `<target>Connection`), with the
     arguments every list shares.
 
-    Nested, the field's name is the relationship it follows from the parent (see `graph_model`); at the root,
-    it lists every node of the type.
+    Nested, the field's name is the relationship it follows from the parent (see `graph_model`); at the root
+    (`root`), it lists every node of the type, and is nullable: a refused argument of one root list makes that
+    list null with its error, and the other root fields keep their answers.
     """
 
     def resolve(
@@ -130,8 +131,10 @@ def list_field(target: str, description: str, returns: str | None = None) -> Any
         "last": Last,
         "before": Before,
         # Defined further down this module; Strawberry resolves the name when the schema is built.
-        "return": returns or f"{target}Connection",
+        "return": f"{returns or f'{target}Connection'}{' | None' if root else ''}",
     }
+    if root:
+        description += " Null, with its error, when an argument is refused."
     return strawberry.field(resolver=resolve, description=description)
 
 
