@@ -96,8 +96,8 @@ YEARS_AND_BATCHES = """
     nodes {
       key year
       all: clusters { totalCount }
-      provincialNew: clusters(level: PROVINCIAL, newOnly: true) { totalCount nodes { key } }
-      older: clusters(newOnly: false) { nodes { key } }
+      provincialNew: clusters(level: PROVINCIAL, recognized: NEW) { totalCount nodes { key } }
+      older: clusters(recognized: EARLIER) { nodes { key } }
       batches { nodes { key published notes recognitionYear { year } recognitions { totalCount } } }
     }
   }
@@ -145,14 +145,14 @@ STATS = """
   stats {
     __typename
     labelCounts { label count }
-    relationshipCounts { label count }
+    relationshipTypeCounts { type count }
     clustersByIndustry { count industry { key name nameZh sources } }
     byCity: clustersByCity { city { __typename id key name latitude longitude kindZh } count }
     clustersByLevel { level count }
     undatedRecognitions { count level }
     timeline { year level clusterCount newClusterCount }
     outputValueCny { count sum min max avg }
-    coverage { batch { key year level } officialCount namedCount missingCount ratio }
+    coverage { batch { key year level } officialCountSichuan namedCount missingCount ratio }
     justCounts: coverage { namedCount missingCount ratio }
   }
 }
@@ -537,7 +537,7 @@ PAGES_WITHOUT_SCANS = {
     ),
     # Counts per label and per relationship type come from Neo4j's count store, also inside the one statement.
     "label_and_relationship_counts": (
-        "{ stats { labelCounts { label count } relationshipCounts { label count } } }",
+        "{ stats { labelCounts { label count } relationshipTypeCounts { type count } } }",
         "NodeCountFromCountStore",
     ),
     # A filter on a to-one relationship's key starts from that node, found by its key.

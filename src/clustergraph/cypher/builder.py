@@ -509,6 +509,10 @@ STATS_PARTS: dict[str, LiteralString] = {
         "CALL () { {q} } RETURN collect({label: type, count: count}) AS {out}",
         q=q.STATS_RELATIONSHIP_COUNTS,
     ),
+    "relationshipTypeCounts": _fmt(
+        "CALL () { {q} } RETURN collect({type: type, count: count}) AS {out}",
+        q=q.STATS_RELATIONSHIP_COUNTS,
+    ),
     "clustersByIndustry": _fmt(
         _ROWS,
         rows=q.STATS_BY_INDUSTRY_ROWS,

@@ -435,7 +435,8 @@ def _coverage_ratio(row: Any, e: Errors | None) -> Any:
 
 #: BatchCoverage's fields from a coverage row `{node, named}`.
 COVERAGE: dict[str, Shaper] = {
-    "officialCount": _coverage_official,
+    "officialCountSichuan": _coverage_official,
+    "officialCount": _coverage_official,  # the deprecated name of officialCountSichuan
     "namedCount": _get("named"),
     "missingCount": _coverage_missing,
     "ratio": _coverage_ratio,
@@ -697,9 +698,17 @@ class _Planner:
         return self._entries(gql_type, details, plan_field)
 
     def rel_arguments(self, gql_type: GraphQLObjectType, details: Details) -> dict[str, Any]:
+        """`RecognitionYear.clusters`' own arguments as the model's (`level`, and `new_only`: true for the new
+        clusters, false for those recognised before, None for all); `recognized` says it, the deprecated
+        `newOnly` too."""
         args = self.arguments(gql_type, details)
         level = args.get("level")
-        return {"level": level.value if level is not None else None, "new_only": args.get("new_only")}
+        recognized, new_only = args.get("recognized"), args.get("new_only")
+        if recognized is not None and new_only is not None:
+            raise bad_input("recognized and newOnly say the same thing: give recognized alone")
+        if recognized is not None:
+            new_only = {"NEW": True, "EARLIER": False, "ALL": None}[recognized.value]
+        return {"level": level.value if level is not None else None, "new_only": new_only}
 
     def rows(self, parent: GraphQLObjectType, name: str, details: Details, sel: cb.NodeSelection) -> Shaper:
         """A list of rows about the node (related clusters, a city's industries), from its template."""
@@ -773,6 +782,8 @@ class _Planner:
             node_sel: cb.NodeSelection | None = None
             if name in ("labelCounts", "relationshipCounts"):
                 shape, node_sel = self.row_object(item_type, fdetails, {"label": label, "count": count})
+            elif name == "relationshipTypeCounts":
+                shape, node_sel = self.row_object(item_type, fdetails, {"type": _get("type"), "count": count})
             elif name in ("clustersByIndustry", "clustersByCity"):
                 node_field = "industry" if name == "clustersByIndustry" else "city"
                 shape, node_sel = self.row_object(item_type, fdetails, {"count": count}, node_field)

@@ -58,8 +58,16 @@ def node_field(target: str, description: str) -> Any:
 
 @strawberry.type(description="A label and its number of nodes.")
 class LabelCount:
-    label: str = strawberry.field(description="Node label (or relationship type).")
+    label: str = strawberry.field(
+        description="Node label (or, in the deprecated relationshipCounts, a type)."
+    )
     count: int = strawberry.field(description="How many.")
+
+
+@strawberry.type(description="A relationship type and its number of relationships.")
+class RelationshipTypeCount:
+    type: str = strawberry.field(description="Relationship type, e.g. LOCATED_IN.")
+    count: int = strawberry.field(description="How many relationships of the type.")
 
 
 @strawberry.type(description="A city and its number of clusters.")
@@ -97,8 +105,14 @@ class TimelineEntry:
 @strawberry.type(description="How much of an official list the graph names.")
 class BatchCoverage:
     batch: Batch = strawberry.field(description="The official list.")
+    official_count_sichuan: int | None = strawberry.field(
+        description="Official number of Sichuan clusters on the list (`Batch.officialCountSichuan`; not the "
+        "nationwide `Batch.officialCount`); null if unknown."
+    )
     official_count: int | None = strawberry.field(
-        description="Official number of Sichuan clusters; null if unknown."
+        description="Official number of Sichuan clusters; null if unknown.",
+        deprecation_reason="Use officialCountSichuan: this is the Sichuan count, while Batch.officialCount is the "
+        "nationwide size of the list.",
     )
     named_count: int = strawberry.field(description="Recognitions of the batch that the graph names.")
     missing_count: int | None = strawberry.field(
@@ -110,8 +124,12 @@ class BatchCoverage:
 @strawberry.type(description="Counts and sums over the whole graph, computed in Cypher.")
 class Stats:
     label_counts: list[LabelCount] = strawberry.field(description="Number of nodes of each label.")
-    relationship_counts: list[LabelCount] = strawberry.field(
+    relationship_type_counts: list[RelationshipTypeCount] = strawberry.field(
         description="Number of relationships of each type."
+    )
+    relationship_counts: list[LabelCount] = strawberry.field(
+        description="Number of relationships of each type, the type under `label`.",
+        deprecation_reason="Use relationshipTypeCounts, whose items name the type `type`.",
     )
     clusters_by_industry: list[IndustryClusterCount] = strawberry.field(
         description="Clusters per industry, most first."

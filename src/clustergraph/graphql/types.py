@@ -288,6 +288,16 @@ class Batch(GraphNode):
     recognition_year: RecognitionYear | None = strawberry.field(description="The year of the batch.")
 
 
+@strawberry.enum(description="Which of a year's clusters: first recognised that year, or before too, or all.")
+class RecognizedWhen(Enum):
+    NEW = strawberry.enum_value("NEW", description="First recognised this year: no dated recognition before.")
+    EARLIER = strawberry.enum_value(
+        "EARLIER",
+        description="Recognised this year and in an earlier year too (e.g. provincial, then national).",
+    )
+    ALL = strawberry.enum_value("ALL", description="Every cluster recognised this year.")
+
+
 @graph_node("RecognitionYear")
 class RecognitionYear(GraphNode):
     id: relay.NodeID[str]
@@ -301,11 +311,19 @@ class RecognitionYear(GraphNode):
     def clusters(
         self,
         level: Annotated[RecognitionLevel | None, strawberry.argument(description="Only this level.")] = None,
+        recognized: Annotated[
+            RecognizedWhen | None,
+            strawberry.argument(
+                description="NEW: only the clusters first recognised this year; EARLIER: only those with a dated "
+                "recognition in an earlier year too; ALL (or null): every cluster recognised this year."
+            ),
+        ] = None,
         new_only: Annotated[
             bool | None,
             strawberry.argument(
                 description="true: only clusters with no dated recognition in an earlier year (new in this year); "
-                "false: only those recognised before.",
+                "false: only those recognised before (not all: omit it for all).",
+                deprecation_reason="Use recognized: NEW for true, EARLIER for false, ALL for every cluster.",
             ),
         ] = None,
         where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
