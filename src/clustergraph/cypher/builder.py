@@ -18,7 +18,7 @@ from typing import Any, LiteralString, cast
 
 import orjson
 
-from ..graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey
+from ..graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey, camel
 from . import statements as q
 
 MAX_FILTER_DEPTH = 8
@@ -546,6 +546,12 @@ STATS_PARTS: dict[str, LiteralString] = {
 COMPUTED_FIELDS: dict[tuple[str, str], LiteralString] = {
     ("Batch", "namedCount"): q.BATCH_NAMED_COUNT,
     ("Batch", "missingCount"): q.BATCH_MISSING_COUNT,
+    # The computed fields the model declares (counts, a first year, a city's coordinates).
+    **{
+        (t.name, camel(field)): expression
+        for t in TYPES.values()
+        for field, expression in t.computed_expressions.items()
+    },
 }
 
 #: Lists of rows about a node, by (GraphQL type, GraphQL field): their templates in `queries`.

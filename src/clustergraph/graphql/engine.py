@@ -81,7 +81,11 @@ def decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
         return gid.type_name, gid.node_id
     if expected is not None:
         return expected, value
-    raise bad_input(f"id: {value!r} is not an ID returned by this API")
+    raise bad_input(
+        f"id: {value!r} is not a global ID: give an `id` this API returned (base64 of 'Type:key', e.g. "
+        f"{to_base64('City', '510100')!r} for City:510100), or fetch a plain key with the typed field, "
+        f'e.g. city(id: "510100")'
+    )
 
 
 @dataclass(frozen=True)
@@ -444,12 +448,14 @@ COVERAGE: dict[str, Shaper] = {
 
 #: Root fields that fetch one node by ID or key, and the node type.
 ROOT_NODES = {
+    "province": "Province",
     "cluster": "Cluster",
     "city": "City",
     "county": "County",
     "industry": "Industry",
     "enterprise": "Enterprise",
     "batch": "Batch",
+    "recognition": "Recognition",
     "recognitionYear": "RecognitionYear",
 }
 #: Root connections and the node type they list.

@@ -191,7 +191,11 @@ class Path:
 class Query:
     """The root fields. Their functions only declare arguments: the read engine answers every query."""
 
-    @strawberry.field(description="Any node by its global ID; null when there is none.")
+    @strawberry.field(
+        description="Any node by its global ID (an `id` this API returned: base64 of `Type:key`); null when there "
+        "is none. A plain key is refused with an error, as it does not say the type: fetch it with the typed "
+        'field (`city(id: "510100")`).'
+    )
     def node(
         self, id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
     ) -> relay.Node | None:
@@ -202,6 +206,8 @@ class Query:
         self, ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")]
     ) -> list[relay.Node | None]:
         return answered_by_engine()  # type: ignore[no-any-return]
+
+    province = node_field("Province", "A province.")
 
     cluster = node_field("Cluster", "A cluster.")
 
@@ -214,6 +220,8 @@ class Query:
     enterprise = node_field("Enterprise", "An enterprise.")
 
     batch = node_field("Batch", "An official list (batch).")
+
+    recognition = node_field("Recognition", "A recognition (its key is `<cluster key>/<level>`).")
 
     @strawberry.field(description="A recognition year.")
     def recognition_year(

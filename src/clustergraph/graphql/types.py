@@ -20,7 +20,7 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast
 import strawberry
 from strawberry import relay
 
-from ..graph_model import TYPES, Kind, NodeType, Prop
+from ..graph_model import TYPES, Computed, Kind, NodeType, Prop
 from . import inputs
 from .inputs import ClusterOrder, ClusterWhere, ModelInputs, RecognitionLevel
 
@@ -164,19 +164,36 @@ def _property_field(prop: Prop) -> Any:
     return strawberry.field(description=prop.description)
 
 
+def _computed_field(computed: Computed) -> tuple[Any, Any]:
+    base = _SCALARS[computed.kind]
+    if computed.nullable:
+        return base | None, strawberry.field(default=None, description=computed.description)
+    # A default, as the property fields have: the class can be built without the engine (a test's bare types).
+    return base, strawberry.field(default=0, description=computed.description)
+
+
 def graph_node(type_name: str, model: Mapping[str, NodeType] = TYPES) -> Callable[[type[G]], type[G]]:
     """Make the class the GraphQL type of `type_name` in `model`: the type's description, and a field for each of
-    its plain properties, placed after `id` and before the fields the class writes itself (relationships, the key).
+    its plain properties and computed values, placed after `id` and before the fields the class writes itself
+    (relationships, the key).
     """
     node_type = model[type_name]
     props = [p for p in node_type.props if p.node_field]
+    computed = {c.field: _computed_field(c) for c in node_type.computed}
 
     def decorate(cls: type[G]) -> type[G]:
         own = dict(inspect.get_annotations(cls))
         node_id = own.pop("id", relay.NodeID[str])
-        cls.__annotations__ = {"id": node_id, **{p.field: _python_type(p) for p in props}, **own}
+        cls.__annotations__ = {
+            "id": node_id,
+            **{p.field: _python_type(p) for p in props},
+            **{name: annotation for name, (annotation, _f) in computed.items()},
+            **own,
+        }
         for p in props:
             setattr(cls, p.field, _property_field(p))
+        for name, (_annotation, field) in computed.items():
+            setattr(cls, name, field)
         cls.type_name = type_name
         return cast(type[G], strawberry.type(cls, description=node_type.description))
 
@@ -223,6 +240,7 @@ class Industry(GraphNode):
     id: relay.NodeID[str]
     key: str = strawberry.field(description=_KEY_D)
     clusters: ClusterConnection = list_field("Cluster", "Clusters in the industry.")
+    cities: CityConnection = list_field("City", "Cities with at least one cluster in the industry.")
 
 
 @graph_node("Cluster")
@@ -231,6 +249,9 @@ class Cluster(GraphNode):
     key: str = strawberry.field(description=_KEY_D)
     county: County | None = strawberry.field(description="The county the cluster sits in.")
     city: City | None = strawberry.field(description="The city the cluster sits in.")
+    province: Province | None = strawberry.field(
+        description="The province the cluster sits in (through its county and city)."
+    )
     industry: Industry | None = strawberry.field(description="The cluster's industry.")
     industry_inferred: bool | None = strawberry.field(
         description="True when the industry is the dataset's judgement rather than plain from the name."
@@ -242,6 +263,9 @@ class Cluster(GraphNode):
         "Enterprise",
         "Member enterprises, with the role the source gives them.",
         "EnterpriseMembershipConnection",
+    )
+    batches: BatchConnection = list_field(
+        "Batch", "The official lists (batches) that name the cluster; none for an undated recognition."
     )
 
     @strawberry.field(
@@ -270,6 +294,9 @@ class Recognition(GraphNode):
     cluster: Cluster | None = strawberry.field(description="The recognised cluster.")
     batch: Batch | None = strawberry.field(
         description="The official list (batch); null when the year is unknown."
+    )
+    recognition_year: RecognitionYear | None = strawberry.field(
+        description="The year of the recognition; null when no source states it."
     )
 
 
