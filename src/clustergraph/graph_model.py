@@ -60,6 +60,8 @@ class Prop:
     node_field: bool = True
     #: One coordinate ("x" or "y") of a point property.
     coordinate: LiteralString | None = None
+    #: The sum of the values means something (false for years: their aggregate's `sum` is deprecated).
+    sums: bool = True
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.ENUM) != (self.enum is not None):
@@ -717,7 +719,8 @@ TYPES: dict[str, NodeType] = {
                     "Year of the batch; null when no source states it.",
                     nullable=True,
                     where="Year of the batch (null when unknown).",
-                    aggregate="Years of the dated recognitions.",
+                    aggregate="Years of the dated recognitions (the earliest, the latest).",
+                    sums=False,
                 ),
                 Prop("notes", "notes", S, "What the sources say, and what they do not.", nullable=True),
                 _sources(),

@@ -76,6 +76,21 @@ class GraphQLApp(GraphQL[Context, None]):
             response=response,
         )
 
+    async def parse_http_body(self, request: Any) -> Any:
+        """The request's parameters; a POST body of another media type than JSON is refused with 415, naming the
+        accepted one (Strawberry says only "Unsupported content type")."""
+        try:
+            return await super().parse_http_body(request)
+        except HTTPException as exc:
+            if exc.reason != "Unsupported content type":
+                raise
+            given = request.content_type or "none"
+            raise HTTPException(
+                415,
+                f"Unsupported content type {given!r}: POST a JSON body with Content-Type: application/json "
+                '({"query": "...", "variables": {...}, "operationName": "..."}), or use GET with query parameters.',
+            ) from exc
+
     def _authenticate(self, request: Request) -> Principal | None:
         return _authenticate_request(self.settings, request)
 

@@ -242,3 +242,64 @@ def test_recognized_and_new_only_together_is_an_error(client: Any) -> None:
     )
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "give recognized alone" in body["errors"][0]["message"]
+
+
+# --- small ones: whole-number aggregates, media types, list filters ------------------------------------------
+
+
+def test_aggregates_of_whole_numbers_are_whole_and_years_are_not_summed(
+    client: Any, dataset_graph: Driver, settings: Settings
+) -> None:
+    """enterpriseCount and officialCount aggregate as Int (sum, min, max equal to Cypher's, and ints in the JSON);
+    outputValueCny stays Float; the year aggregate offers min and max, its sum deprecated."""
+    (c,) = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (c:Cluster) RETURN sum(c.enterpriseCount) AS sum, min(c.enterpriseCount) AS min, "
+        "max(c.enterpriseCount) AS max",
+    )
+    (b,) = run_cypher(dataset_graph, settings, "MATCH (b:Batch) RETURN sum(b.officialCount) AS sum")
+    (y,) = run_cypher(
+        dataset_graph, settings, "MATCH (r:Recognition) RETURN min(r.year) AS min, max(r.year) AS max"
+    )
+    data = gql_data(
+        client,
+        """{ clusters { aggregate { enterpriseCount { sum min max } outputValueCny { max } } }
+             batches { aggregate { officialCount { sum } } }
+             recognitions { aggregate { year { min max } } }
+             types: __type(name: "ClusterAggregate") { fields { name type { name ofType { name } } } }
+             year: __type(name: "YearAggregate") { fields(includeDeprecated: true) { name isDeprecated } } }""",
+    )
+    counts = data["clusters"]["aggregate"]["enterpriseCount"]
+    assert counts == {"sum": c["sum"], "min": c["min"], "max": c["max"]}
+    assert all(type(v) is int for v in counts.values())
+    assert isinstance(data["clusters"]["aggregate"]["outputValueCny"]["max"], float)
+    assert data["batches"]["aggregate"]["officialCount"]["sum"] == b["sum"]
+    assert type(data["batches"]["aggregate"]["officialCount"]["sum"]) is int
+    assert data["recognitions"]["aggregate"]["year"] == {"min": y["min"], "max": y["max"]}
+    types = {f["name"]: f["type"]["name"] or f["type"]["ofType"]["name"] for f in data["types"]["fields"]}
+    assert types["enterpriseCount"] == "IntAggregate"
+    assert types["outputValueCny"] == "NumericAggregate"
+    assert {f["name"]: f["isDeprecated"] for f in data["year"]["fields"]}["sum"] is True
+
+
+def test_a_body_of_another_media_type_is_415_naming_the_accepted_one(client: Any) -> None:
+    """A text/plain POST body is refused with 415, and the message names application/json and GET."""
+    response = client.post(
+        "/graphql", content="{ clusters { totalCount } }", headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 415
+    message = response.json()["errors"][0]["message"]
+    assert "text/plain" in message
+    assert "application/json" in message
+    assert "GET" in message
+
+
+def test_a_list_filter_naming_a_field_directly_points_to_some(client: Any) -> None:
+    """recognitions: {level: ...} is a validation error that says to filter the list with some/none/all/count."""
+    body = gql(client, "{ clusters(where: { recognitions: { level: { eq: NATIONAL } } }) { totalCount } }")
+    assert "data" not in body
+    (error,) = body["errors"]
+    assert "unknown field 'level'" in error["message"]
+    assert "some, none or all (or count)" in error["message"]
+    assert "{some: {level: ...}}" in error["message"]

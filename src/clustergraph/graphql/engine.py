@@ -1011,19 +1011,23 @@ class _Planner:
         return self._entries(agg_type, details, plan_field)
 
     def numeric(self, numeric_type: GraphQLObjectType, details: Details) -> Shaper:
-        def number(stat: str) -> Shaper:
+        def number(stat: str, convert: Callable[[Any], Any]) -> Shaper:
             def get(m: Any, _e: Errors | None) -> Any:
                 value = m[stat]
                 if stat == "sum" and not m["count"]:
                     return None
-                return None if value is None else float(value)
+                return None if value is None else convert(value)
 
             return get
 
         def plan_field(
-            name: str, _field_type: GraphQLOutputType, _fdetails: Details, _key: str
+            name: str, field_type: GraphQLOutputType, _fdetails: Details, _key: str
         ) -> tuple[str | None, Shaper | None]:
-            return ("count", None) if name == "count" else (None, number(name))
+            if name == "count":
+                return "count", None
+            # The field's scalar says it: Int for the sum, min and max of whole numbers, Float otherwise.
+            whole = get_named_type(field_type).name == "Int"
+            return None, number(name, int if whole else float)
 
         return self._entries(numeric_type, details, plan_field)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import partial
 from typing import Annotated, Any
@@ -301,8 +302,27 @@ class TextValidationCache(SchemaExtension):
         else:
             errors = validate_document(ec.schema._schema, ec.graphql_document, rules)
             self._results[key] = errors
-        ec.pre_execution_errors = [*errors, *operation_choice_errors(ec)]
+        ec.pre_execution_errors = [*(list_filter_hint(e) for e in errors), *operation_choice_errors(ec)]
         yield
+
+
+_UNKNOWN_LIST_FILTER_FIELD = re.compile(
+    r"^Expected value of type '(?P<type>\w+)ListFilter' not to include unknown field '(?P<field>\w+)'"
+)
+
+
+def list_filter_hint(error: GraphQLError) -> GraphQLError:
+    """A filter of a to-many relationship that names a field of the related type directly
+    (`recognitions: {level: ...}`) gets the way to say it: the list takes some/none/all/count."""
+    found = _UNKNOWN_LIST_FILTER_FIELD.match(error.message)
+    if found is None or found["field"] in ("some", "none", "all", "count"):
+        return error
+    field = found["field"]
+    hint = (
+        f" A relationship to many is a list of {found['type']} nodes: filter it with some, none or all (or count), "
+        f"e.g. {{some: {{{field}: ...}}}}."
+    )
+    return GraphQLError(error.message + hint, error.nodes, extensions=error.extensions)
 
 
 def operation_choice_errors(ec: Any) -> list[GraphQLError]:

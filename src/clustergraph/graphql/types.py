@@ -89,6 +89,38 @@ class NumericAggregate:
 
 
 @strawberry.type(
+    description="sum, min, max and average of a whole-number field over the items that have a value; the sum, "
+    "smallest and largest are whole numbers."
+)
+class IntAggregate:
+    count: int = strawberry.field(description="Items with a value.")
+    sum: int | None = strawberry.field(description="Sum of the values (null when none has a value).")
+    min: int | None = strawberry.field(description="Smallest value.")
+    max: int | None = strawberry.field(description="Largest value.")
+    avg: float | None = strawberry.field(description="Average value.")
+
+
+@strawberry.type(description="The earliest and latest of a year field over the items that have one.")
+class YearAggregate:
+    count: int = strawberry.field(description="Items with a year.")
+    min: int | None = strawberry.field(description="The earliest year.")
+    max: int | None = strawberry.field(description="The latest year.")
+    avg: float | None = strawberry.field(description="Average year.")
+    sum: int | None = strawberry.field(
+        description="Sum of the years.",
+        deprecation_reason="A sum of years means nothing; use min, max or count.",
+    )
+
+
+def aggregate_of(prop: Prop) -> type:
+    """The aggregate type of a number property: whole numbers stay whole (`IntAggregate`; `YearAggregate` for a
+    year, which is not summed), others are `NumericAggregate`."""
+    if prop.kind is Kind.INT:
+        return IntAggregate if prop.sums else YearAggregate
+    return NumericAggregate
+
+
+@strawberry.type(
     description="Aggregates over all items of the list that match its `where` (not just the page)."
 )
 class CountAggregate:
@@ -377,8 +409,8 @@ def _aggregate_type(node_type: NodeType) -> Any:
         ("count", int, strawberry.field(description=f"Number of matching {node_type.plural}."))
     ]
     for field in node_type.numeric_aggregates:
-        description = node_type.prop(field).aggregate
-        fields.append((field, NumericAggregate, strawberry.field(description=description)))
+        prop = node_type.prop(field)
+        fields.append((field, aggregate_of(prop), strawberry.field(description=prop.aggregate)))
     namespace = {
         "__module__": __name__,
         "__annotations__": {field: annotation for field, annotation, _ in fields},
