@@ -303,3 +303,49 @@ def test_a_list_filter_naming_a_field_directly_points_to_some(client: Any) -> No
     assert "unknown field 'level'" in error["message"]
     assert "some, none or all (or count)" in error["message"]
     assert "{some: {level: ...}}" in error["message"]
+
+
+def test_the_new_relationships_filter_too(client: Any, dataset_graph: Driver, settings: Settings) -> None:
+    """The relationships added to the model filter as the others do: a cluster's province and batches, an
+    industry's cities, a recognition's year; each count as Cypher finds it."""
+
+    def count(query: str, **params: Any) -> int:
+        return run_cypher(dataset_graph, settings, query, **params)[0]["n"]  # type: ignore[no-any-return]
+
+    (row,) = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (b:Batch)<-[:IN_BATCH]-(:Recognition) WITH b, count(*) AS n ORDER BY n DESC, b.id LIMIT 1 "
+        "MATCH (y:RecognitionYear {year: b.year}) RETURN b.id AS batch, y.year AS year",
+    )
+    expected = {
+        "inProvince": count(
+            "MATCH (c:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(:City)-[:IN_PROVINCE]->(:Province {id: '510000'}) "
+            "RETURN count(c) AS n"
+        ),
+        "withChengdu": count(
+            "MATCH (i:Industry) WHERE EXISTS { (i)<-[:IN_INDUSTRY]-(:Cluster)-[:LOCATED_IN]->(:County)"
+            "-[:IN_CITY]->(:City {id: '510100'}) } RETURN count(i) AS n"
+        ),
+        "ofYear": count(
+            "MATCH (r:Recognition)-[:IN_YEAR]->(:RecognitionYear {year: $year}) RETURN count(r) AS n",
+            year=row["year"],
+        ),
+        "onBatch": count(
+            "MATCH (c:Cluster) WHERE EXISTS { (c)-[:RECOGNIZED]->(:Recognition)-[:IN_BATCH]->(:Batch {id: $b}) } "
+            "RETURN count(c) AS n",
+            b=row["batch"],
+        ),
+    }
+    data = gql_data(
+        client,
+        """query ($year: Int!, $batch: String!) {
+          inProvince: clusters(where: { province: { key: { eq: "510000" } } }) { totalCount }
+          withChengdu: industries(where: { cities: { some: { key: { eq: "510100" } } } }) { totalCount }
+          ofYear: recognitions(where: { recognitionYear: { year: { eq: $year } } }) { totalCount }
+          onBatch: clusters(where: { batches: { some: { key: { eq: $batch } } } }) { totalCount }
+        }""",
+        {"year": row["year"], "batch": row["batch"]},
+    )
+    assert {k: v["totalCount"] for k, v in data.items()} == expected
+    assert all(expected.values())
