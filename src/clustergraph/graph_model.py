@@ -1,4 +1,5 @@
-"""The graph model as data: every node type's properties, relationships and sort keys, declared once.
+"""The graph model as data: every node type's properties, relationships, computed fields and sort keys, declared
+once.
 
 Everything else is derived from this table. The GraphQL layer builds the node types' property fields, the `where`
 filters, the sort enums and orders, the aggregates and the connections from it (`graphql.inputs`,
@@ -7,7 +8,8 @@ declared here; `cypher.builder` assembles statements from it. A filter or sort k
 here, and only what is found here (a property name, a relationship type, a label) is ever placed into Cypher text.
 Request values always travel as parameters.
 
-Adding a property to a node type is one `Prop` in its declaration below (and, to sort by it, one `Sort`).
+Adding a property to a node type is one `Prop` in its declaration below (and, to sort by it, one `Sort`); a value
+computed per node (a count over a relationship, say) is one `Computed`, which a `Sort` can name to sort by it.
 """
 
 from __future__ import annotations

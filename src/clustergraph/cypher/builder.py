@@ -541,8 +541,8 @@ STATS_PARTS: dict[str, LiteralString] = {
     ),
 }
 
-#: Fields whose value Cypher computes from the node (`{n}`), by (GraphQL type, GraphQL field); the coordinates of a
-#: point are the model's (`Prop.coordinate`).
+#: Fields whose value Cypher computes from the node (`{n}`), by (GraphQL type, GraphQL field): a batch's counts,
+#: and the model's `Computed` fields; the coordinates of a point are the model's too (`Prop.coordinate`).
 COMPUTED_FIELDS: dict[tuple[str, str], LiteralString] = {
     ("Batch", "namedCount"): q.BATCH_NAMED_COUNT,
     ("Batch", "missingCount"): q.BATCH_MISSING_COUNT,
