@@ -189,6 +189,16 @@ CORPUS = {
     "enterprise_memberships": ENTERPRISE_MEMBERSHIPS,
     "related": RELATED,
     "places": PLACES,
+    # The computed fields and the relationships a new user looks for, under a typed fetcher and in lists.
+    "computed_and_related": """query ($cluster: ID!) {
+      province(id: "510000") { key cities(first: 3) { nodes { key } } }
+      cluster(id: $cluster) { key memberCount recognitionCount firstRecognized latitude longitude
+        province { key } batches { totalCount nodes { key } } }
+      industries(orderBy: [{ field: CITY_COUNT, direction: DESC }]) { nodes { key cityCount clusterCount
+        cities(first: 5) { totalCount nodes { key } } } }
+      recognitions(first: 5) { nodes { key recognitionYear { year clusterCount } } }
+      counties(first: 3, orderBy: [{ field: CLUSTER_COUNT, direction: DESC }]) { nodes { key clusterCount } }
+    }""",
 }
 
 
