@@ -338,11 +338,11 @@ def operation_choice_errors(ec: Any) -> list[GraphQLError]:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) < 2:
         return []
-    names = ", ".join(op.name.value for op in operations if op.name is not None) or "none of them is named"
+    names = ", ".join(op.name.value for op in operations if op.name is not None)
     return [
         GraphQLError(
             "Must provide operation name if query contains multiple operations. "
-            f"Send operationName with one of the document's operations ({names}).",
+            f"Send operationName with one of the document's operations{f' ({names})' if names else ''}.",
             extensions={"code": "BAD_REQUEST"},
         )
     ]
