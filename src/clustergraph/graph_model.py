@@ -1,4 +1,5 @@
-"""The graph model as data: every node type's properties, relationships and sort keys, declared once.
+"""The graph model as data: every node type's properties, relationships, computed fields and sort keys, declared
+once.
 
 Everything else is derived from this table. The GraphQL layer builds the node types' property fields, the `where`
 filters, the sort enums and orders, the aggregates and the connections from it (`graphql.inputs`,
@@ -7,7 +8,8 @@ declared here; `cypher.builder` assembles statements from it. A filter or sort k
 here, and only what is found here (a property name, a relationship type, a label) is ever placed into Cypher text.
 Request values always travel as parameters.
 
-Adding a property to a node type is one `Prop` in its declaration below (and, to sort by it, one `Sort`).
+Adding a property to a node type is one `Prop` in its declaration below (and, to sort by it, one `Sort`); a value
+computed per node (a count over a relationship, say) is one `Computed`, which a `Sort` can name to sort by it.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class Prop:
     node_field: bool = True
     #: One coordinate ("x" or "y") of a point property.
     coordinate: LiteralString | None = None
+    #: The sum of the values means something (false for years: their aggregate's `sum` is deprecated).
+    sums: bool = True
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.ENUM) != (self.enum is not None):
@@ -194,9 +198,46 @@ class Least:
 
 
 @dataclass(frozen=True)
+class Via:
+    """A computed value: `prop` (or one `coordinate` of a point property) of the node a to-one path reaches."""
+
+    path: Path
+    prop: LiteralString
+    coordinate: LiteralString | None = None
+    kind: Kind = Kind.FLOAT
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A field of the node type whose value Cypher computes per node: a `Count`, a `Least` or a `Via`.
+
+    A `Sort` names it as its `by` to sort by the same value, so the field and the sort key cannot disagree. A count is
+    never null; the others are null when the path reaches nothing.
+    """
+
+    field: str
+    by: Count | Least | Via
+    description: str
+
+    @property
+    def kind(self) -> Kind:
+        return Kind.INT if isinstance(self.by, Count) else self.by.kind
+
+    @property
+    def nullable(self) -> bool:
+        return not isinstance(self.by, Count)
+
+
+def camel(field: str) -> str:
+    """The GraphQL name of a snake_case field (`city_count` -> `cityCount`), as Strawberry spells it."""
+    head, *rest = field.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+@dataclass(frozen=True)
 class Sort:
-    """An `orderBy` key as declared: the enum value, what it sorts by (a property field, or a `Count` or `Least`)
-    and the enum value's description."""
+    """An `orderBy` key as declared: the enum value, what it sorts by (a property field, a `Computed` field by its
+    name, or a `Count` or `Least`) and the enum value's description."""
 
     name: str
     by: str | Count | Least
@@ -229,6 +270,8 @@ class NodeType:
     props: tuple[Prop, ...]
     _: KW_ONLY
     rels: tuple[Rel, ...] = ()
+    #: Fields computed per node (counts over relationships, a related node's value).
+    computed: tuple[Computed, ...] = ()
     sorts: tuple[Sort, ...] = ()
     default_sort: tuple[str, ...] = ("NAME",)
     gloss: str | None = None
@@ -243,6 +286,10 @@ class NodeType:
     prop_by_field: dict[str, Prop] = dataclasses.field(default_factory=dict, init=False, compare=False)
     rel_by_field: dict[str, Rel] = dataclasses.field(default_factory=dict, init=False, compare=False)
     sort_by_name: dict[str, SortKey] = dataclasses.field(default_factory=dict, init=False, compare=False)
+    #: The computed fields' Cypher over `{n}`, by field.
+    computed_expressions: dict[str, LiteralString] = dataclasses.field(
+        default_factory=dict, init=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", self.name)
@@ -251,6 +298,7 @@ class NodeType:
         )
         self.prop_by_field.update({p.field: p for p in self.props if p.where is not None})
         self.rel_by_field.update({r.field: r for r in self.rels})
+        self.computed_expressions.update({c.field: self._expression(c.by) for c in self.computed})
         object.__setattr__(self, "sort_keys", tuple(self._sort_key(s) for s in self.sorts))
         self.sort_by_name.update({s.name: s for s in self.sort_keys})
 
@@ -261,20 +309,28 @@ class NodeType:
                 return p
         raise KeyError(f"{self.name} has no property {field!r}")
 
+    def _expression(self, by: Count | Least | Via) -> LiteralString:
+        """The Cypher over `{n}` of a computed value."""
+        if isinstance(by, Count):
+            hops = self.rel_by_field[by.over].path if isinstance(by.over, str) else by.over
+            return patterns.count(hops, distinct=by.distinct)
+        if isinstance(by, Least):
+            return patterns.least(by.path, by.prop)
+        return patterns.related_value(by.path, by.prop, by.coordinate)
+
     def _sort_key(self, sort: Sort) -> SortKey:
         by = sort.by
+        if isinstance(by, str) and by in self.computed_expressions:
+            (c,) = [c for c in self.computed if c.field == by]
+            return SortKey(sort.name, self.computed_expressions[by], c.kind, False, sort.description)
         if isinstance(by, str):
             p = self.prop(by)
             # An enum is stored as its name, and sorts as text.
             kind = Kind.STRING if p.kind is Kind.ENUM else p.kind
             required = not (p.nullable or p.is_list)
             return SortKey(sort.name, p.expression, kind, required, sort.description)
-        if isinstance(by, Count):
-            hops = self.rel_by_field[by.over].path if isinstance(by.over, str) else by.over
-            return SortKey(
-                sort.name, patterns.count(hops, distinct=by.distinct), Kind.INT, False, sort.description
-            )
-        return SortKey(sort.name, patterns.least(by.path, by.prop), by.kind, False, sort.description)
+        return SortKey(sort.name, self._expression(by), Kind.INT if isinstance(by, Count) else by.kind, False,
+                       sort.description)  # fmt: skip
 
 
 S, INT, F, E, D = Kind.STRING, Kind.INT, Kind.FLOAT, Kind.ENUM, Kind.DATE
@@ -305,6 +361,9 @@ def _sources() -> Prop:
 def _name_sorts() -> tuple[Sort, ...]:
     return (Sort("KEY", "key"), Sort("NAME", "name"), Sort("NAME_ZH", "name_zh"))
 
+
+#: From a cluster to its city.
+_CLUSTER_CITY = out("LOCATED_IN", "County") + out("IN_CITY", "City")
 
 _ADMIN_CODE = Prop(
     "admin_code", "adminCode", S, "GB/T 2260 administrative division code.", where="GB/T 2260 code."
@@ -428,9 +487,10 @@ TYPES: dict[str, NodeType] = {
                     where="Clusters in the county.",
                 ),
             ),
+            computed=(Computed("cluster_count", Count("clusters"), "Number of clusters in the county."),),
             sorts=(
                 *_name_sorts(),
-                Sort("CLUSTER_COUNT", Count("clusters"), "Number of clusters in the county."),
+                Sort("CLUSTER_COUNT", "cluster_count", "Number of clusters in the county."),
             ),
         ),
         NodeType(
@@ -447,18 +507,26 @@ TYPES: dict[str, NodeType] = {
                     description="Clusters in the industry.",
                     where="Clusters in the industry.",
                 ),
+                Rel(
+                    "cities",
+                    "City",
+                    in_("IN_INDUSTRY", "Cluster") + out("LOCATED_IN", "County") + out("IN_CITY"),
+                    many=True,
+                    description="Cities with at least one cluster in the industry.",
+                    where="Cities with a cluster in it.",
+                ),
+            ),
+            computed=(
+                Computed("cluster_count", Count("clusters"), "Number of clusters in the industry."),
+                # Distinct: a city with two clusters in the industry is one city.
+                Computed(
+                    "city_count", Count("cities", distinct=True), "Number of cities with a cluster in it."
+                ),
             ),
             sorts=(
                 *_name_sorts(),
-                Sort("CLUSTER_COUNT", Count("clusters"), "Number of clusters in the industry."),
-                Sort(
-                    "CITY_COUNT",
-                    Count(
-                        in_("IN_INDUSTRY", "Cluster") + out("LOCATED_IN", "County") + out("IN_CITY", "City"),
-                        distinct=True,
-                    ),
-                    "Number of cities with a cluster in it.",
-                ),
+                Sort("CLUSTER_COUNT", "cluster_count", "Number of clusters in the industry."),
+                Sort("CITY_COUNT", "city_count", "Number of cities with a cluster in it."),
             ),
         ),
         NodeType(
@@ -563,18 +631,53 @@ TYPES: dict[str, NodeType] = {
                     description="Member enterprises, with the role the source gives them.",
                     where="Its member enterprises.",
                 ),
+                Rel(
+                    "province",
+                    "Province",
+                    out("LOCATED_IN", "County") + out("IN_CITY", "City") + out("IN_PROVINCE"),
+                    many=False,
+                    description="The province the cluster sits in (through its county and city).",
+                    where="The province it sits in.",
+                ),
+                Rel(
+                    "batches",
+                    "Batch",
+                    out("RECOGNIZED", "Recognition") + out("IN_BATCH"),
+                    many=True,
+                    description="The official lists (batches) that name the cluster; none for an undated recognition.",
+                    where="The batches that name it.",
+                ),
+            ),
+            computed=(
+                Computed(
+                    "member_count",
+                    Count("enterprises"),
+                    "Member enterprises in the graph (the sources' own figure is `enterpriseCount`).",
+                ),
+                Computed("recognition_count", Count("recognitions"), "Number of recognitions."),
+                Computed(
+                    "first_recognized",
+                    Least(out("RECOGNIZED"), "year"),
+                    "Year of the first dated recognition; null when no recognition has a stated year.",
+                ),
+                Computed(
+                    "latitude",
+                    Via(_CLUSTER_CITY, "location", "y"),
+                    "Approximate latitude of its city's seat (the sources do not locate the cluster itself).",
+                ),
+                Computed(
+                    "longitude",
+                    Via(_CLUSTER_CITY, "location", "x"),
+                    "Approximate longitude of its city's seat (the sources do not locate the cluster itself).",
+                ),
             ),
             sorts=(
                 *_name_sorts(),
                 Sort("OUTPUT_VALUE_CNY", "output_value_cny", "Stated output value (nulls last)."),
                 Sort("ENTERPRISE_COUNT", "enterprise_count", "Stated enterprises (nulls last)."),
-                Sort("MEMBER_COUNT", Count("enterprises"), "Member enterprises in the graph."),
-                Sort("RECOGNITION_COUNT", Count("recognitions"), "Number of recognitions."),
-                Sort(
-                    "FIRST_RECOGNIZED",
-                    Least(out("RECOGNIZED"), "year"),
-                    "Year of the first dated recognition.",
-                ),
+                Sort("MEMBER_COUNT", "member_count", "Member enterprises in the graph."),
+                Sort("RECOGNITION_COUNT", "recognition_count", "Number of recognitions."),
+                Sort("FIRST_RECOGNIZED", "first_recognized", "Year of the first dated recognition."),
             ),
         ),
         NodeType(
@@ -598,9 +701,10 @@ TYPES: dict[str, NodeType] = {
                     where="Clusters it is a member of.",
                 ),
             ),
+            computed=(Computed("cluster_count", Count("clusters"), "Number of clusters it belongs to."),),
             sorts=(
                 *_name_sorts(),
-                Sort("CLUSTER_COUNT", Count("clusters"), "Number of clusters it belongs to."),
+                Sort("CLUSTER_COUNT", "cluster_count", "Number of clusters it belongs to."),
             ),
         ),
         NodeType(
@@ -617,7 +721,8 @@ TYPES: dict[str, NodeType] = {
                     "Year of the batch; null when no source states it.",
                     nullable=True,
                     where="Year of the batch (null when unknown).",
-                    aggregate="Years of the dated recognitions.",
+                    aggregate="Years of the dated recognitions (the earliest, the latest).",
+                    sums=False,
                 ),
                 Prop("notes", "notes", S, "What the sources say, and what they do not.", nullable=True),
                 _sources(),
@@ -638,6 +743,14 @@ TYPES: dict[str, NodeType] = {
                     many=False,
                     description="The official list (batch); null when the year is unknown.",
                     where="The batch it belongs to.",
+                ),
+                Rel(
+                    "recognition_year",
+                    "RecognitionYear",
+                    out("IN_YEAR"),
+                    many=False,
+                    description="The year of the recognition; null when no source states it.",
+                    where="Its year.",
                 ),
             ),
             sorts=(Sort("KEY", "key"), Sort("YEAR", "year"), Sort("LEVEL", "level")),
@@ -756,19 +869,22 @@ TYPES: dict[str, NodeType] = {
                             out("RECOGNIZED", "Recognition"),
                             "year",
                             "true: only clusters with no dated recognition in an earlier year (new in this year); "
-                            "false: only those recognised before.",
+                            "false: only those recognised before (not all: omit it for all).",
                         ),
                     ),
                 ),
             ),
-            sorts=(
-                Sort("YEAR", "year"),
-                # Distinct: a cluster recognised at both levels in one year is one cluster of that year.
-                Sort(
-                    "CLUSTER_COUNT",
+            # Distinct: a cluster recognised at both levels in one year is one cluster of that year.
+            computed=(
+                Computed(
+                    "cluster_count",
                     Count("clusters", distinct=True),
                     "Number of clusters recognised in the year.",
                 ),
+            ),
+            sorts=(
+                Sort("YEAR", "year"),
+                Sort("CLUSTER_COUNT", "cluster_count", "Number of clusters recognised in the year."),
             ),
             default_sort=("YEAR",),
         ),

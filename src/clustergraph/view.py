@@ -78,6 +78,21 @@ class GraphQLApp(GraphQL[Context, None]):
             response=response,
         )
 
+    async def parse_http_body(self, request: Any) -> Any:
+        """The request's parameters; a POST body of another media type than JSON is refused with 415, naming the
+        accepted one (Strawberry says only "Unsupported content type")."""
+        try:
+            return await super().parse_http_body(request)
+        except HTTPException as exc:
+            if exc.reason != "Unsupported content type":
+                raise
+            given = request.content_type or "none"
+            raise HTTPException(
+                415,
+                f"Unsupported content type {given!r}: POST a JSON body with Content-Type: application/json "
+                '({"query": "...", "variables": {...}, "operationName": "..."}), or use GET with query parameters.',
+            ) from exc
+
     def _authenticate(self, request: Request) -> Principal | None:
         return _authenticate_request(self.settings, request)
 
@@ -221,12 +236,13 @@ def _refuse_mutation_over_get(request: Request) -> None:
     except GraphQLError:
         return  # the view reports the syntax error itself
     name = request.query_params.get("operationName")
-    for definition in document.definitions:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None and len(operations) > 1:
+        return  # no operation is chosen: the view reports the missing operation name
+    for definition in operations:
         if (
-            isinstance(definition, OperationDefinitionNode)
-            and (name is None or (definition.name is not None and definition.name.value == name))
-            and definition.operation is not OperationType.QUERY
-        ):
+            name is None or (definition.name is not None and definition.name.value == name)
+        ) and definition.operation is not OperationType.QUERY:
             raise HTTPException(405, f"A {definition.operation.value} cannot be sent with GET; use POST.")
 
 

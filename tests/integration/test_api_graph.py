@@ -403,9 +403,9 @@ def test_city_industries_count_clusters_per_industry(
 
 
 YEAR_CLUSTERS_QUERY = """
-query YearClusters($year: Int!, $level: RecognitionLevel, $newOnly: Boolean) {
+query YearClusters($year: Int!, $level: RecognitionLevel, $newOnly: Boolean, $recognized: RecognizedWhen) {
   recognitionYear(year: $year) {
-    clusters(level: $level, newOnly: $newOnly, first: 100) { totalCount nodes { key } }
+    clusters(level: $level, recognized: $recognized, newOnly: $newOnly, first: 100) { totalCount nodes { key } }
   }
 }
 """
@@ -421,7 +421,8 @@ RETURN c.id AS key ORDER BY c.name, c.id
 
 
 def check_year_clusters(client: Any, driver: Driver, settings: Settings) -> int:
-    """Compare every year x level x newOnly combination with Cypher; return how many "recognised before" rows."""
+    """Compare every year x level x novelty combination with Cypher, asked with `recognized` (ALL, NEW, EARLIER)
+    and with the deprecated `newOnly` (unset, true, false); return how many "recognised before" rows."""
     years = [
         r["year"] for r in run_cypher(driver, settings, "MATCH (y:RecognitionYear) RETURN y.year AS year")
     ]
@@ -438,18 +439,23 @@ def check_year_clusters(client: Any, driver: Driver, settings: Settings) -> int:
                 ]
                 if new_only is False:
                     recognised_before += len(expected)
-                variables = {"year": year, "level": level, "newOnly": new_only}
-                got = gql_data(client, YEAR_CLUSTERS_QUERY, variables)["recognitionYear"]["clusters"]
-                assert [n["key"] for n in got["nodes"]] == expected, variables
-                assert got["totalCount"] == len(expected), variables
+                recognized = {None: "ALL", True: "NEW", False: "EARLIER"}[new_only]
+                for variables in (
+                    {"year": year, "level": level, "recognized": recognized},
+                    {"year": year, "level": level, "newOnly": new_only},
+                ):
+                    got = gql_data(client, YEAR_CLUSTERS_QUERY, variables)["recognitionYear"]["clusters"]
+                    assert [n["key"] for n in got["nodes"]] == expected, variables
+                    assert got["totalCount"] == len(expected), variables
     return recognised_before
 
 
 def test_recognition_year_clusters_by_level_and_novelty(
     client: Any, dataset_graph: Driver, settings: Settings
 ) -> None:
-    """RecognitionYear.clusters(level:, newOnly:): for every year, level (any, provincial, national) and newOnly
-    (unset; true = no dated recognition in an earlier year; false = recognised before), the clusters by name."""
+    """RecognitionYear.clusters(level:, recognized:): for every year, level (any, provincial, national) and
+    novelty (ALL; NEW = no dated recognition in an earlier year; EARLIER = recognised before; the same with the
+    deprecated newOnly unset, true, false), the clusters by name."""
     check_year_clusters(client, dataset_graph, settings)
 
 
@@ -491,6 +497,7 @@ STATS_QUERY = """
 {
   stats {
     labelCounts { label count }
+    relationshipTypeCounts { type count }
     relationshipCounts { label count }
     clustersByIndustry { industry { key } count }
     clustersByCity { city { key } count }
@@ -498,7 +505,7 @@ STATS_QUERY = """
     undatedRecognitions { level count }
     timeline { year level clusterCount newClusterCount }
     outputValueCny { count sum min max avg }
-    coverage { batch { key } officialCount namedCount missingCount ratio }
+    coverage { batch { key } officialCountSichuan officialCount namedCount missingCount ratio }
   }
 }
 """
@@ -524,10 +531,13 @@ def test_stats_label_counts(stats: dict[str, Any], dataset_graph: Driver, settin
 
 
 def test_stats_relationship_counts(stats: dict[str, Any], dataset_graph: Driver, settings: Settings) -> None:
-    """stats.relationshipCounts: the number of relationships of each type."""
+    """stats.relationshipTypeCounts: the number of relationships of each type (`type`, `count`); the deprecated
+    relationshipCounts gives the same under `label`."""
     rows = run_cypher(dataset_graph, settings, "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n")
-    got = {r["label"]: r["count"] for r in stats["relationshipCounts"] if r["count"]}
+    got = {r["type"]: r["count"] for r in stats["relationshipTypeCounts"] if r["count"]}
     assert got == {r["type"]: r["n"] for r in rows}
+    deprecated = {r["label"]: r["count"] for r in stats["relationshipCounts"] if r["count"]}
+    assert deprecated == got
 
 
 def test_stats_clusters_by_industry(stats: dict[str, Any], dataset_graph: Driver, settings: Settings) -> None:
@@ -633,7 +643,7 @@ def test_stats_coverage(stats: dict[str, Any], dataset_graph: Driver, settings: 
     )
     expected = {
         r["key"]: {
-            "officialCount": r["official"],
+            "officialCountSichuan": r["official"],
             "namedCount": r["named"],
             "missingCount": r["official"] - r["named"] if r["official"] is not None else None,
             "ratio": r["named"] / r["official"] if r["official"] else None,
@@ -643,7 +653,8 @@ def test_stats_coverage(stats: dict[str, Any], dataset_graph: Driver, settings: 
     got = {c["batch"]["key"]: {k: v for k, v in c.items() if k != "batch"} for c in stats["coverage"]}
     assert got.keys() == expected.keys()
     for key, exp in expected.items():
-        assert got[key]["officialCount"] == exp["officialCount"], key
+        assert got[key]["officialCountSichuan"] == exp["officialCountSichuan"], key
+        assert got[key]["officialCount"] == exp["officialCountSichuan"], key  # the deprecated name
         assert got[key]["namedCount"] == exp["namedCount"], key
         assert got[key]["missingCount"] == exp["missingCount"], key
         assert got[key]["ratio"] == (pytest.approx(exp["ratio"]) if exp["ratio"] is not None else None), key
@@ -663,6 +674,6 @@ def test_stats_coverage_of_the_2024_provincial_list_matches_the_csv(stats: dict[
     official = int(batches["provincial-2024"]["official_count_sichuan"])
     assert official == 36
     coverage = {c["batch"]["key"]: c for c in stats["coverage"]}["provincial-2024"]
-    assert coverage["officialCount"] == official
+    assert coverage["officialCountSichuan"] == official
     assert coverage["namedCount"] == named
     assert coverage["missingCount"] == official - named

@@ -64,6 +64,45 @@ def test_post_json_with_variables_and_operation_name(
     assert response.json() == {"data": {"cluster": {"key": key["key"], "name": key["name"]}}}
 
 
+TWO_OPERATIONS = "query Clusters { clusters { totalCount } } query Cities { cities { totalCount } }"
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_two_operations_without_operation_name_is_a_request_error(
+    client: Any, dataset_graph: Driver, settings: Settings, method: str
+) -> None:
+    """A document of two operations without operationName runs neither: a request error (no `data`) saying an
+    operation name is needed, 400 for application/graphql-response+json; with the name, that operation runs."""
+    headers = {"Accept": GRAPHQL_RESPONSE}
+    if method == "POST":
+        response = client.post("/graphql", json={"query": TWO_OPERATIONS}, headers=headers)
+        named = client.post(
+            "/graphql", json={"query": TWO_OPERATIONS, "operationName": "Cities"}, headers=headers
+        )
+    else:
+        response = client.get("/graphql", params={"query": TWO_OPERATIONS}, headers=headers)
+        named = client.get(
+            "/graphql", params={"query": TWO_OPERATIONS, "operationName": "Cities"}, headers=headers
+        )
+    assert response.status_code == 400
+    body = response.json()
+    assert "data" not in body
+    [error] = body["errors"]
+    assert error["message"].startswith("Must provide operation name if query contains multiple operations.")
+    assert "Clusters, Cities" in error["message"]
+    cities = run_cypher(dataset_graph, settings, "MATCH (c:City) RETURN count(c) AS n")[0]["n"]
+    assert named.status_code == 200
+    assert named.json() == {"data": {"cities": {"totalCount": cities}}}
+
+
+def test_two_operations_without_operation_name_over_json_is_200_with_the_error(client: Any) -> None:
+    """With application/json the same request error comes back with 200 and no `data`."""
+    response = client.post("/graphql", json={"query": TWO_OPERATIONS})
+    assert response.status_code == 200
+    assert "data" not in response.json()
+    assert response.json()["errors"][0]["message"].startswith("Must provide operation name")
+
+
 def test_get_with_query_parameters_runs_the_query(
     client: Any, dataset_graph: Driver, settings: Settings
 ) -> None:
@@ -191,13 +230,13 @@ def test_graphql_response_json_partial_response_is_200(
 
 def test_graphql_response_json_field_error_nulling_data_is_still_200(client: Any) -> None:
     """With application/graphql-response+json, a field error during execution is not a request error even when
-    it nulls the whole `data` (a non-null root field failed): the GraphQL-over-HTTP spec recommends 200 there
-    and keeps 4xx for requests that fail to parse or validate."""
+    it nulls every root field it asks for: the GraphQL-over-HTTP spec recommends 200 there and keeps 4xx for
+    requests that fail to parse or validate."""
     response = client.post(
         "/graphql", json={"query": '{ search(text: "") { score } }'}, headers={"accept": GRAPHQL_RESPONSE}
     )
     body = response.json()
-    assert body["data"] is None
+    assert body["data"] == {"search": None}
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert response.status_code == 200
 
@@ -314,7 +353,7 @@ def test_readyz_is_503_and_queries_fail_cleanly_without_neo4j(client: Any) -> No
         response = dead_client.post("/graphql", json={"query": "{ clusters { totalCount } }"})
         body = response.json()
         assert [e.get("extensions", {}).get("code") for e in body["errors"]] == ["SERVICE_UNAVAILABLE"], body
-        assert body.get("data") is None
+        assert body.get("data") == {"clusters": None}  # the root list is nullable
         for leak in ("Traceback", 'File "', "127.0.0.1:1", "ServiceUnavailable"):
             assert leak not in response.text
 

@@ -331,6 +331,8 @@ def check_industries_by_cities(data: dict[str, Any], ctx: Ctx) -> None:
     nodes = data["industries"]["nodes"]
     assert [n["key"] for n in nodes] == [r["key"] for r in rows]
     assert [n["clusters"]["totalCount"] for n in nodes] == [r["clusters"] for r in rows]
+    assert [n["cityCount"] for n in nodes] == [r["cities"] for r in rows]
+    assert [len(n["cities"]["nodes"]) for n in nodes] == [r["cities"] for r in rows]
 
 
 def check_timeline(data: dict[str, Any], ctx: Ctx) -> None:

@@ -96,8 +96,8 @@ YEARS_AND_BATCHES = """
     nodes {
       key year
       all: clusters { totalCount }
-      provincialNew: clusters(level: PROVINCIAL, newOnly: true) { totalCount nodes { key } }
-      older: clusters(newOnly: false) { nodes { key } }
+      provincialNew: clusters(level: PROVINCIAL, recognized: NEW) { totalCount nodes { key } }
+      older: clusters(recognized: EARLIER) { nodes { key } }
       batches { nodes { key published notes recognitionYear { year } recognitions { totalCount } } }
     }
   }
@@ -145,14 +145,14 @@ STATS = """
   stats {
     __typename
     labelCounts { label count }
-    relationshipCounts { label count }
+    relationshipTypeCounts { type count }
     clustersByIndustry { count industry { key name nameZh sources } }
     byCity: clustersByCity { city { __typename id key name latitude longitude kindZh } count }
     clustersByLevel { level count }
     undatedRecognitions { count level }
     timeline { year level clusterCount newClusterCount }
     outputValueCny { count sum min max avg }
-    coverage { batch { key year level } officialCount namedCount missingCount ratio }
+    coverage { batch { key year level } officialCountSichuan namedCount missingCount ratio }
     justCounts: coverage { namedCount missingCount ratio }
   }
 }
@@ -189,6 +189,16 @@ CORPUS = {
     "enterprise_memberships": ENTERPRISE_MEMBERSHIPS,
     "related": RELATED,
     "places": PLACES,
+    # The computed fields and the relationships a new user looks for, under a typed fetcher and in lists.
+    "computed_and_related": """query ($cluster: ID!) {
+      province(id: "510000") { key cities(first: 3) { nodes { key } } }
+      cluster(id: $cluster) { key memberCount recognitionCount firstRecognized latitude longitude
+        province { key } batches { totalCount nodes { key } } }
+      industries(orderBy: [{ field: CITY_COUNT, direction: DESC }]) { nodes { key cityCount clusterCount
+        cities(first: 5) { totalCount nodes { key } } } }
+      recognitions(first: 5) { nodes { key recognitionYear { year clusterCount } } }
+      counties(first: 3, orderBy: [{ field: CLUSTER_COUNT, direction: DESC }]) { nodes { key clusterCount } }
+    }""",
 }
 
 
@@ -237,13 +247,13 @@ REFUSED = {
         "{ clusters(first: 1000) { nodes { key } } }",
         ["clusters"],
         "first: 1000 is more than the maximum page size",
-        None,
+        {"clusters": None},
     ),
     "bad_cursor": (
         '{ clusters(after: "not-a-cursor") { nodes { key } } }',
         ["clusters"],
         "after: 'not-a-cursor' is not a cursor returned by this API",
-        None,
+        {"clusters": None},
     ),
     "id_of_another_type": (
         '{ cluster(id: "Q2l0eTo1MTAxMDA=") { key } }',
@@ -255,19 +265,19 @@ REFUSED = {
         "{ cities(first: 1, last: 1) { nodes { key } } }",
         ["cities"],
         "first and last cannot be used together",
-        None,
+        {"cities": None},
     ),
     "filter_too_deep": (
         "{ clusters(where: %s) { totalCount } }" % ("{ NOT: " * 10 + '{ name: { eq: "x" } }' + " }" * 10),
         ["clusters"],
         "where.NOT.NOT.NOT.NOT.NOT.NOT.NOT.NOT.NOT: filters nest deeper than 8 levels",
-        None,
+        {"clusters": None},
     ),
     "search_without_text": (
         '{ search(text: "  ") { score } }',
         ["search"],
         "text: give at least one word or character to search for",
-        None,
+        {"search": None},
     ),
     "related_too_many": (
         '{ cluster(id: "yantan-pump-valve") { key relatedClusters(first: 1000) { score } } }',
@@ -294,21 +304,52 @@ def test_a_refused_nested_argument_is_an_error_at_every_place_it_occurs(
     client: Any, dataset_graph: Driver, settings: Settings
 ) -> None:
     """A nested list asked with a page too large fails under each parent; the null goes up to the nearest
-    nullable field (each cluster of `nodes` is non-null, so the whole root list), and a sibling root field that is
-    fine keeps its answer."""
+    nullable field (each industry of `nodes` is non-null, so the root list, which is nullable), and a sibling root
+    field that is fine keeps its answer."""
     query = """{
       ok: clusters(first: 2, orderBy: [{ field: KEY }]) { nodes { key } }
       bad: industries(first: 2) { nodes { key clusters(first: 5000) { totalCount } } }
     }"""
     statements, body = _run(client, query, {})
     keys = run_cypher(dataset_graph, settings, "MATCH (c:Cluster) RETURN c.id AS key ORDER BY key LIMIT 2")
-    assert body["data"] is None  # `bad` is non-null at the root: no data at all, as the spec says
+    # `bad` is nullable at the root: it alone is null, and `ok` keeps its answer, as the spec says
+    assert body["data"] == {"ok": {"nodes": [{"key": r["key"]} for r in keys]}, "bad": None}
     assert len(statements) == 1
     assert {e["path"][0] for e in body["errors"]} == {"bad"}
     assert body["errors"][0]["path"] == ["bad", "nodes", 0, "clusters"]
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     ok_only = gql(client, "{ ok: clusters(first: 2, orderBy: [{ field: KEY }]) { nodes { key } } }")
     assert ok_only["data"]["ok"]["nodes"] == [{"key": r["key"]} for r in keys]
+
+
+def test_one_bad_panel_of_six_leaves_the_other_five_answered(
+    client: Any, dataset_graph: Driver, settings: Settings
+) -> None:
+    """A dashboard of six aliased root lists, one with a page over the limit: that one is null with its error
+    (path, code), the five others are answered with what Cypher counts."""
+    query = """{
+      clusters { totalCount }
+      cities { totalCount }
+      industries { totalCount }
+      enterprises { totalCount }
+      bad: batches(first: 5000) { totalCount }
+      years: recognitionYears { totalCount }
+    }"""
+    statements, body = _run(client, query, {})
+    labels = {"clusters": "Cluster", "cities": "City", "industries": "Industry", "enterprises": "Enterprise",
+              "years": "RecognitionYear"}  # fmt: skip
+    expected: dict[str, Any] = {}
+    for key, label in labels.items():
+        (row,) = run_cypher(dataset_graph, settings, f"MATCH (n:{label}) RETURN count(n) AS n")
+        expected[key] = {"totalCount": row["n"]}
+    expected["bad"] = None
+    assert body["data"] == {k: expected[k] for k in ("clusters", "cities", "industries", "enterprises", "bad",
+                                                    "years")}  # fmt: skip
+    error = _error(body)
+    assert error["path"] == ["bad"]
+    assert error["message"].startswith("first: 5000 is more than the maximum page size")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert len(statements) == 1
 
 
 def test_one_refused_root_field_keeps_the_nullable_others(client: Any) -> None:
@@ -506,7 +547,7 @@ PAGES_WITHOUT_SCANS = {
     ),
     # Counts per label and per relationship type come from Neo4j's count store, also inside the one statement.
     "label_and_relationship_counts": (
-        "{ stats { labelCounts { label count } relationshipCounts { label count } } }",
+        "{ stats { labelCounts { label count } relationshipTypeCounts { type count } } }",
         "NodeCountFromCountStore",
     ),
     # A filter on a to-one relationship's key starts from that node, found by its key.
@@ -558,8 +599,8 @@ def test_a_missing_value_of_a_non_null_field_is_an_error_there(
     client: Any, fresh_dataset_graph: Driver, settings: Settings
 ) -> None:
     """A cluster without the name the schema promises: the error names the field and its path, the null goes to the
-    nearest nullable field (the root `cluster`; in a list of non-null clusters, the whole non-null root list, so no
-    data), and sibling fields keep their answers."""
+    nearest nullable field (the root `cluster`; in a list of non-null clusters, the nullable root list), and
+    sibling fields keep their answers."""
     (row,) = run_cypher(
         fresh_dataset_graph,
         settings,
@@ -577,5 +618,5 @@ def test_a_missing_value_of_a_non_null_field_is_an_error_there(
         "query ($k: String!) { clusters(where: { key: { eq: $k } }, orderBy: [{ field: KEY }]) { nodes { key name } } }",
         {"k": key},
     )
-    assert listed["data"] is None
+    assert listed["data"] == {"clusters": None}
     assert _error(listed)["path"] == ["clusters", "nodes", 0, "name"]

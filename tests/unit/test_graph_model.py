@@ -25,6 +25,18 @@ PATTERNS = [
     ("Cluster", "industry", "({a})-[{r}:IN_INDUSTRY]->({b}:Industry)"),
     ("Cluster", "recognitions", "({a})-[:RECOGNIZED]->({b}:Recognition)"),
     ("Cluster", "enterprises", "({a})<-[{r}:MEMBER_OF]-({b}:Enterprise)"),
+    (
+        "Cluster",
+        "province",
+        "({a})-[:LOCATED_IN]->(:County)-[:IN_CITY]->(:City)-[:IN_PROVINCE]->({b}:Province)",
+    ),
+    ("Cluster", "batches", "({a})-[:RECOGNIZED]->(:Recognition)-[:IN_BATCH]->({b}:Batch)"),
+    (
+        "Industry",
+        "cities",
+        "({a})<-[:IN_INDUSTRY]-(:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->({b}:City)",
+    ),
+    ("Recognition", "recognition_year", "({a})-[:IN_YEAR]->({b}:RecognitionYear)"),
     ("Enterprise", "clusters", "({a})-[{r}:MEMBER_OF]->({b}:Cluster)"),
     ("Recognition", "cluster", "({a})<-[:RECOGNIZED]-({b}:Cluster)"),
     ("Recognition", "batch", "({a})-[:IN_BATCH]->({b}:Batch)"),
@@ -70,7 +82,12 @@ SORT_KEYS: dict[str, list[tuple[str, str, Kind, bool]]] = {
         ("ENTERPRISE_COUNT", "{n}.enterpriseCount", INT, False),
         ("MEMBER_COUNT", "COUNT { ({n})<-[:MEMBER_OF]-(:Enterprise) }", INT, False),
         ("RECOGNITION_COUNT", "COUNT { ({n})-[:RECOGNIZED]->(:Recognition) }", INT, False),
-        ("FIRST_RECOGNIZED", "COLLECT { MATCH ({n})-[:RECOGNIZED]->(r) RETURN min(r.year) }[0]", INT, False),
+        (
+            "FIRST_RECOGNIZED",
+            "COLLECT { MATCH ({n})-[:RECOGNIZED]->(r) WHERE r.year IS NOT NULL RETURN r.year ORDER BY r.year LIMIT 1 }[0]",
+            INT,
+            False,
+        ),
     ],
     "Enterprise": [*_names(), ("CLUSTER_COUNT", "COUNT { ({n})-[:MEMBER_OF]->(:Cluster) }", INT, False)],
     "Recognition": [

@@ -18,7 +18,7 @@ from typing import Any, LiteralString, cast
 
 import orjson
 
-from ..graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey
+from ..graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey, camel
 from . import statements as q
 
 MAX_FILTER_DEPTH = 8
@@ -509,6 +509,10 @@ STATS_PARTS: dict[str, LiteralString] = {
         "CALL () { {q} } RETURN collect({label: type, count: count}) AS {out}",
         q=q.STATS_RELATIONSHIP_COUNTS,
     ),
+    "relationshipTypeCounts": _fmt(
+        "CALL () { {q} } RETURN collect({type: type, count: count}) AS {out}",
+        q=q.STATS_RELATIONSHIP_COUNTS,
+    ),
     "clustersByIndustry": _fmt(
         _ROWS,
         rows=q.STATS_BY_INDUSTRY_ROWS,
@@ -537,11 +541,17 @@ STATS_PARTS: dict[str, LiteralString] = {
     ),
 }
 
-#: Fields whose value Cypher computes from the node (`{n}`), by (GraphQL type, GraphQL field); the coordinates of a
-#: point are the model's (`Prop.coordinate`).
+#: Fields whose value Cypher computes from the node (`{n}`), by (GraphQL type, GraphQL field): a batch's counts,
+#: and the model's `Computed` fields; the coordinates of a point are the model's too (`Prop.coordinate`).
 COMPUTED_FIELDS: dict[tuple[str, str], LiteralString] = {
     ("Batch", "namedCount"): q.BATCH_NAMED_COUNT,
     ("Batch", "missingCount"): q.BATCH_MISSING_COUNT,
+    # The computed fields the model declares (counts, a first year, a city's coordinates).
+    **{
+        (t.name, camel(field)): expression
+        for t in TYPES.values()
+        for field, expression in t.computed_expressions.items()
+    },
 }
 
 #: Lists of rows about a node, by (GraphQL type, GraphQL field): their templates in `queries`.

@@ -68,7 +68,11 @@ def count(hops: Sequence[Hop], *, distinct: bool = False) -> LiteralString:
 
 def least(hops: Sequence[Hop], prop: LiteralString) -> LiteralString:
     """The smallest `prop` of the nodes the paths from `{n}` end at (null when there is none)."""
-    return f"COLLECT {{ MATCH {path('({n})', hops, end='r')} RETURN min(r.{prop}) }}[0]"
+    # Ordered and limited rather than min(): the value may sit inside an aggregation (a list's collect()).
+    return (
+        f"COLLECT {{ MATCH {path('({n})', hops, end='r')} WHERE r.{prop} IS NOT NULL "
+        f"RETURN r.{prop} ORDER BY r.{prop} LIMIT 1 }}[0]"
+    )
 
 
 def middle_equals(prop: LiteralString) -> LiteralString:
@@ -79,3 +83,11 @@ def middle_equals(prop: LiteralString) -> LiteralString:
 def none_earlier(hops: Sequence[Hop], prop: LiteralString) -> LiteralString:
     """The target reaches no node over `hops` whose `prop` is below the parent's."""
     return f"NOT EXISTS {{ MATCH {path('({b})', hops, end='earlier')} WHERE earlier.{prop} < {{a}}.{prop} }}"
+
+
+def related_value(
+    hops: Sequence[Hop], prop: LiteralString, coordinate: LiteralString | None
+) -> LiteralString:
+    """`prop` (or one coordinate of it) of the node a to-one path from `{n}` reaches (null when it reaches none)."""
+    value = f"v.{prop}.{coordinate}" if coordinate else f"v.{prop}"
+    return f"COLLECT {{ MATCH {path('({n})', hops, end='v')} RETURN {value} LIMIT 1 }}[0]"

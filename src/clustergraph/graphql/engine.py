@@ -81,7 +81,11 @@ def decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
         return gid.type_name, gid.node_id
     if expected is not None:
         return expected, value
-    raise bad_input(f"id: {value!r} is not an ID returned by this API")
+    raise bad_input(
+        f"id: {value!r} is not a global ID: give an `id` this API returned (base64 of 'Type:key', e.g. "
+        f"{to_base64('City', '510100')!r} for City:510100), or fetch a plain key with the typed field, "
+        f'e.g. city(id: "510100")'
+    )
 
 
 @dataclass(frozen=True)
@@ -435,7 +439,8 @@ def _coverage_ratio(row: Any, e: Errors | None) -> Any:
 
 #: BatchCoverage's fields from a coverage row `{node, named}`.
 COVERAGE: dict[str, Shaper] = {
-    "officialCount": _coverage_official,
+    "officialCountSichuan": _coverage_official,
+    "officialCount": _coverage_official,  # the deprecated name of officialCountSichuan
     "namedCount": _get("named"),
     "missingCount": _coverage_missing,
     "ratio": _coverage_ratio,
@@ -443,12 +448,14 @@ COVERAGE: dict[str, Shaper] = {
 
 #: Root fields that fetch one node by ID or key, and the node type.
 ROOT_NODES = {
+    "province": "Province",
     "cluster": "Cluster",
     "city": "City",
     "county": "County",
     "industry": "Industry",
     "enterprise": "Enterprise",
     "batch": "Batch",
+    "recognition": "Recognition",
     "recognitionYear": "RecognitionYear",
 }
 #: Root connections and the node type they list.
@@ -697,9 +704,17 @@ class _Planner:
         return self._entries(gql_type, details, plan_field)
 
     def rel_arguments(self, gql_type: GraphQLObjectType, details: Details) -> dict[str, Any]:
+        """`RecognitionYear.clusters`' own arguments as the model's (`level`, and `new_only`: true for the new
+        clusters, false for those recognised before, None for all); `recognized` says it, the deprecated
+        `newOnly` too."""
         args = self.arguments(gql_type, details)
         level = args.get("level")
-        return {"level": level.value if level is not None else None, "new_only": args.get("new_only")}
+        recognized, new_only = args.get("recognized"), args.get("new_only")
+        if recognized is not None and new_only is not None:
+            raise bad_input("recognized and newOnly say the same thing: give recognized alone")
+        if recognized is not None:
+            new_only = {"NEW": True, "EARLIER": False, "ALL": None}[recognized.value]
+        return {"level": level.value if level is not None else None, "new_only": new_only}
 
     def rows(self, parent: GraphQLObjectType, name: str, details: Details, sel: cb.NodeSelection) -> Shaper:
         """A list of rows about the node (related clusters, a city's industries), from its template."""
@@ -773,6 +788,8 @@ class _Planner:
             node_sel: cb.NodeSelection | None = None
             if name in ("labelCounts", "relationshipCounts"):
                 shape, node_sel = self.row_object(item_type, fdetails, {"label": label, "count": count})
+            elif name == "relationshipTypeCounts":
+                shape, node_sel = self.row_object(item_type, fdetails, {"type": _get("type"), "count": count})
             elif name in ("clustersByIndustry", "clustersByCity"):
                 node_field = "industry" if name == "clustersByIndustry" else "city"
                 shape, node_sel = self.row_object(item_type, fdetails, {"count": count}, node_field)
@@ -994,19 +1011,23 @@ class _Planner:
         return self._entries(agg_type, details, plan_field)
 
     def numeric(self, numeric_type: GraphQLObjectType, details: Details) -> Shaper:
-        def number(stat: str) -> Shaper:
+        def number(stat: str, convert: Callable[[Any], Any]) -> Shaper:
             def get(m: Any, _e: Errors | None) -> Any:
                 value = m[stat]
                 if stat == "sum" and not m["count"]:
                     return None
-                return None if value is None else float(value)
+                return None if value is None else convert(value)
 
             return get
 
         def plan_field(
-            name: str, _field_type: GraphQLOutputType, _fdetails: Details, _key: str
+            name: str, field_type: GraphQLOutputType, _fdetails: Details, _key: str
         ) -> tuple[str | None, Shaper | None]:
-            return ("count", None) if name == "count" else (None, number(name))
+            if name == "count":
+                return "count", None
+            # The field's scalar says it: Int for the sum, min and max of whole numbers, Float otherwise.
+            whole = get_named_type(field_type).name == "Int"
+            return None, number(name, int if whole else float)
 
         return self._entries(numeric_type, details, plan_field)
 

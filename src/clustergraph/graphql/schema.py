@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import partial
 from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry import relay
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.printer import print_schema
@@ -57,8 +59,16 @@ def node_field(target: str, description: str) -> Any:
 
 @strawberry.type(description="A label and its number of nodes.")
 class LabelCount:
-    label: str = strawberry.field(description="Node label (or relationship type).")
+    label: str = strawberry.field(
+        description="Node label (or, in the deprecated relationshipCounts, a type)."
+    )
     count: int = strawberry.field(description="How many.")
+
+
+@strawberry.type(description="A relationship type and its number of relationships.")
+class RelationshipTypeCount:
+    type: str = strawberry.field(description="Relationship type, e.g. LOCATED_IN.")
+    count: int = strawberry.field(description="How many relationships of the type.")
 
 
 @strawberry.type(description="A city and its number of clusters.")
@@ -96,8 +106,14 @@ class TimelineEntry:
 @strawberry.type(description="How much of an official list the graph names.")
 class BatchCoverage:
     batch: Batch = strawberry.field(description="The official list.")
+    official_count_sichuan: int | None = strawberry.field(
+        description="Official number of Sichuan clusters on the list (`Batch.officialCountSichuan`; not the "
+        "nationwide `Batch.officialCount`); null if unknown."
+    )
     official_count: int | None = strawberry.field(
-        description="Official number of Sichuan clusters; null if unknown."
+        description="Official number of Sichuan clusters; null if unknown.",
+        deprecation_reason="Use officialCountSichuan: this is the Sichuan count, while Batch.officialCount is the "
+        "nationwide size of the list.",
     )
     named_count: int = strawberry.field(description="Recognitions of the batch that the graph names.")
     missing_count: int | None = strawberry.field(
@@ -109,8 +125,12 @@ class BatchCoverage:
 @strawberry.type(description="Counts and sums over the whole graph, computed in Cypher.")
 class Stats:
     label_counts: list[LabelCount] = strawberry.field(description="Number of nodes of each label.")
-    relationship_counts: list[LabelCount] = strawberry.field(
+    relationship_type_counts: list[RelationshipTypeCount] = strawberry.field(
         description="Number of relationships of each type."
+    )
+    relationship_counts: list[LabelCount] = strawberry.field(
+        description="Number of relationships of each type, the type under `label`.",
+        deprecation_reason="Use relationshipTypeCounts, whose items name the type `type`.",
     )
     clusters_by_industry: list[IndustryClusterCount] = strawberry.field(
         description="Clusters per industry, most first."
@@ -172,7 +192,11 @@ class Path:
 class Query:
     """The root fields. Their functions only declare arguments: the read engine answers every query."""
 
-    @strawberry.field(description="Any node by its global ID; null when there is none.")
+    @strawberry.field(
+        description="Any node by its global ID (an `id` this API returned: base64 of `Type:key`); null when there "
+        "is none. A plain key is refused with an error, as it does not say the type: fetch it with the typed "
+        'field (`city(id: "510100")`).'
+    )
     def node(
         self, id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
     ) -> relay.Node | None:
@@ -183,6 +207,8 @@ class Query:
         self, ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")]
     ) -> list[relay.Node | None]:
         return answered_by_engine()  # type: ignore[no-any-return]
+
+    province = node_field("Province", "A province.")
 
     cluster = node_field("Cluster", "A cluster.")
 
@@ -196,42 +222,47 @@ class Query:
 
     batch = node_field("Batch", "An official list (batch).")
 
+    recognition = node_field("Recognition", "A recognition (its key is `<cluster key>/<level>`).")
+
     @strawberry.field(description="A recognition year.")
     def recognition_year(
         self, year: Annotated[int, strawberry.argument(description="The year, e.g. 2024.")]
     ) -> RecognitionYear | None:
         return answered_by_engine()  # type: ignore[no-any-return]
 
-    provinces = list_field("Province", "Provinces.")
+    provinces = list_field("Province", "Provinces.", root=True)
 
-    cities = list_field("City", "Cities (prefecture-level divisions).")
+    cities = list_field("City", "Cities (prefecture-level divisions).", root=True)
 
-    counties = list_field("County", "County-level divisions with clusters.")
+    counties = list_field("County", "County-level divisions with clusters.", root=True)
 
-    industries = list_field("Industry", "The six advantageous industries.")
+    industries = list_field("Industry", "The six advantageous industries.", root=True)
 
-    clusters = list_field("Cluster", "Clusters.")
+    clusters = list_field("Cluster", "Clusters.", root=True)
 
-    enterprises = list_field("Enterprise", "Enterprises.")
+    enterprises = list_field("Enterprise", "Enterprises.", root=True)
 
-    recognitions = list_field("Recognition", "Recognitions.")
+    recognitions = list_field("Recognition", "Recognitions.", root=True)
 
-    batches = list_field("Batch", "Official lists (batches).")
+    batches = list_field("Batch", "Official lists (batches).", root=True)
 
-    recognition_years = list_field("RecognitionYear", "Recognition years.")
+    recognition_years = list_field("RecognitionYear", "Recognition years.", root=True)
 
-    @strawberry.field(description="Counts and sums over the whole graph.")
-    def stats(self) -> Stats:
+    @strawberry.field(description="Counts and sums over the whole graph (null, with its error, if it fails).")
+    def stats(self) -> Stats | None:
         return answered_by_engine()  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Full-text search over names in Chinese and English; best first.")
+    @strawberry.field(
+        description="Full-text search over names in Chinese and English; best first. Null, with its error, when an "
+        "argument is refused."
+    )
     def search(
         self,
         text: Annotated[str, strawberry.argument(description="Words or characters to look for.")],
         first: Annotated[
             int, strawberry.argument(description="How many results (at most the max page size).")
         ] = 10,
-    ) -> list[SearchHit]:
+    ) -> list[SearchHit] | None:
         return answered_by_engine()  # type: ignore[no-any-return]
 
     @strawberry.field(description="The shortest connection between two nodes (at most 12 relationships).")
@@ -271,8 +302,50 @@ class TextValidationCache(SchemaExtension):
         else:
             errors = validate_document(ec.schema._schema, ec.graphql_document, rules)
             self._results[key] = errors
-        ec.pre_execution_errors = errors
+        ec.pre_execution_errors = [*(list_filter_hint(e) for e in errors), *operation_choice_errors(ec)]
         yield
+
+
+_UNKNOWN_LIST_FILTER_FIELD = re.compile(
+    r"^Expected value of type '(?P<type>\w+)ListFilter' not to include unknown field '(?P<field>\w+)'"
+)
+
+
+def list_filter_hint(error: GraphQLError) -> GraphQLError:
+    """A filter of a to-many relationship that names a field of the related type directly
+    (`recognitions: {level: ...}`) gets the way to say it: the list takes some/none/all/count."""
+    found = _UNKNOWN_LIST_FILTER_FIELD.match(error.message)
+    if found is None or found["field"] in ("some", "none", "all", "count"):
+        return error
+    field = found["field"]
+    hint = (
+        f" A relationship to many is a list of {found['type']} nodes: filter it with some, none or all (or count), "
+        f"e.g. {{some: {{{field}: ...}}}}."
+    )
+    return GraphQLError(error.message + hint, error.nodes, extensions=error.extensions)
+
+
+def operation_choice_errors(ec: Any) -> list[GraphQLError]:
+    """The request error of a document of several operations sent without `operationName`.
+
+    Strawberry falls back on the document's first operation (`ExecutionContext.operation_name`); GraphQL asks for a
+    request error instead (spec, GetOperation). The name the client gave is read before that fallback.
+    """
+    given = getattr(ec, "_provided_operation_name", None)  # Strawberry keeps the client's name there
+    document = ec.graphql_document
+    if given is not None or document is None:
+        return []
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) < 2:
+        return []
+    names = ", ".join(op.name.value for op in operations if op.name is not None)
+    return [
+        GraphQLError(
+            "Must provide operation name if query contains multiple operations. "
+            f"Send operationName with one of the document's operations{f' ({names})' if names else ''}.",
+            extensions={"code": "BAD_REQUEST"},
+        )
+    ]
 
 
 class ClusterGraphSchema(strawberry.Schema):

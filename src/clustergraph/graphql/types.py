@@ -20,7 +20,7 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast
 import strawberry
 from strawberry import relay
 
-from ..graph_model import TYPES, Kind, NodeType, Prop
+from ..graph_model import TYPES, Computed, Kind, NodeType, Prop
 from . import inputs
 from .inputs import ClusterOrder, ClusterWhere, ModelInputs, RecognitionLevel
 
@@ -89,6 +89,38 @@ class NumericAggregate:
 
 
 @strawberry.type(
+    description="sum, min, max and average of a whole-number field over the items that have a value; the sum, "
+    "smallest and largest are whole numbers."
+)
+class IntAggregate:
+    count: int = strawberry.field(description="Items with a value.")
+    sum: int | None = strawberry.field(description="Sum of the values (null when none has a value).")
+    min: int | None = strawberry.field(description="Smallest value.")
+    max: int | None = strawberry.field(description="Largest value.")
+    avg: float | None = strawberry.field(description="Average value.")
+
+
+@strawberry.type(description="The earliest and latest of a year field over the items that have one.")
+class YearAggregate:
+    count: int = strawberry.field(description="Items with a year.")
+    min: int | None = strawberry.field(description="The earliest year.")
+    max: int | None = strawberry.field(description="The latest year.")
+    avg: float | None = strawberry.field(description="Average year.")
+    sum: int | None = strawberry.field(
+        description="Sum of the years.",
+        deprecation_reason="A sum of years means nothing; use min, max or count.",
+    )
+
+
+def aggregate_of(prop: Prop) -> type:
+    """The aggregate type of a number property: whole numbers stay whole (`IntAggregate`; `YearAggregate` for a
+    year, which is not summed), others are `NumericAggregate`."""
+    if prop.kind is Kind.INT:
+        return IntAggregate if prop.sums else YearAggregate
+    return NumericAggregate
+
+
+@strawberry.type(
     description="Aggregates over all items of the list that match its `where` (not just the page)."
 )
 class CountAggregate:
@@ -103,12 +135,13 @@ class Connection(Generic[N]):
     total_count: int = strawberry.field(description="Number of items matching `where` in the whole list.")
 
 
-def list_field(target: str, description: str, returns: str | None = None) -> Any:
+def list_field(target: str, description: str, returns: str | None = None, *, root: bool = False) -> Any:
     """A connection field over `target` nodes (of type `returns`, by default `<target>Connection`), with the
     arguments every list shares.
 
-    Nested, the field's name is the relationship it follows from the parent (see `graph_model`); at the root,
-    it lists every node of the type.
+    Nested, the field's name is the relationship it follows from the parent (see `graph_model`); at the root
+    (`root`), it lists every node of the type, and is nullable: a refused argument of one root list makes that
+    list null with its error, and the other root fields keep their answers.
     """
 
     def resolve(
@@ -130,8 +163,10 @@ def list_field(target: str, description: str, returns: str | None = None) -> Any
         "last": Last,
         "before": Before,
         # Defined further down this module; Strawberry resolves the name when the schema is built.
-        "return": returns or f"{target}Connection",
+        "return": f"{returns or f'{target}Connection'}{' | None' if root else ''}",
     }
+    if root:
+        description += " Null, with its error, when an argument is refused."
     return strawberry.field(resolver=resolve, description=description)
 
 
@@ -161,19 +196,36 @@ def _property_field(prop: Prop) -> Any:
     return strawberry.field(description=prop.description)
 
 
+def _computed_field(computed: Computed) -> tuple[Any, Any]:
+    base = _SCALARS[computed.kind]
+    if computed.nullable:
+        return base | None, strawberry.field(default=None, description=computed.description)
+    # A default, as the property fields have: the class can be built without the engine (a test's bare types).
+    return base, strawberry.field(default=0, description=computed.description)
+
+
 def graph_node(type_name: str, model: Mapping[str, NodeType] = TYPES) -> Callable[[type[G]], type[G]]:
     """Make the class the GraphQL type of `type_name` in `model`: the type's description, and a field for each of
-    its plain properties, placed after `id` and before the fields the class writes itself (relationships, the key).
+    its plain properties and computed values, placed after `id` and before the fields the class writes itself
+    (relationships, the key).
     """
     node_type = model[type_name]
     props = [p for p in node_type.props if p.node_field]
+    computed = {c.field: _computed_field(c) for c in node_type.computed}
 
     def decorate(cls: type[G]) -> type[G]:
         own = dict(inspect.get_annotations(cls))
         node_id = own.pop("id", relay.NodeID[str])
-        cls.__annotations__ = {"id": node_id, **{p.field: _python_type(p) for p in props}, **own}
+        cls.__annotations__ = {
+            "id": node_id,
+            **{p.field: _python_type(p) for p in props},
+            **{name: annotation for name, (annotation, _f) in computed.items()},
+            **own,
+        }
         for p in props:
             setattr(cls, p.field, _property_field(p))
+        for name, (_annotation, field) in computed.items():
+            setattr(cls, name, field)
         cls.type_name = type_name
         return cast(type[G], strawberry.type(cls, description=node_type.description))
 
@@ -220,6 +272,7 @@ class Industry(GraphNode):
     id: relay.NodeID[str]
     key: str = strawberry.field(description=_KEY_D)
     clusters: ClusterConnection = list_field("Cluster", "Clusters in the industry.")
+    cities: CityConnection = list_field("City", "Cities with at least one cluster in the industry.")
 
 
 @graph_node("Cluster")
@@ -228,6 +281,9 @@ class Cluster(GraphNode):
     key: str = strawberry.field(description=_KEY_D)
     county: County | None = strawberry.field(description="The county the cluster sits in.")
     city: City | None = strawberry.field(description="The city the cluster sits in.")
+    province: Province | None = strawberry.field(
+        description="The province the cluster sits in (through its county and city)."
+    )
     industry: Industry | None = strawberry.field(description="The cluster's industry.")
     industry_inferred: bool | None = strawberry.field(
         description="True when the industry is the dataset's judgement rather than plain from the name."
@@ -239,6 +295,9 @@ class Cluster(GraphNode):
         "Enterprise",
         "Member enterprises, with the role the source gives them.",
         "EnterpriseMembershipConnection",
+    )
+    batches: BatchConnection = list_field(
+        "Batch", "The official lists (batches) that name the cluster; none for an undated recognition."
     )
 
     @strawberry.field(
@@ -268,6 +327,9 @@ class Recognition(GraphNode):
     batch: Batch | None = strawberry.field(
         description="The official list (batch); null when the year is unknown."
     )
+    recognition_year: RecognitionYear | None = strawberry.field(
+        description="The year of the recognition; null when no source states it."
+    )
 
 
 @graph_node("Batch")
@@ -285,6 +347,16 @@ class Batch(GraphNode):
     recognition_year: RecognitionYear | None = strawberry.field(description="The year of the batch.")
 
 
+@strawberry.enum(description="Which of a year's clusters: first recognised that year, or before too, or all.")
+class RecognizedWhen(Enum):
+    NEW = strawberry.enum_value("NEW", description="First recognised this year: no dated recognition before.")
+    EARLIER = strawberry.enum_value(
+        "EARLIER",
+        description="Recognised this year and in an earlier year too (e.g. provincial, then national).",
+    )
+    ALL = strawberry.enum_value("ALL", description="Every cluster recognised this year.")
+
+
 @graph_node("RecognitionYear")
 class RecognitionYear(GraphNode):
     id: relay.NodeID[str]
@@ -298,11 +370,19 @@ class RecognitionYear(GraphNode):
     def clusters(
         self,
         level: Annotated[RecognitionLevel | None, strawberry.argument(description="Only this level.")] = None,
+        recognized: Annotated[
+            RecognizedWhen | None,
+            strawberry.argument(
+                description="NEW: only the clusters first recognised this year; EARLIER: only those with a dated "
+                "recognition in an earlier year too; ALL (or null): every cluster recognised this year."
+            ),
+        ] = None,
         new_only: Annotated[
             bool | None,
             strawberry.argument(
                 description="true: only clusters with no dated recognition in an earlier year (new in this year); "
-                "false: only those recognised before.",
+                "false: only those recognised before (not all: omit it for all).",
+                deprecation_reason="Use recognized: NEW for true, EARLIER for false, ALL for every cluster.",
             ),
         ] = None,
         where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
@@ -329,8 +409,8 @@ def _aggregate_type(node_type: NodeType) -> Any:
         ("count", int, strawberry.field(description=f"Number of matching {node_type.plural}."))
     ]
     for field in node_type.numeric_aggregates:
-        description = node_type.prop(field).aggregate
-        fields.append((field, NumericAggregate, strawberry.field(description=description)))
+        prop = node_type.prop(field)
+        fields.append((field, aggregate_of(prop), strawberry.field(description=prop.aggregate)))
     namespace = {
         "__module__": __name__,
         "__annotations__": {field: annotation for field, annotation, _ in fields},
