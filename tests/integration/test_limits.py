@@ -10,14 +10,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import pytest
-from graphql import GraphQLError
+from graphql import GraphQLError, get_introspection_query, graphql_sync
+from graphql.language.parser import Parser
 from neo4j import Driver
 from neo4j.exceptions import ClientError
 
 from clustergraph.app import create_app
 from clustergraph.db import create_async_driver, read
 from clustergraph.errors import format_error
+from clustergraph.graphql.schema import create_schema
 from clustergraph.settings import Settings
 from conftest import STATEMENTS
 
@@ -129,6 +132,31 @@ def test_a_document_over_the_token_limit_is_refused(client: TestClient) -> None:
     assert "more than 2000 tokens" in error["message"]
 
 
+def test_a_get_over_the_token_limit_is_refused_by_the_one_bounded_parse(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GET of 30,000 tokens (a mutation, or a query) is refused by the token limit, not parsed whole first to check
+    its method: every parse the request runs is bounded by the limit, the error states it and no statement reaches
+    Neo4j."""
+    limits_of_parses: list[int | None] = []
+    parse_document = Parser.parse_document
+
+    def recorded(parser: Parser) -> Any:
+        limits_of_parses.append(parser._max_tokens)
+        return parse_document(parser)
+
+    monkeypatch.setattr(Parser, "parse_document", recorded)
+    for document in ("mutation{" + "a " * 30_000 + "}", "{" + "a " * 30_000 + "}"):
+        limits_of_parses.clear()
+        response = client.get("/graphql", params={"query": document})
+        assert limits_of_parses == [2000]
+        assert response.status_code == 200
+        assert STATEMENTS.of(response) == []
+        (error,) = response.json()["errors"]
+        assert "more than 2000 tokens" in error["message"]
+        assert "data" not in response.json()
+
+
 def test_a_query_over_the_cost_limit_is_refused_with_its_cost(client: TestClient) -> None:
     """Three nested pages of 100: cost 2,020,201 against 50,000, QUERY_TOO_COMPLEX with both numbers."""
     error = refused(client, NESTED)
@@ -207,6 +235,68 @@ def test_introspection_and_graphiql_are_served_by_default(client: TestClient) ->
     page = client.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
+
+
+def test_graphiqls_introspection_query_is_answered(client: TestClient) -> None:
+    """The standard introspection query (the one GraphiQL sends) is answered whole: every type of the schema."""
+    body = post(client, get_introspection_query(descriptions=True))
+    assert "errors" not in body, body.get("errors")
+    expected = {t.name for t in create_schema()._schema.type_map.values()}
+    assert {t["name"] for t in body["data"]["__schema"]["types"]} == expected
+
+
+#: Thirty aliased `__schema` selections through nested fragments: 1 kB that answered 5.6 MB.
+INTROSPECTION_BOMB = (
+    "{ "
+    + " ".join(f"a{i}: __schema {{ ...S }}" for i in range(30))
+    + " } fragment S on __Schema { types { ...T } }"
+    " fragment T on __Type { name kind fields(includeDeprecated: true) { name args { name type { ...R } } type { ...R } }"
+    " inputFields { name type { ...R } } enumValues(includeDeprecated: true) { name } }"
+    " fragment R on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"
+)
+
+
+def _values(answer: object) -> int:
+    """How many values an answer holds: one per key of each object, nested ones included."""
+    if isinstance(answer, dict):
+        return sum(1 + _values(v) for v in answer.values())
+    if isinstance(answer, list):
+        return sum(_values(v) for v in answer)
+    return 0
+
+
+def test_an_introspection_bomb_is_refused_before_execution(client: TestClient) -> None:
+    """Thirty `__schema` selections (1 kB, megabytes of answer) cost what they would answer and are refused with
+    QUERY_TOO_COMPLEX before anything runs; the cost is the number of values graphql-core answers for them."""
+    assert len(INTROSPECTION_BOMB) < 1100
+    error = refused(client, INTROSPECTION_BOMB)
+    answer = graphql_sync(create_schema()._schema, INTROSPECTION_BOMB).data
+    assert len(orjson.dumps(answer)) > 2_000_000
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "cost": _values(answer), "limit": 50000}
+
+
+#: Thirty empty pages of clusters, each with two levels of 100 related clusters under it.
+EMPTY_PAGE = (
+    "clusters(first: 0) { nodes { relatedClusters(first: 100) { cluster { relatedClusters(first: 100)"
+    " { cluster { name } } } } } }"
+)
+EMPTY_PAGES = "{ " + " ".join(f"a{i}: {EMPTY_PAGE}" for i in range(30)) + " }"
+
+
+def test_empty_pages_with_nested_lists_are_refused(client: TestClient) -> None:
+    """first: 0 costs its subtree once: thirty of them, two levels of 100 related clusters each, cost 606,090."""
+    error = refused(client, EMPTY_PAGES)
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "cost": 30 * 20203, "limit": 50000}
+
+
+def test_a_list_without_a_page_is_refused_like_the_same_page(client: TestClient) -> None:
+    """stats.clustersByCity (one row per city) under which two pages of 100 nest is refused, as the same selection
+    through cities(first: 21) is: the unpaged list counts a full page."""
+    inner = "clusters(first: 100) { nodes { enterprises(first: 100) { nodes { name } } } }"
+    by_stats = refused(client, f"{{ stats {{ clustersByCity {{ city {{ {inner} }} }} }} }}")
+    by_cities = refused(client, f"{{ cities(first: 21) {{ nodes {{ {inner} }} }} }}")
+    assert by_stats["extensions"]["code"] == by_cities["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert by_stats["extensions"]["cost"] >= by_cities["extensions"]["cost"]
 
 
 @pytest.fixture(scope="module")
