@@ -16,6 +16,7 @@ Every refusal is a GraphQL error with `extensions.code` and, where a number is e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
@@ -25,6 +26,7 @@ from graphql import (
     ASTValidationRule,
     DocumentNode,
     FieldNode,
+    FloatValueNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -65,6 +67,7 @@ from .settings import Settings
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+BAD_USER_INPUT = "BAD_USER_INPUT"
 
 ExtensionFactory = Callable[[], SchemaExtension]
 
@@ -72,14 +75,20 @@ ExtensionFactory = Callable[[], SchemaExtension]
 # --- the cost estimate ---------------------------------------------------------------------------------------
 
 
+#: GraphQL's Int: a 32-bit signed integer.
+_INT_RANGE = range(-(2**31), 2**31)
+#: The largest integer a JSON number carries exactly (to a JavaScript client too): larger counts are reported as it.
+_JSON_SAFE_INT = 2**53
+
+
 def _as_int(raw: object) -> int | None:
-    """An integer as GraphQL's Int coerces it (5.0 is 5), else None."""
+    """An integer as GraphQL's Int coerces it (5.0 is 5), else None (the variable's coercion then refuses it)."""
     if isinstance(raw, bool):
         return None
-    if isinstance(raw, int):
-        return raw
     if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
+        raw = int(raw)
+    if isinstance(raw, int) and raw in _INT_RANGE:
+        return raw
     return None
 
 
@@ -359,7 +368,7 @@ def too_complex(cost: int, limit: int, *, at_least: bool = False) -> GraphQLErro
         f"Query cost {amount} exceeds the limit {limit}. Each field costs 1, a list's page size (first/last, "
         "else the default page size) multiplies the cost of what is selected under it, and introspection costs "
         "what it answers: ask for smaller pages, fewer nested lists or less introspection.",
-        extensions={"code": QUERY_TOO_COMPLEX, "cost": cost, "limit": limit},
+        extensions={"code": QUERY_TOO_COMPLEX, "cost": min(cost, _JSON_SAFE_INT), "limit": limit},
     )
 
 
@@ -398,7 +407,11 @@ class QueryCostLimiter(SchemaExtension):
             raise GraphQLError(
                 f"Query selects {size} fields once its fragments are expanded, more than the limit "
                 f"{self.max_cost}.",
-                extensions={"code": QUERY_TOO_COMPLEX, "fields": fields, "limit": self.max_cost},
+                extensions={
+                    "code": QUERY_TOO_COMPLEX,
+                    "fields": None if fields is None else min(fields, _JSON_SAFE_INT),
+                    "limit": self.max_cost,
+                },
             )
 
     def on_validate(self) -> Iterator[None]:
@@ -466,6 +479,29 @@ def _coded(rule: type[ValidationRule], code: str, limit: int) -> type[Validation
     return Coded
 
 
+class FiniteNumbers(ValidationRule):
+    """Refuses a number written in the document that no Float holds (`1e400`, or 400 digits): graphql-core would
+    take it as infinity. JSON variables cannot carry such numbers (the body does not parse)."""
+
+    def enter_float_value(self, node: FloatValueNode, *_args: object) -> None:
+        self.check(node)
+
+    def enter_int_value(self, node: IntValueNode, *_args: object) -> None:
+        self.check(node)
+
+    def check(self, node: FloatValueNode | IntValueNode) -> None:
+        if math.isfinite(float(node.value)):
+            return
+        shown = node.value if len(node.value) <= 20 else f"{node.value[:12]}… ({len(node.value)} characters)"
+        self.report_error(
+            GraphQLError(
+                f"The number {shown} is too large: a Float holds finite numbers up to about 1.8e308.",
+                node,
+                extensions={"code": BAD_USER_INPUT},
+            )
+        )
+
+
 def validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     """The added validation rules, made once per schema so that the validation cache can recognise them."""
     (depth,) = QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
@@ -473,6 +509,7 @@ def validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     rules: list[type[ASTValidationRule]] = [
         _coded(depth, QUERY_TOO_DEEP, settings.max_query_depth),  # type: ignore[arg-type]
         _coded(aliases, TOO_MANY_ALIASES, settings.max_aliases),  # type: ignore[arg-type]
+        FiniteNumbers,
     ]
     if settings.production:
         rules.append(NoSchemaIntrospectionCustomRule)

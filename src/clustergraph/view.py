@@ -40,6 +40,37 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 #: Returned after a write, sent back by the client: its next request (on any replica) then sees that write.
 BOOKMARK_HEADER = "X-Neo4j-Bookmarks"
 MAX_BOOKMARKS = 16
+#: Deepest nesting of arrays and objects a JSON body (or GET's `variables`) may have; the deepest filter the API
+#: takes (8 levels, 3 objects each at most) needs far fewer.
+MAX_JSON_DEPTH = 64
+
+_JSON_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean", type(None): "null"}
+
+
+def json_problem(value: object, limit: int = MAX_JSON_DEPTH) -> str | None:
+    """What is wrong with a decoded request body (or GET's `variables`), or None: it must be an object (a list is
+    a batch, which Strawberry refuses by name) nested at most `limit` deep."""
+    if not isinstance(value, dict | list):
+        return (
+            f'The JSON of the request must be an object such as {{"query": "{{ __typename }}"}}, not '
+            f"{_JSON_KINDS.get(type(value), 'that')}."
+        )
+    stack: list[tuple[object, int, str]] = [(value, 1, "")]
+    while stack:
+        item, depth, where = stack.pop()
+        children = (
+            item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        )
+        for key, child in children:
+            if not isinstance(child, dict | list):
+                continue
+            path = f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]"
+            if depth + 1 > limit:
+                shown = path.lstrip(".")
+                shown = shown if len(shown) <= 60 else f"{shown[:60]}…"
+                return f"The JSON at {shown} nests deeper than {limit} levels."
+            stack.append((child, depth + 1, path))
+    return None
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -63,7 +94,14 @@ class GraphQLApp(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise HTTPException(400, f"The JSON of the request does not parse: {exc}.") from exc
+        problem = json_problem(value)
+        if problem is not None:
+            raise HTTPException(400, problem)
+        return value
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         repo = _repository(request)
@@ -158,8 +196,12 @@ class GraphQLApp(GraphQL[Context, None]):
             response = await timed_out(request.app.state.repo.driver, timeout_s)
         except HTTPException as exc:
             status = exc.status_code
+            code = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(
+                status, "BAD_REQUEST"
+            )
+            extensions = {"code": code, "requestId": request_scope.request_id}
             response = JSONResponse(
-                {"errors": [{"message": exc.reason}]},
+                {"errors": [{"message": exc.reason, "extensions": extensions}]},
                 status_code=status,
                 headers={"Allow": "POST"} if status == 405 else None,
             )
