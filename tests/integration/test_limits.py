@@ -18,6 +18,7 @@ from neo4j import Driver
 from neo4j.exceptions import ClientError
 
 from clustergraph.app import create_app
+from clustergraph.auth import Role, create_token
 from clustergraph.db import create_async_driver, read
 from clustergraph.errors import format_error
 from clustergraph.graphql.schema import create_schema
@@ -378,3 +379,126 @@ async def test_a_neo4j_transaction_timeout_is_reported_as_timeout(settings: Sett
     formatted = format_error(GraphQLError("x", original_error=caught.value), 0.001)
     assert formatted["extensions"] == {"code": "TIMEOUT", "limit": 0.001}
     assert formatted["message"].startswith("The graph database took longer than the limit of 0.001 s")
+
+
+# --- malformed input -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "kind"), [('"abc"', "a string"), ("123", "a number"), ("null", "null")])
+def test_a_json_body_that_is_not_an_object_is_a_400(client: TestClient, body: str, kind: str) -> None:
+    """A body that is JSON but not an object is refused with 400, a message naming what it is, and the request id
+    (in the error and the header); nothing runs."""
+    response = client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith("The JSON of the request must be an object")
+    assert error["message"].endswith(f"not {kind}.")
+    assert error["extensions"] == {"code": "BAD_REQUEST", "requestId": response.headers["x-request-id"]}
+    assert STATEMENTS.of(response) == []
+
+
+def test_a_body_with_an_infinite_number_is_a_400_that_says_so(client: TestClient) -> None:
+    """1e400 in the JSON is no double: 400, the parser's reason in the message, the request id."""
+    body = '{"query": "query ($v: Float) { clusters(where: {outputValueCny: {gt: $v}}) { totalCount } }",'
+    response = client.post(
+        "/graphql", content=body + ' "variables": {"v": 1e400}}', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith("The JSON of the request does not parse: number is infinity")
+    assert error["extensions"]["requestId"] == response.headers["x-request-id"]
+
+
+def test_an_int_variable_out_of_range_is_a_request_error(client: TestClient) -> None:
+    """first: 1e23 as a variable is refused by the variable's coercion (a GraphQL request error naming the variable
+    and the Int range), not by a failing cost estimate."""
+    response = client.post(
+        "/graphql",
+        json={"query": "query ($n: Int) { clusters(first: $n) { totalCount } }", "variables": {"n": 1e23}},
+    )
+    assert response.status_code == 200
+    assert STATEMENTS.of(response) == []
+    (error,) = response.json()["errors"]
+    assert error["message"] == (
+        "Variable '$n' has invalid value: Int cannot represent non 32-bit signed integer value: 1e+23"
+    )
+
+
+def test_page_sizes_past_the_int_range_in_the_document_are_refused_with_a_clear_cost(
+    client: TestClient,
+) -> None:
+    """Three nested pages of 2,000,000,000 written in the document: refused (the cost states the limit), and the
+    cost in the extensions stays a number a JSON client reads exactly."""
+    inner = "clusters(first: 2000000000) { nodes { enterprises(first: 2000000000) { nodes { name } } } }"
+    error = refused(client, f"{{ cities(first: 2000000000) {{ nodes {{ {inner} }} }} }}")
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "cost": 2**53, "limit": 50000}
+
+
+def nested_where(depth: int) -> dict[str, Any]:
+    where: dict[str, Any] = {"name": {"eq": "x"}}
+    for _ in range(depth):
+        where = {"city": {"clusters": {"some": where}}}
+    return where
+
+
+def test_variables_nested_200_levels_are_a_400_naming_where(client: TestClient) -> None:
+    """A `where` variable nested 200 levels (600 objects) is refused with 400, saying where it goes too deep, instead
+    of an unexpected error."""
+    response = client.post(
+        "/graphql",
+        json={
+            "query": "query ($w: ClusterWhere) { clusters(where: $w) { totalCount } }",
+            "variables": {"w": nested_where(200)},
+        },
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith("The JSON at variables.w.city.clusters.some.city")
+    assert error["message"].endswith("nests deeper than 64 levels.")
+    assert error["extensions"] == {"code": "BAD_REQUEST", "requestId": response.headers["x-request-id"]}
+    # a GET's variables are checked the same way
+    response = client.get(
+        "/graphql",
+        params={
+            "query": "query ($w: ClusterWhere) { clusters(where: $w) { totalCount } }",
+            "variables": orjson.dumps({"w": nested_where(30)}).decode(),
+        },
+    )
+    assert response.status_code == 400
+    assert "nests deeper than 64 levels" in response.json()["errors"][0]["message"]
+
+
+def test_a_where_within_the_json_depth_gets_the_filter_depth_error(client: TestClient) -> None:
+    """Ten levels of relationship filters (within the JSON depth) get the API's own filter-depth error."""
+    response = client.post(
+        "/graphql",
+        json={
+            "query": "query ($w: ClusterWhere) { clusters(where: $w) { totalCount } }",
+            "variables": {"w": nested_where(10)},
+        },
+    )
+    (error,) = response.json()["errors"]
+    assert error["message"].endswith("filters nest deeper than 8 levels")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1" + "0" * 400])
+def test_an_infinite_number_in_a_filter_is_refused(client: TestClient, number: str) -> None:
+    """A number no Float holds, written in a filter, is refused before anything runs, saying it is too large."""
+    error = refused(client, f"{{ clusters(where: {{outputValueCny: {{gt: {number}}}}}) {{ totalCount }} }}")
+    assert "is too large: a Float holds finite numbers" in error["message"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
+def test_an_infinite_number_in_a_mutation_is_refused(client: TestClient, settings: Settings) -> None:
+    """outputValueCny: 1e400 in createCluster is refused before the mutation runs: nothing is written."""
+    headers = {"Authorization": f"Bearer {create_token(settings, Role.EDITOR)}"}
+    query = """mutation { createCluster(input: {key: "inf-cluster", name: "Inf", nameZh: "无穷", countyKey: "pidu-district",
+      industryKey: "electronic-information", outputValueCny: 1e400}) { cluster { key } errors { message } } }"""
+    response = client.post("/graphql", json={"query": query}, headers=headers)
+    assert STATEMENTS.of(response) == []
+    (error,) = response.json()["errors"]
+    assert (
+        error["message"] == "The number 1e400 is too large: a Float holds finite numbers up to about 1.8e308."
+    )
+    assert "data" not in response.json()
