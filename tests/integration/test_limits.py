@@ -318,6 +318,28 @@ def test_production_refuses_introspection(production_client: TestClient) -> None
     assert post(production_client, "{ __typename }") == {"data": {"__typename": "Query"}}
 
 
+#: A misspelt field, and a misspelt enum value in a variable: graphql-core suggests the right names.
+MISSPELT = [
+    ('{ clustr(id: "x") { name } }', None, "Cannot query field 'clustr' on type 'Query'."),
+    (
+        "query ($l: RecognitionLevel) { recognitionYear(year: 2024) { clusters(level: $l) { totalCount } } }",
+        {"l": "NATIONL"},
+        "Variable '$l' has invalid value: Value 'NATIONL' does not exist in 'RecognitionLevel' enum.",
+    ),
+]
+
+
+def test_production_gives_no_suggestions(production_client: TestClient, client: TestClient) -> None:
+    """In production, validation and variable errors do not suggest names of the schema ("Did you mean ...?");
+    elsewhere they do."""
+    for query, variables, message in MISSPELT:
+        (error,) = refused_all(production_client, query, variables)
+        assert error["message"] == message
+        (error,) = refused_all(client, query, variables)
+        assert error["message"].startswith(message.rstrip("."))
+        assert "Did you mean" in error["message"]
+
+
 def test_production_does_not_serve_graphiql(production_client: TestClient) -> None:
     """In production a browser asking for /graphql gets 404, not GraphiQL."""
     page = production_client.get("/graphql", headers={"accept": "text/html"})
