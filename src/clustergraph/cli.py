@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -170,11 +170,22 @@ def soak(
     seconds: Annotated[float, typer.Option(help="How long the clients run.")] = 30.0,
     clients: Annotated[int, typer.Option(help="Concurrent clients.")] = 8,
     max_requests: Annotated[int, typer.Option(help="Upper bound of requests per client.")] = 5_000,
+    abuse: Annotated[
+        bool, typer.Option(help="Ordinary queries while other clients send abusive requests, instead.")
+    ] = False,
+    abusers: Annotated[int, typer.Option(help="With --abuse: clients sending abusive requests.")] = 4,
 ) -> None:
-    """Concurrent reads and writes while Neo4j stops and starts (its own local instance), then checks."""
-    from .soak import run_soak
+    """Concurrent reads and writes while Neo4j stops and starts (its own local instance), then checks; with
+    --abuse, ordinary queries while introspection bombs, oversized GETs, cost probes and forged bookmarks arrive."""
+    from .soak import run_abuse_soak, run_soak
 
-    report = run_soak(_settings(), seconds=seconds, clients=clients, max_requests=max_requests)
+    report: Any
+    if abuse:
+        report = run_abuse_soak(
+            _settings(), seconds=seconds, clients=clients, abusers=abusers, max_requests=max_requests
+        )
+    else:
+        report = run_soak(_settings(), seconds=seconds, clients=clients, max_requests=max_requests)
     for line in report.lines():
         typer.echo(line)
     for example in report.examples:

@@ -1,4 +1,5 @@
-"""A soak test: concurrent clients mix reads and authenticated writes while Neo4j is stopped and started again.
+"""Soak tests: concurrent clients mix reads and authenticated writes while Neo4j is stopped and started again
+(`run_soak`); ordinary clients query while others send abusive requests (`run_abuse_soak`).
 
 Everything runs on this machine's loopback: a Neo4j instance of its own (`soak`, ports from the settings), the
 API served by uvicorn in a child process, and the clients. Requests are bounded in number and time. At the end it
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import random
 import socket
@@ -17,15 +19,19 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from neo4j import Driver
+from neo4j.exceptions import ServiceUnavailable, TransientError
 
 from . import neo4j_server
 from .auth import Role, create_token
-from .cypher.statements import ENTERPRISES_FOUND
+from .cypher.statements import ENTERPRISES_FOUND, PING
 from .db import create_driver, migrate, wipe
 from .loader import load_dataset
 from .settings import Settings
@@ -208,14 +214,28 @@ async def _run(settings: Settings, url: str, seconds: float, clients: int, max_r
     return report, acknowledged, attempted
 
 
-def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_requests: int = 5_000,
-             dataset: Path | None = None) -> SoakReport:  # fmt: skip
-    """Run the whole soak and return its report (the local soak Neo4j is stopped at the end)."""
-    settings = soak_settings(base)
+def _until_available(driver: Driver, database: str, timeout_s: float = 60.0) -> None:
+    """Wait until the database takes transactions: its server may listen a moment before its database is up."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            driver.execute_query(PING, database_=database)
+            return
+        except (ServiceUnavailable, TransientError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def _service(settings: Settings, dataset: Path | None) -> Iterator[str]:
+    """The soak's Neo4j (started, wiped, loaded) and the API on a free loopback port: yields the GraphQL URL, and
+    stops both at the end."""
     neo4j_server.start(settings)
     api: subprocess.Popen[bytes] | None = None
     try:
         with create_driver(settings) as driver:
+            _until_available(driver, settings.neo4j_database)
             wipe(driver, settings.neo4j_database)
             migrate(driver, settings.neo4j_database)
             load_dataset(driver, settings.neo4j_database, dataset or settings.dataset_dir)
@@ -230,6 +250,20 @@ def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_reques
         url = f"http://127.0.0.1:{port}/graphql"
         if not asyncio.run(_wait_answering(url, time.monotonic() + 60)):
             raise RuntimeError("the API did not start answering within 60s")
+        yield url
+    finally:
+        if api is not None:
+            api.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                api.wait(timeout=10)
+        neo4j_server.stop(settings)
+
+
+def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_requests: int = 5_000,
+             dataset: Path | None = None) -> SoakReport:  # fmt: skip
+    """Run the whole soak and return its report (the local soak Neo4j is stopped at the end)."""
+    settings = soak_settings(base)
+    with _service(settings, dataset) as url:
         report, acknowledged, attempted = asyncio.run(_run(settings, url, seconds, clients, max_requests))
         with create_driver(settings) as driver:
             records, _, _ = driver.execute_query(
@@ -241,9 +275,207 @@ def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_reques
         report.acknowledged_duplicated = sum(1 for k in acked if found.get(k, 0) > 1)
         report.unacknowledged_present = sum(1 for k in attempted if k not in acked and found.get(k, 0) > 0)
         return report
-    finally:
-        if api is not None:
-            api.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                api.wait(timeout=10)
-        neo4j_server.stop(settings)
+
+
+# --- the abuse soak ------------------------------------------------------------------------------------------
+
+#: Thirty aliased `__schema` selections through nested fragments: 1 kB asking for megabytes.
+INTROSPECTION_BOMB = (
+    "{ "
+    + " ".join(f"a{i}: __schema {{ ...S }}" for i in range(30))
+    + " } fragment S on __Schema { types { ...T } }"
+    " fragment T on __Type { name kind fields(includeDeprecated: true) { name args { name type { ...R } } type { ...R } }"
+    " inputFields { name type { ...R } } enumValues(includeDeprecated: true) { name } }"
+    " fragment R on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"
+)
+#: Thirty empty pages, each with 100 x 100 related clusters under it; and a list without a page with pages under it.
+COST_PROBES = (
+    "{ "
+    + " ".join(
+        f"a{i}: clusters(first: 0) {{ nodes {{ relatedClusters(first: 100) {{ cluster {{ "
+        "relatedClusters(first: 100) { cluster { name } } } } } }"
+        for i in range(30)
+    )
+    + " }",
+    "{ stats { clustersByCity { city { clusters(first: 100) { nodes { enterprises(first: 100) { nodes { name } } } } } } } }",
+)
+#: A GET whose query is 7,000 tokens (14 kB, under the HTTP server's limit on a request line), over the token limit.
+OVERSIZED_GET = "{" + "a " * 7_000 + "}"
+#: Past this, an ordinary query's p99 fails the abuse soak (seconds).
+MAX_ORDINARY_P99_S = 1.0
+#: Past this, a request with forged bookmarks has waited for them: a stall, which fails the abuse soak (seconds).
+MAX_FORGED_BOOKMARK_S = 2.0
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass
+class AbuseReport:
+    """What the abuse soak saw: ordinary latencies without and with the abuse, its requests by kind and outcome."""
+
+    baseline_s: list[float] = field(default_factory=list)
+    under_abuse_s: list[float] = field(default_factory=list)
+    ordinary_failed: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+    not_refused: Counter[str] = field(default_factory=Counter)
+    slowest_abuse_s: dict[str, float] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def p99_under_abuse(self) -> float | None:
+        return _quantile(self.under_abuse_s, 0.99)
+
+    @property
+    def ok(self) -> bool:
+        p99 = self.p99_under_abuse
+        stalled = self.slowest_abuse_s.get("forged bookmarks", 0.0) > MAX_FORGED_BOOKMARK_S
+        return (
+            self.ordinary_failed == 0
+            and bool(self.baseline_s)
+            and p99 is not None
+            and p99 <= MAX_ORDINARY_P99_S
+            and sum(self.refused.values()) > 0
+            and all(kind == "forged bookmarks" for kind in +self.not_refused)
+            and not stalled
+        )
+
+    def lines(self) -> list[str]:
+        def figures(values: list[float]) -> str:
+            p50, p99 = _quantile(values, 0.5), _quantile(values, 0.99)
+            if p50 is None or p99 is None:
+                return "no requests"
+            return f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms over {len(values)} requests"
+
+        slowest = {k: f"{v * 1000:.0f} ms" for k, v in sorted(self.slowest_abuse_s.items())}
+        return [
+            f"ordinary queries without abuse: {figures(self.baseline_s)}",
+            f"ordinary queries under abuse: {figures(self.under_abuse_s)}",
+            f"ordinary requests failed: {self.ordinary_failed}",
+            f"abusive requests refused, by kind: {dict(sorted(self.refused.items()))}",
+            f"abusive requests answered (forged bookmarks may be ignored): {dict(sorted(self.not_refused.items()))}",
+            f"slowest abusive request, by kind: {slowest}",
+            "result: " + ("PASS" if self.ok else "FAIL"),
+        ]
+
+
+async def _ordinary(
+    worker: int, url: str, deadline: float, max_requests: int, latencies: list[float], report: AbuseReport
+) -> None:
+    rng = random.Random(worker)  # noqa: S311 -- a workload mix, not security
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        n = 0
+        while time.monotonic() < deadline and n < max_requests:
+            n += 1
+            started = time.perf_counter()
+            try:
+                response = await http.post(url, json={"query": rng.choice(READS)})
+                failed = response.status_code != 200 or bool(response.json().get("errors"))
+            except (httpx.HTTPError, ValueError) as exc:
+                failed, response = True, None
+                if len(report.examples) < 5:
+                    report.examples.append(f"{type(exc).__name__}: {exc}")
+            latencies.append(time.perf_counter() - started)
+            if failed:
+                report.ordinary_failed += 1
+                if response is not None and len(report.examples) < 5:
+                    report.examples.append(response.text[:300])
+
+
+def _refused(response: httpx.Response) -> bool:
+    """True when the service refused the request: a 4xx, or a GraphQL answer with errors and no data."""
+    if response.status_code >= 400:
+        return True
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return bool(body.get("errors")) and not body.get("data")
+
+
+async def _abuser(worker: int, url: str, deadline: float, max_requests: int, report: AbuseReport) -> None:
+    rng = random.Random(1000 + worker)  # noqa: S311 -- a workload mix, not security
+    kinds = ("introspection bomb", "oversized GET", "cost probe", "forged bookmarks")
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        n = 0
+        while time.monotonic() < deadline and n < max_requests:
+            kind = kinds[n % len(kinds)]
+            n += 1
+            started = time.perf_counter()
+            try:
+                if kind == "introspection bomb":
+                    response = await http.post(url, json={"query": INTROSPECTION_BOMB})
+                elif kind == "oversized GET":
+                    response = await http.get(url, params={"query": OVERSIZED_GET})
+                elif kind == "cost probe":
+                    response = await http.post(url, json={"query": rng.choice(COST_PROBES)})
+                else:
+                    forged = [f"FB:forged{rng.getrandbits(64):x}", "FB:kcwQ" + "A" * rng.randint(10, 60)]
+                    response = await http.post(
+                        url, json={"query": READS[0]}, headers={"X-Neo4j-Bookmarks": ", ".join(forged)}
+                    )
+            except httpx.HTTPError as exc:
+                report.not_refused[kind] += 1
+                if len(report.examples) < 5:
+                    report.examples.append(f"{kind}: {type(exc).__name__}: {exc}")
+                continue
+            took = time.perf_counter() - started
+            report.slowest_abuse_s[kind] = max(report.slowest_abuse_s.get(kind, 0.0), took)
+            if _refused(response):
+                report.refused[kind] += 1
+            else:
+                report.not_refused[kind] += 1
+
+
+def _abuse_in_process(url: str, seconds: float, abusers: int, max_requests: int) -> AbuseReport:
+    """The abusers, in a process of their own: building their large requests costs the client CPU time that must
+    not count in the ordinary clients' latencies."""
+
+    async def run() -> AbuseReport:
+        report = AbuseReport()
+        deadline = time.monotonic() + seconds
+        await asyncio.gather(*(_abuser(i, url, deadline, max_requests, report) for i in range(abusers)))
+        return report
+
+    return asyncio.run(run())
+
+
+async def _run_abuse(url: str, seconds: float, clients: int, abusers: int, max_requests: int) -> AbuseReport:
+    report = AbuseReport()
+    async with httpx.AsyncClient(timeout=30.0) as http:  # warm up: the first answer of each query plans it
+        for query in READS:
+            await http.post(url, json={"query": query})
+    half = seconds / 2
+    deadline = time.monotonic() + half
+    await asyncio.gather(
+        *(_ordinary(i, url, deadline, max_requests, report.baseline_s, report) for i in range(clients))
+    )
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        abuse = asyncio.get_running_loop().run_in_executor(
+            pool, _abuse_in_process, url, half, abusers, max_requests
+        )
+        deadline = time.monotonic() + half
+        await asyncio.gather(
+            *(_ordinary(i, url, deadline, max_requests, report.under_abuse_s, report) for i in range(clients))
+        )
+        abused = await abuse
+    report.refused, report.not_refused = abused.refused, abused.not_refused
+    report.slowest_abuse_s = abused.slowest_abuse_s
+    report.examples += abused.examples
+    return report
+
+
+def run_abuse_soak(base: Settings, seconds: float = 30.0, clients: int = 4, abusers: int = 4,
+                   max_requests: int = 5_000, dataset: Path | None = None) -> AbuseReport:  # fmt: skip
+    """Ordinary clients query for `seconds / 2` alone, then as long again while `abusers` send introspection
+    bombs, oversized GETs, cost-estimate probes and forged bookmarks (each bounded by `max_requests`; from a process
+    of their own). Fails when an ordinary request fails, their p99 under abuse passes `MAX_ORDINARY_P99_S`, an
+    abusive request other than a forged bookmark is answered, or one with forged bookmarks takes longer than
+    `MAX_FORGED_BOOKMARK_S`."""
+    settings = soak_settings(base)
+    with _service(settings, dataset) as url:
+        return asyncio.run(_run_abuse(url, seconds, clients, abusers, max_requests))

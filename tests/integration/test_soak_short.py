@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clustergraph.soak import run_soak
+from clustergraph.soak import MAX_FORGED_BOOKMARK_S, run_abuse_soak, run_soak
 
 
 def test_short_soak_loses_no_acknowledged_write_and_recovers(settings):
@@ -15,3 +15,23 @@ def test_short_soak_loses_no_acknowledged_write_and_recovers(settings):
     assert report.acknowledged_duplicated == 0
     assert report.unmasked == 0, report.examples
     assert report.recovery_s is not None
+
+
+def test_short_abuse_soak_refuses_the_abuse_and_keeps_ordinary_queries_answered(settings):
+    """Introspection bombs, oversized GETs, cost probes and forged bookmarks while ordinary clients query: every
+    ordinary query is answered, each kind of abuse is refused, and forged bookmarks stall nothing."""
+    report = run_abuse_soak(
+        settings.model_copy(update={"neo4j_uri": None}), seconds=8, clients=2, abusers=2, max_requests=200
+    )
+    assert report.ordinary_failed == 0, report.examples
+    assert report.baseline_s
+    assert report.under_abuse_s
+    assert set(report.refused) == {
+        "introspection bomb",
+        "oversized GET",
+        "cost probe",
+        "forged bookmarks",
+    } - set(report.not_refused)
+    assert {"introspection bomb", "oversized GET", "cost probe"} <= set(report.refused)
+    assert not (set(report.not_refused) - {"forged bookmarks"}), report.not_refused
+    assert report.slowest_abuse_s["forged bookmarks"] <= MAX_FORGED_BOOKMARK_S
