@@ -158,6 +158,35 @@ def test_a_get_over_the_token_limit_is_refused_by_the_one_bounded_parse(
         assert "data" not in response.json()
 
 
+def test_with_the_http_cache_a_request_is_parsed_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the HTTP cache on, the cache's check that the request is a query reuses the request's one parse (bounded
+    by the token limit): a new document is parsed once, GET or POST, and a GET over the limit is refused by it."""
+    limits_of_parses: list[int | None] = []
+    parse_document = Parser.parse_document
+
+    def recorded(parser: Parser) -> Any:
+        limits_of_parses.append(parser._max_tokens)
+        return parse_document(parser)
+
+    monkeypatch.setattr(Parser, "parse_document", recorded)
+    with app_client(settings, http_cache=True) as client:
+        for n, method in enumerate(("GET", "POST")):
+            query = f"{{ clusters(first: {n + 3}) {{ totalCount }} }}"
+            limits_of_parses.clear()
+            if method == "GET":
+                response = client.get("/graphql", params={"query": query})
+            else:
+                response = client.post("/graphql", json={"query": query})
+            assert "errors" not in response.json(), response.json()
+            assert limits_of_parses == [2000]
+        limits_of_parses.clear()
+        response = client.get("/graphql", params={"query": "{" + "a " * 30_000 + "}"})
+        assert "more than 2000 tokens" in response.json()["errors"][0]["message"]
+        assert set(limits_of_parses) == {2000}
+
+
 def test_a_query_over_the_cost_limit_is_refused_with_its_cost(client: TestClient) -> None:
     """Three nested pages of 100: cost 2,020,201 against 50,000, QUERY_TOO_COMPLEX with both numbers."""
     error = refused(client, NESTED)
