@@ -1,5 +1,6 @@
-"""Soak tests: concurrent clients mix reads and authenticated writes while Neo4j is stopped and started again
-(`run_soak`); ordinary clients query while others send abusive requests (`run_abuse_soak`).
+"""Soak tests: concurrent clients mix reads and authenticated writes while a uvicorn worker is killed, Neo4j is
+killed (SIGKILL) and started again, then stopped cleanly and started again (`run_soak`); ordinary clients query
+while others send abusive requests (`run_abuse_soak`).
 
 Everything runs on this machine's loopback: a Neo4j instance of its own (`soak`, ports from the settings), the
 API served by uvicorn in a child process, and the clients. Requests are bounded in number and time. At the end it
@@ -14,6 +15,7 @@ import contextlib
 import multiprocessing
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -63,6 +65,9 @@ class SoakReport:
     acknowledged_duplicated: int = 0
     unacknowledged_present: int = 0
     recovery_s: float | None = None
+    #: After Neo4j was killed (SIGKILL) and started again; the uvicorn worker killed mid-load (its pid).
+    recovery_after_kill_s: float | None = None
+    worker_killed: int | None = None
     codes: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
 
@@ -73,11 +78,17 @@ class SoakReport:
             and self.acknowledged_missing == 0
             and self.acknowledged_duplicated == 0
             and self.recovery_s is not None
+            and self.recovery_after_kill_s is not None
+            and self.worker_killed is not None
             and self.answered > 0
         )
 
     def lines(self) -> list[str]:
         recovery = f"{self.recovery_s:.2f}s" if self.recovery_s is not None else "never"
+        after_kill = (
+            f"{self.recovery_after_kill_s:.2f}s" if self.recovery_after_kill_s is not None else "never"
+        )
+        worker = f"pid {self.worker_killed}" if self.worker_killed is not None else "none (no worker found)"
         return [
             f"requests sent: {self.sent}",
             f"answered: {self.answered}",
@@ -87,7 +98,9 @@ class SoakReport:
             f"writes acknowledged: {self.writes_acknowledged}; missing from the graph: {self.acknowledged_missing}; "
             f"present more than once: {self.acknowledged_duplicated}",
             f"writes not acknowledged but present (committed as the connection dropped): {self.unacknowledged_present}",
-            f"seconds until the service answered again after Neo4j was back: {recovery}",
+            f"uvicorn worker killed (SIGKILL) mid-load: {worker}",
+            f"seconds until the service answered again after Neo4j, killed with SIGKILL, was back: {after_kill}",
+            f"seconds until the service answered again after Neo4j, stopped cleanly, was back: {recovery}",
             "result: " + ("PASS" if self.ok else "FAIL"),
         ]
 
@@ -98,11 +111,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def soak_settings(base: Settings) -> Settings:
+def soak_settings(
+    base: Settings, instance: str = "soak", bolt_port: int = 7689, http_port: int = 7476
+) -> Settings:
     """The soak's own local Neo4j: another instance, other ports, its data wiped at every soak."""
     return base.model_copy(update={
-        "neo4j_uri": None, "local_neo4j_instance": "soak", "local_neo4j_bolt_port": 7689,
-        "local_neo4j_http_port": 7476, "local_neo4j_heap": "512m", "local_neo4j_pagecache": "128m",
+        "neo4j_uri": None, "local_neo4j_instance": instance, "local_neo4j_bolt_port": bolt_port,
+        "local_neo4j_http_port": http_port, "local_neo4j_heap": "512m", "local_neo4j_pagecache": "128m",
     })  # fmt: skip
 
 
@@ -190,9 +205,29 @@ async def _wait_answering(url: str, deadline: float) -> bool:
     return False
 
 
-async def _run(settings: Settings, url: str, seconds: float, clients: int, max_requests: int) -> tuple[
-    SoakReport, list[str], list[str]
-]:  # fmt: skip
+def _until_gone(settings: Settings, timeout_s: float = 30.0) -> None:
+    """Wait until the soak's Neo4j process has gone (after a SIGKILL)."""
+    deadline = time.monotonic() + timeout_s
+    while (
+        neo4j_server.running_pid(neo4j_server.instance_for(settings)) is not None
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+
+
+def _worker_pids(supervisor: int) -> list[int]:
+    """The uvicorn workers: the children of its supervisor process (Linux /proc)."""
+    pids: list[int] = []
+    for children in Path(f"/proc/{supervisor}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            pids += [int(p) for p in children.read_text().split()]
+    return pids
+
+
+async def _run(settings: Settings, url: str, seconds: float, clients: int, max_requests: int,
+               supervisor: int) -> tuple[SoakReport, list[str], list[str]]:  # fmt: skip
+    """Clients read and write for `seconds` while, in turn, one uvicorn worker is killed (SIGKILL), Neo4j is killed
+    (SIGKILL) and started again, and Neo4j is stopped cleanly and started again."""
     report = SoakReport()
     token = create_token(settings, Role.EDITOR, ttl_s=max(int(seconds) * 10, 600))
     acknowledged: list[str] = []
@@ -203,9 +238,23 @@ async def _run(settings: Settings, url: str, seconds: float, clients: int, max_r
         asyncio.create_task(_client(i, url, token, deadline, max_requests, report, acknowledged, attempted))
         for i in range(clients)
     ]
-    await asyncio.sleep(seconds / 3)
-    await asyncio.to_thread(neo4j_server.stop, settings)
     await asyncio.sleep(seconds / 6)
+    pids = _worker_pids(supervisor)
+    if pids:
+        os.kill(pids[0], signal.SIGKILL)  # one worker of the API this soak started; uvicorn starts another
+        report.worker_killed = pids[0]
+    await asyncio.sleep(seconds / 6)
+    pid = neo4j_server.running_pid(neo4j_server.instance_for(settings))
+    if pid is not None:
+        os.kill(pid, signal.SIGKILL)  # the soak's own Neo4j, killed with no chance to shut down
+        await asyncio.to_thread(_until_gone, settings)
+    await asyncio.sleep(seconds / 12)
+    await asyncio.to_thread(neo4j_server.start, settings)
+    back = time.monotonic()
+    if await _wait_answering(url, back + 120):
+        report.recovery_after_kill_s = time.monotonic() - back
+    await asyncio.to_thread(neo4j_server.stop, settings)
+    await asyncio.sleep(seconds / 12)
     await asyncio.to_thread(neo4j_server.start, settings)
     back = time.monotonic()
     if await _wait_answering(url, back + 120):
@@ -228,9 +277,9 @@ def _until_available(driver: Driver, database: str, timeout_s: float = 60.0) -> 
 
 
 @contextlib.contextmanager
-def _service(settings: Settings, dataset: Path | None) -> Iterator[str]:
-    """The soak's Neo4j (started, wiped, loaded) and the API on a free loopback port: yields the GraphQL URL, and
-    stops both at the end."""
+def _service(settings: Settings, dataset: Path | None, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """The soak's Neo4j (started, wiped, loaded) and the API (`workers` uvicorn processes) on a free loopback port:
+    yields the GraphQL URL and uvicorn's pid, and stops both at the end."""
     neo4j_server.start(settings)
     api: subprocess.Popen[bytes] | None = None
     try:
@@ -244,13 +293,13 @@ def _service(settings: Settings, dataset: Path | None) -> Iterator[str]:
                "JWT_SECRET": settings.jwt_secret.get_secret_value(), "LOG_LEVEL": "warning"}  # fmt: skip
         api = subprocess.Popen(  # noqa: S603 -- fixed argv
             [sys.executable, "-m", "uvicorn", "clustergraph.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
+             "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}/graphql"
         if not asyncio.run(_wait_answering(url, time.monotonic() + 60)):
             raise RuntimeError("the API did not start answering within 60s")
-        yield url
+        yield url, api.pid
     finally:
         if api is not None:
             api.terminate()
@@ -260,11 +309,14 @@ def _service(settings: Settings, dataset: Path | None) -> Iterator[str]:
 
 
 def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_requests: int = 5_000,
-             dataset: Path | None = None) -> SoakReport:  # fmt: skip
-    """Run the whole soak and return its report (the local soak Neo4j is stopped at the end)."""
-    settings = soak_settings(base)
-    with _service(settings, dataset) as url:
-        report, acknowledged, attempted = asyncio.run(_run(settings, url, seconds, clients, max_requests))
+             dataset: Path | None = None, instance: dict[str, Any] | None = None) -> SoakReport:  # fmt: skip
+    """Run the whole soak and return its report (the local soak Neo4j, `soak_settings(base, **instance)`, is
+    stopped at the end)."""
+    settings = soak_settings(base, **(instance or {}))
+    with _service(settings, dataset, workers=2) as (url, supervisor):
+        report, acknowledged, attempted = asyncio.run(
+            _run(settings, url, seconds, clients, max_requests, supervisor)
+        )
         with create_driver(settings) as driver:
             records, _, _ = driver.execute_query(
                 ENTERPRISES_FOUND, {"keys": attempted}, database_=settings.neo4j_database,
@@ -470,12 +522,13 @@ async def _run_abuse(url: str, seconds: float, clients: int, abusers: int, max_r
 
 
 def run_abuse_soak(base: Settings, seconds: float = 30.0, clients: int = 4, abusers: int = 4,
-                   max_requests: int = 5_000, dataset: Path | None = None) -> AbuseReport:  # fmt: skip
+                   max_requests: int = 5_000, dataset: Path | None = None,
+                   instance: dict[str, Any] | None = None) -> AbuseReport:  # fmt: skip
     """Ordinary clients query for `seconds / 2` alone, then as long again while `abusers` send introspection
     bombs, oversized GETs, cost-estimate probes and forged bookmarks (each bounded by `max_requests`; from a process
     of their own). Fails when an ordinary request fails, their p99 under abuse passes `MAX_ORDINARY_P99_S`, an
     abusive request other than a forged bookmark is answered, or one with forged bookmarks takes longer than
     `MAX_FORGED_BOOKMARK_S`."""
-    settings = soak_settings(base)
-    with _service(settings, dataset) as url:
+    settings = soak_settings(base, **(instance or {}))
+    with _service(settings, dataset) as (url, _supervisor):
         return asyncio.run(_run_abuse(url, seconds, clients, abusers, max_requests))

@@ -6,7 +6,9 @@ from clustergraph.soak import MAX_FORGED_BOOKMARK_S, run_abuse_soak, run_soak
 
 
 def test_short_soak_loses_no_acknowledged_write_and_recovers(settings):
-    """Every acknowledged write is in the graph exactly once, no client sees an unmasked error, and it recovers."""
+    """With one uvicorn worker killed mid-load, Neo4j killed (SIGKILL) and restarted, then stopped and started
+    cleanly: every acknowledged write is in the graph exactly once, no client sees an unmasked error, and the service
+    recovers from both outages."""
     report = run_soak(settings.model_copy(update={"neo4j_uri": None}), seconds=9, clients=3, max_requests=300)
     assert report.sent > 0
     assert report.answered > 0
@@ -15,6 +17,8 @@ def test_short_soak_loses_no_acknowledged_write_and_recovers(settings):
     assert report.acknowledged_duplicated == 0
     assert report.unmasked == 0, report.examples
     assert report.recovery_s is not None
+    assert report.recovery_after_kill_s is not None
+    assert report.worker_killed is not None
 
 
 def test_short_abuse_soak_refuses_the_abuse_and_keeps_ordinary_queries_answered(settings):
