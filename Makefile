@@ -12,13 +12,14 @@ TEST_NEO4J_URI := bolt://127.0.0.1:7688
 
 
 .PHONY: help install run serve neo4j-start neo4j-stop neo4j-status test test-neo4j-start test-neo4j-stop \
-	soak lint format typecheck check export-schema lock clean
+	soak soak-abuse lint format typecheck check export-schema lock clean
 
 help:
 	@echo "make run      install, start the local Neo4j (unless NEO4J_URI is set), migrate, load data/, serve :8000"
 	@echo "make test     install, start the test Neo4j (ports 7688/7475), run the whole test suite, stop it"
 	@echo "make check    lint, format check, type check"
 	@echo "make soak     concurrent reads and writes while a Neo4j of its own restarts; checks nothing is lost"
+	@echo "make soak-abuse  ordinary queries while others send abusive requests; checks the ordinary p99 and refusals"
 	@echo "make bench    ClusterGraph against @neo4j/graphql and raw Cypher (bench/README.md)"
 	@echo "make neo4j-start | neo4j-stop | neo4j-status     the local development Neo4j"
 
@@ -67,6 +68,10 @@ test: install
 # Concurrent reads and writes while Neo4j restarts (its own instance on 7689/7476, loopback only, bounded).
 soak: install
 	$(CG) soak --seconds $(or $(SOAK_SECONDS),30) --clients $(or $(SOAK_CLIENTS),8)
+
+soak-abuse: install
+	$(CG) soak --abuse --seconds $(or $(SOAK_SECONDS),30) --clients $(or $(SOAK_CLIENTS),4) \
+		--abusers $(or $(SOAK_ABUSERS),4)
 
 lint: install
 	.venv/bin/ruff check src tests bench

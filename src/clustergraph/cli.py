@@ -180,11 +180,35 @@ def soak(
     seconds: Annotated[float, typer.Option(help="How long the clients run.")] = 30.0,
     clients: Annotated[int, typer.Option(help="Concurrent clients.")] = 8,
     max_requests: Annotated[int, typer.Option(help="Upper bound of requests per client.")] = 5_000,
+    abuse: Annotated[
+        bool, typer.Option(help="Ordinary queries while other clients send abusive requests, instead.")
+    ] = False,
+    abusers: Annotated[int, typer.Option(help="With --abuse: clients sending abusive requests.")] = 4,
+    instance: Annotated[
+        str, typer.Option(help="The soak's local Neo4j instance (its data is wiped).")
+    ] = "soak",
+    bolt_port: Annotated[int, typer.Option(help="Its Bolt port.")] = 7689,
+    http_port: Annotated[int, typer.Option(help="Its HTTP port.")] = 7476,
 ) -> None:
-    """Concurrent reads and writes while Neo4j stops and starts (its own local instance), then checks."""
-    from .soak import run_soak
+    """Concurrent reads and writes while Neo4j stops and starts (its own local instance), then checks; with
+    --abuse, ordinary queries while introspection bombs, oversized GETs, cost probes and forged bookmarks arrive."""
+    from .soak import run_abuse_soak, run_soak
 
-    report = run_soak(_settings(), seconds=seconds, clients=clients, max_requests=max_requests)
+    report: Any
+    where = {"instance": instance, "bolt_port": bolt_port, "http_port": http_port}
+    if abuse:
+        report = run_abuse_soak(
+            _settings(),
+            seconds=seconds,
+            clients=clients,
+            abusers=abusers,
+            max_requests=max_requests,
+            instance=where,
+        )
+    else:
+        report = run_soak(
+            _settings(), seconds=seconds, clients=clients, max_requests=max_requests, instance=where
+        )
     for line in report.lines():
         typer.echo(line)
     for example in report.examples:

@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 
 import orjson
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
+from strawberry.extensions.parser_cache import _get_parse_cache
 
+from .graphql.schema import PARSER_CACHE_SIZE
 from .lru import LRUCache
 from .settings import Settings
 
@@ -72,7 +74,9 @@ class HttpCache:
         if key in self._is_query:
             return self._is_query[key]
         try:
-            document = parse(query, max_tokens=self.max_tokens, no_location=True)
+            # The parser cache's own parse, with the arguments Strawberry's parse of this request passes (the token
+            # limit): the request's document is parsed once, bounded, and this parse is the one reused.
+            document = _get_parse_cache(PARSER_CACHE_SIZE)(query, max_tokens=self.max_tokens)
         except GraphQLError:
             is_query = False
         else:

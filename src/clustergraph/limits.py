@@ -8,13 +8,15 @@ In the order they apply:
 3. depth and aliases: Strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter` validation rules, their errors
    given a code and the limit;
 4. introspection, refused in production (graphql-core's `NoSchemaIntrospectionCustomRule`);
-5. cost: `estimate_cost` on the validated document, with the request's variables.
+5. cost: `estimate_cost` on the validated document, with the request's variables; introspection counts what it
+   answers (walked over the schema, and only until past the limit).
 
 Every refusal is a GraphQL error with `extensions.code` and, where a number is exceeded, `extensions.limit`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
@@ -24,11 +26,13 @@ from graphql import (
     ASTValidationRule,
     DocumentNode,
     FieldNode,
+    FloatValueNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
+    GraphQLList,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
@@ -38,11 +42,13 @@ from graphql import (
     NamedTypeNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     ValidationContext,
     ValidationRule,
     ValueNode,
     VariableNode,
     get_named_type,
+    get_nullable_type,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -54,12 +60,14 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from .cypher.statements import MAX_PATH_LENGTH
 from .lru import LRUCache
 from .settings import Settings
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+BAD_USER_INPUT = "BAD_USER_INPUT"
 
 ExtensionFactory = Callable[[], SchemaExtension]
 
@@ -67,22 +75,55 @@ ExtensionFactory = Callable[[], SchemaExtension]
 # --- the cost estimate ---------------------------------------------------------------------------------------
 
 
+#: GraphQL's Int: a 32-bit signed integer.
+_INT_RANGE = range(-(2**31), 2**31)
+#: The largest integer a JSON number carries exactly (to a JavaScript client too): larger counts are reported as it.
+_JSON_SAFE_INT = 2**53
+
+
 def _as_int(raw: object) -> int | None:
-    """An integer as GraphQL's Int coerces it (5.0 is 5), else None."""
+    """An integer as GraphQL's Int coerces it (5.0 is 5), else None (the variable's coercion then refuses it)."""
     if isinstance(raw, bool):
         return None
-    if isinstance(raw, int):
-        return raw
     if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
+        raw = int(raw)
+    if isinstance(raw, int) and raw in _INT_RANGE:
+        return raw
     return None
 
 
 _ABSENT = object()
 
+#: How many items a list without a page (no `first`, no `ids`) can hold, where the schema bounds it; every other
+#: such list (a city's industries, the lists of `stats`) counts as a full page of `max_page_size`.
+LIST_BOUNDS: dict[tuple[str, str], int] = {
+    ("Path", "nodes"): MAX_PATH_LENGTH + 1,
+    ("Path", "relationships"): MAX_PATH_LENGTH,
+}
+
+
+class CostOverLimit(Exception):
+    """The estimate stopped once past the limit: `counted` is what it had counted so far (already over it)."""
+
+    def __init__(self, counted: int) -> None:
+        super().__init__(counted)
+        self.counted = counted
+
+
+class _IntrospectionInfo:
+    """What graphql-core's introspection resolvers read of their `info` argument: the schema."""
+
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.schema = schema
+
 
 class _Walker:
-    """Sums the cost of selection sets, expanding fragments; each fragment is costed once (memoised)."""
+    """Sums the cost of selection sets, expanding fragments; each fragment is costed once (memoised).
+
+    Introspection (`__schema`, `__type`) is costed by what it answers: its selection is walked over the schema
+    itself, as graphql-core's resolvers would answer it, each value counted once. That walk stops with
+    `CostOverLimit` as soon as it has counted more than `limit`, so an introspection bomb costs the estimate no more
+    than `limit` steps."""
 
     def __init__(
         self,
@@ -91,16 +132,24 @@ class _Walker:
         default_page_size: int,
         variables: Mapping[str, Any],
         variable_defaults: Mapping[str, ValueNode],
+        max_page_size: int | None = None,
+        limit: int | None = None,
     ) -> None:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.schema = schema  # None: count fields only, every page size taken as 1
         self.default_page_size = default_page_size
+        self.max_page_size = max_page_size if max_page_size is not None else default_page_size
         self.variables = variables
         self.variable_defaults = variable_defaults
         self.memo: dict[str, int] = {}
         self.active: set[str] = set()
+        self.limit = limit
+        self.introspection_steps = 0
+        #: (selection set, value) -> (value, cost): the value is kept so that its id is not reused meanwhile.
+        self.introspection_memo: dict[tuple[int, int], tuple[object, int]] = {}
+        self.info = _IntrospectionInfo(schema) if schema is not None else None
 
     def selection_set(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None) -> int:
         if selection_set is None:
@@ -134,9 +183,64 @@ class _Walker:
         if node.selection_set is None:
             return 1
         definition = self.field_definition(parent, node.name.value)
+        if definition is not None and definition in (SchemaMetaFieldDef, TypeMetaFieldDef):
+            return self.introspected(node, definition, None)
         child = get_named_type(definition.type) if definition is not None else None
         inner = self.selection_set(node.selection_set, child)
-        return 1 + self.page_size(definition, node) * inner
+        return 1 + self.page_size(definition, node, parent) * inner
+
+    # --- introspection: what the schema answers -------------------------------------------------------------
+
+    def introspected(self, node: FieldNode, definition: GraphQLField, source: object) -> int:
+        """1 for the field, plus what its selection costs on each value the introspection resolver answers."""
+        self.introspection_steps += 1
+        if self.limit is not None and self.introspection_steps > self.limit:
+            raise CostOverLimit(self.introspection_steps)
+        if node.selection_set is None or definition.resolve is None or self.info is None:
+            return 1
+        args: dict[str, Any] = {}
+        if "includeDeprecated" in definition.args:
+            args["includeDeprecated"] = True  # the larger answer
+        if definition is TypeMetaFieldDef:
+            name = self.argument(node, "name")
+            if not isinstance(name, str):
+                return 1
+            args["name"] = name
+        value = definition.resolve(source, self.info, **args)
+        if value is None:
+            return 1
+        child = get_named_type(definition.type)
+        if not isinstance(child, GraphQLObjectType):
+            return 1
+        if isinstance(get_nullable_type(definition.type), GraphQLList):
+            return 1 + sum(self.introspected_set(node.selection_set, child, item) for item in value)
+        return 1 + self.introspected_set(node.selection_set, child, value)
+
+    def introspected_set(
+        self, selection_set: SelectionSetNode, parent: GraphQLObjectType, source: object
+    ) -> int:
+        key = (id(selection_set), id(source))
+        if key in self.introspection_memo:
+            return self.introspection_memo[key][1]
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                definition = parent.fields.get(selection.name.value)
+                total += 1 if definition is None else self.introspected(selection, definition, source)
+            elif isinstance(selection, InlineFragmentNode):
+                total += self.introspected_set(selection.selection_set, parent, source)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in self.active:
+                    continue  # unknown or cyclic: validation reports it
+                self.active.add(name)
+                try:
+                    total += self.introspected_set(fragment.selection_set, parent, source)
+                finally:
+                    self.active.discard(name)
+        self.introspection_memo[key] = (source, total)
+        return total
 
     def named_type(self, node: NamedTypeNode | None) -> GraphQLNamedType | None:
         if node is None or self.schema is None:
@@ -158,8 +262,11 @@ class _Walker:
             return field
         return None
 
-    def page_size(self, definition: GraphQLField | None, node: FieldNode) -> int:
-        """How many items the field can return: what multiplies the cost of its selection."""
+    def page_size(
+        self, definition: GraphQLField | None, node: FieldNode, parent: GraphQLNamedType | None
+    ) -> int:
+        """How many items the field can return: what multiplies the cost of its selection (at least 1: a page of
+        0 still plans, and runs, what is selected under it)."""
         if definition is None:
             return 1
         if "first" in definition.args:
@@ -169,13 +276,18 @@ class _Walker:
                 if size is not None
             ]
             if given:
-                return max(0, *given)
+                return max(1, *given)
             default = _as_int(definition.args["first"].default_value)
-            return max(default, 0) if default is not None else self.default_page_size
+            return max(default, 1) if default is not None else self.default_page_size
         if "ids" in definition.args:
             ids = self.argument(node, "ids")
-            return len(ids) if isinstance(ids, list) else 1
-        return 1
+            return max(len(ids), 1) if isinstance(ids, list) else 1
+        if self.schema is None or not isinstance(get_nullable_type(definition.type), GraphQLList):
+            return 1
+        if isinstance(parent, GraphQLObjectType) and "pageInfo" in parent.fields:
+            return 1  # a connection's nodes or edges: the page that the connection's field multiplied by
+        name = parent.name if parent is not None else ""
+        return LIST_BOUNDS.get((name, node.name.value), self.max_page_size)
 
     def argument(self, node: FieldNode, name: str) -> object:
         for argument in node.arguments or ():
@@ -190,6 +302,8 @@ class _Walker:
                 return self.variables[name]
             default = self.variable_defaults.get(name)
             return self.value(default) if default is not None else None
+        if isinstance(node, StringValueNode):
+            return node.value
         if isinstance(node, IntValueNode):
             try:
                 return int(node.value)
@@ -214,15 +328,21 @@ def estimate_cost(
     default_page_size: int,
     variables: Mapping[str, Any] | None = None,
     operation_name: str | None = None,
+    max_page_size: int | None = None,
+    limit: int | None = None,
 ) -> int:
     """The estimated cost of the operation: an upper bound of the values it can return.
 
     Every field costs 1. A list with a page (a `first` argument) multiplies the cost of everything selected under
     it by its page size: `first`, else `last`, else the argument's default (10 for `search` and
-    `relatedClusters`), else `default_page_size`; so page sizes multiply down the tree. `nodes(ids:)` multiplies
-    by the number of ids. Fragments and inline fragments are expanded (every branch of a union counts), and
-    `first`/`last` given as variables take the request's value, else the variable's default. Without
-    `operation_name`, a document of several operations costs as much as its most expensive one.
+    `relatedClusters`), else `default_page_size`; so page sizes multiply down the tree; a page of 0 counts as 1.
+    `nodes(ids:)` multiplies by the number of ids, and a list without a page by its bound (`LIST_BOUNDS`: a
+    path's 13 nodes and 12 relationships), else by `max_page_size` (default: `default_page_size`). Introspection
+    costs what it answers, walked over the schema. Fragments and inline fragments are expanded (every branch of a
+    union counts), and `first`/`last` given as variables take the request's value, else the variable's default.
+    Without `operation_name`, a document of several operations costs as much as its most expensive one.
+
+    With `limit`, introspection is walked only until its count passes the limit: `CostOverLimit` then says so.
     """
     costs = []
     for operation in _operations(document, operation_name):
@@ -231,7 +351,7 @@ def estimate_cost(
             for d in operation.variable_definitions or ()
             if d.default_value is not None
         }
-        walker = _Walker(document, schema, default_page_size, variables or {}, defaults)
+        walker = _Walker(document, schema, default_page_size, variables or {}, defaults, max_page_size, limit)
         costs.append(walker.selection_set(operation.selection_set, schema.get_root_type(operation.operation)))
     return max(costs, default=0)
 
@@ -242,12 +362,13 @@ def expanded_field_count(document: DocumentNode) -> int:
     return sum(walker.selection_set(op.selection_set, None) for op in _operations(document, None))
 
 
-def too_complex(cost: int, limit: int) -> GraphQLError:
+def too_complex(cost: int, limit: int, *, at_least: bool = False) -> GraphQLError:
+    amount = f"of at least {cost}" if at_least else str(cost)
     return GraphQLError(
-        f"Query cost {cost} exceeds the limit {limit}. Each field costs 1 and a list's page size (first/last, "
-        "else the default page size) multiplies the cost of what is selected under it: ask for smaller pages "
-        "or fewer nested lists.",
-        extensions={"code": QUERY_TOO_COMPLEX, "cost": cost, "limit": limit},
+        f"Query cost {amount} exceeds the limit {limit}. Each field costs 1, a list's page size (first/last, "
+        "else the default page size) multiplies the cost of what is selected under it, and introspection costs "
+        "what it answers: ask for smaller pages, fewer nested lists or less introspection.",
+        extensions={"code": QUERY_TOO_COMPLEX, "cost": min(cost, _JSON_SAFE_INT), "limit": limit},
     )
 
 
@@ -255,16 +376,17 @@ def too_complex(cost: int, limit: int) -> GraphQLError:
 #: seen again is not walked again. Bounded, like the parser and validation caches.
 WALK_CACHE_SIZE = 512
 _FIELD_COUNTS: LRUCache[str, int | None] = LRUCache(WALK_CACHE_SIZE)
-_COSTS: LRUCache[tuple[str, str | None, bytes, int], int] = LRUCache(WALK_CACHE_SIZE)
+_COSTS: LRUCache[tuple[str, str | None, bytes, int, int, int], tuple[int, bool]] = LRUCache(WALK_CACHE_SIZE)
 
 
 class QueryCostLimiter(SchemaExtension):
     """Refuses a document too large once its fragments are expanded (after parsing), then one whose estimated
     cost is over the limit (after validation, when the document is valid)."""
 
-    def __init__(self, max_cost: int, default_page_size: int) -> None:
+    def __init__(self, max_cost: int, default_page_size: int, max_page_size: int | None = None) -> None:
         self.max_cost = max_cost
         self.default_page_size = default_page_size
+        self.max_page_size = max_page_size if max_page_size is not None else default_page_size
 
     def on_parse(self) -> Iterator[None]:
         yield
@@ -285,7 +407,11 @@ class QueryCostLimiter(SchemaExtension):
             raise GraphQLError(
                 f"Query selects {size} fields once its fragments are expanded, more than the limit "
                 f"{self.max_cost}.",
-                extensions={"code": QUERY_TOO_COMPLEX, "fields": fields, "limit": self.max_cost},
+                extensions={
+                    "code": QUERY_TOO_COMPLEX,
+                    "fields": None if fields is None else min(fields, _JSON_SAFE_INT),
+                    "limit": self.max_cost,
+                },
             )
 
     def on_validate(self) -> Iterator[None]:
@@ -298,10 +424,13 @@ class QueryCostLimiter(SchemaExtension):
             context.operation_name,
             orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS, default=repr),
             self.default_page_size,
+            self.max_page_size,
+            self.max_cost,
         )
         if key in _COSTS:
-            cost = _COSTS[key]
+            cost, partial_count = _COSTS[key]
         else:
+            partial_count = False
             try:
                 cost = estimate_cost(
                     context.schema._schema,
@@ -309,12 +438,16 @@ class QueryCostLimiter(SchemaExtension):
                     default_page_size=self.default_page_size,
                     variables=context.variables,
                     operation_name=context.operation_name,
+                    max_page_size=self.max_page_size,
+                    limit=self.max_cost,
                 )
+            except CostOverLimit as over:
+                cost, partial_count = over.counted, True
             except RecursionError:
                 cost = self.max_cost + 1
-            _COSTS[key] = cost
+            _COSTS[key] = (cost, partial_count)
         if cost > self.max_cost:
-            raise too_complex(cost, self.max_cost)
+            raise too_complex(cost, self.max_cost, at_least=partial_count)
 
 
 # --- validation rules ----------------------------------------------------------------------------------------
@@ -346,6 +479,29 @@ def _coded(rule: type[ValidationRule], code: str, limit: int) -> type[Validation
     return Coded
 
 
+class FiniteNumbers(ValidationRule):
+    """Refuses a number written in the document that no Float holds (`1e400`, or 400 digits): graphql-core would
+    take it as infinity. JSON variables cannot carry such numbers (the body does not parse)."""
+
+    def enter_float_value(self, node: FloatValueNode, *_args: object) -> None:
+        self.check(node)
+
+    def enter_int_value(self, node: IntValueNode, *_args: object) -> None:
+        self.check(node)
+
+    def check(self, node: FloatValueNode | IntValueNode) -> None:
+        if math.isfinite(float(node.value)):
+            return
+        shown = node.value if len(node.value) <= 20 else f"{node.value[:12]}… ({len(node.value)} characters)"
+        self.report_error(
+            GraphQLError(
+                f"The number {shown} is too large: a Float holds finite numbers up to about 1.8e308.",
+                node,
+                extensions={"code": BAD_USER_INPUT},
+            )
+        )
+
+
 def validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     """The added validation rules, made once per schema so that the validation cache can recognise them."""
     (depth,) = QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
@@ -353,6 +509,7 @@ def validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     rules: list[type[ASTValidationRule]] = [
         _coded(depth, QUERY_TOO_DEEP, settings.max_query_depth),  # type: ignore[arg-type]
         _coded(aliases, TOO_MANY_ALIASES, settings.max_aliases),  # type: ignore[arg-type]
+        FiniteNumbers,
     ]
     if settings.production:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -365,7 +522,10 @@ def limit_extensions(settings: Settings) -> list[ExtensionFactory]:
     return [
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(
-            QueryCostLimiter, max_cost=settings.max_query_cost, default_page_size=settings.default_page_size
+            QueryCostLimiter,
+            max_cost=settings.max_query_cost,
+            default_page_size=settings.default_page_size,
+            max_page_size=settings.max_page_size,
         ),
         partial(AddValidationRules, rules),
     ]

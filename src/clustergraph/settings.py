@@ -82,7 +82,8 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1)
 
     # Limits on what one request may ask for; all but the timeout are checked before any database work.
-    # Deepest nesting of fields in an operation (fragments expanded; introspection fields not counted).
+    # Deepest nesting of fields in an operation (fragments expanded; introspection fields not counted: the cost
+    # estimate counts what introspection answers).
     max_query_depth: int = Field(default=10, ge=1)
     # Most aliases in a document (fragments expanded).
     max_aliases: int = Field(default=30, ge=0)

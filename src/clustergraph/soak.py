@@ -1,4 +1,6 @@
-"""A soak test: concurrent clients mix reads and authenticated writes while Neo4j is stopped and started again.
+"""Soak tests: concurrent clients mix reads and authenticated writes while a uvicorn worker is killed, Neo4j is
+killed (SIGKILL) and started again, then stopped cleanly and started again (`run_soak`); ordinary clients query
+while others send abusive requests (`run_abuse_soak`).
 
 Everything runs on this machine's loopback: a Neo4j instance of its own (`soak`, ports from the settings), the
 API served by uvicorn in a child process, and the clients. Requests are bounded in number and time. At the end it
@@ -10,22 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from neo4j import Driver
+from neo4j.exceptions import ServiceUnavailable, TransientError
 
 from . import neo4j_server
 from .auth import Role, create_token
-from .cypher.statements import ENTERPRISES_FOUND
+from .cypher.statements import ENTERPRISES_FOUND, PING
 from .db import create_driver, migrate, wipe
 from .loader import load_dataset
 from .settings import Settings
@@ -57,6 +65,9 @@ class SoakReport:
     acknowledged_duplicated: int = 0
     unacknowledged_present: int = 0
     recovery_s: float | None = None
+    #: After Neo4j was killed (SIGKILL) and started again; the uvicorn worker killed mid-load (its pid).
+    recovery_after_kill_s: float | None = None
+    worker_killed: int | None = None
     codes: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
 
@@ -67,11 +78,17 @@ class SoakReport:
             and self.acknowledged_missing == 0
             and self.acknowledged_duplicated == 0
             and self.recovery_s is not None
+            and self.recovery_after_kill_s is not None
+            and self.worker_killed is not None
             and self.answered > 0
         )
 
     def lines(self) -> list[str]:
         recovery = f"{self.recovery_s:.2f}s" if self.recovery_s is not None else "never"
+        after_kill = (
+            f"{self.recovery_after_kill_s:.2f}s" if self.recovery_after_kill_s is not None else "never"
+        )
+        worker = f"pid {self.worker_killed}" if self.worker_killed is not None else "none (no worker found)"
         return [
             f"requests sent: {self.sent}",
             f"answered: {self.answered}",
@@ -81,7 +98,9 @@ class SoakReport:
             f"writes acknowledged: {self.writes_acknowledged}; missing from the graph: {self.acknowledged_missing}; "
             f"present more than once: {self.acknowledged_duplicated}",
             f"writes not acknowledged but present (committed as the connection dropped): {self.unacknowledged_present}",
-            f"seconds until the service answered again after Neo4j was back: {recovery}",
+            f"uvicorn worker killed (SIGKILL) mid-load: {worker}",
+            f"seconds until the service answered again after Neo4j, killed with SIGKILL, was back: {after_kill}",
+            f"seconds until the service answered again after Neo4j, stopped cleanly, was back: {recovery}",
             "result: " + ("PASS" if self.ok else "FAIL"),
         ]
 
@@ -92,12 +111,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def soak_settings(base: Settings) -> Settings:
+def soak_settings(
+    base: Settings, instance: str = "soak", bolt_port: int = 7689, http_port: int = 7476
+) -> Settings:
     """The soak's own local Neo4j: another instance, other ports, its data wiped at every soak, its password its
     own (generated at its first start, see `neo4j_server.start`)."""
     return base.model_copy(update={
-        "neo4j_uri": None, "neo4j_password": None, "local_neo4j_instance": "soak", "local_neo4j_bolt_port": 7689,
-        "local_neo4j_http_port": 7476, "local_neo4j_heap": "512m", "local_neo4j_pagecache": "128m",
+        "neo4j_uri": None, "neo4j_password": None, "local_neo4j_instance": instance, "local_neo4j_bolt_port": bolt_port,
+        "local_neo4j_http_port": http_port, "local_neo4j_heap": "512m", "local_neo4j_pagecache": "128m",
     })  # fmt: skip
 
 
@@ -185,9 +206,29 @@ async def _wait_answering(url: str, deadline: float) -> bool:
     return False
 
 
-async def _run(settings: Settings, url: str, seconds: float, clients: int, max_requests: int) -> tuple[
-    SoakReport, list[str], list[str]
-]:  # fmt: skip
+def _until_gone(settings: Settings, timeout_s: float = 30.0) -> None:
+    """Wait until the soak's Neo4j process has gone (after a SIGKILL)."""
+    deadline = time.monotonic() + timeout_s
+    while (
+        neo4j_server.running_pid(neo4j_server.instance_for(settings)) is not None
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+
+
+def _worker_pids(supervisor: int) -> list[int]:
+    """The uvicorn workers: the children of its supervisor process (Linux /proc)."""
+    pids: list[int] = []
+    for children in Path(f"/proc/{supervisor}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            pids += [int(p) for p in children.read_text().split()]
+    return pids
+
+
+async def _run(settings: Settings, url: str, seconds: float, clients: int, max_requests: int,
+               supervisor: int) -> tuple[SoakReport, list[str], list[str]]:  # fmt: skip
+    """Clients read and write for `seconds` while, in turn, one uvicorn worker is killed (SIGKILL), Neo4j is killed
+    (SIGKILL) and started again, and Neo4j is stopped cleanly and started again."""
     report = SoakReport()
     token = create_token(
         settings, Role.EDITOR, ttl_s=min(max(int(seconds) * 10, 600), settings.jwt_max_lifetime_s)
@@ -200,9 +241,23 @@ async def _run(settings: Settings, url: str, seconds: float, clients: int, max_r
         asyncio.create_task(_client(i, url, token, deadline, max_requests, report, acknowledged, attempted))
         for i in range(clients)
     ]
-    await asyncio.sleep(seconds / 3)
-    await asyncio.to_thread(neo4j_server.stop, settings)
     await asyncio.sleep(seconds / 6)
+    pids = _worker_pids(supervisor)
+    if pids:
+        os.kill(pids[0], signal.SIGKILL)  # one worker of the API this soak started; uvicorn starts another
+        report.worker_killed = pids[0]
+    await asyncio.sleep(seconds / 6)
+    pid = neo4j_server.running_pid(neo4j_server.instance_for(settings))
+    if pid is not None:
+        os.kill(pid, signal.SIGKILL)  # the soak's own Neo4j, killed with no chance to shut down
+        await asyncio.to_thread(_until_gone, settings)
+    await asyncio.sleep(seconds / 12)
+    await asyncio.to_thread(neo4j_server.start, settings)
+    back = time.monotonic()
+    if await _wait_answering(url, back + 120):
+        report.recovery_after_kill_s = time.monotonic() - back
+    await asyncio.to_thread(neo4j_server.stop, settings)
+    await asyncio.sleep(seconds / 12)
     await asyncio.to_thread(neo4j_server.start, settings)
     back = time.monotonic()
     if await _wait_answering(url, back + 120):
@@ -211,14 +266,28 @@ async def _run(settings: Settings, url: str, seconds: float, clients: int, max_r
     return report, acknowledged, attempted
 
 
-def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_requests: int = 5_000,
-             dataset: Path | None = None) -> SoakReport:  # fmt: skip
-    """Run the whole soak and return its report (the local soak Neo4j is stopped at the end)."""
-    settings = soak_settings(base)
+def _until_available(driver: Driver, database: str, timeout_s: float = 60.0) -> None:
+    """Wait until the database takes transactions: its server may listen a moment before its database is up."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            driver.execute_query(PING, database_=database)
+            return
+        except (ServiceUnavailable, TransientError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def _service(settings: Settings, dataset: Path | None, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """The soak's Neo4j (started, wiped, loaded) and the API (`workers` uvicorn processes) on a free loopback port:
+    yields the GraphQL URL and uvicorn's pid, and stops both at the end."""
     neo4j_server.start(settings)
     api: subprocess.Popen[bytes] | None = None
     try:
         with create_driver(settings) as driver:
+            _until_available(driver, settings.neo4j_database)
             wipe(driver, settings.neo4j_database)
             migrate(driver, settings.neo4j_database)
             load_dataset(driver, settings.neo4j_database, dataset or settings.dataset_dir)
@@ -227,13 +296,30 @@ def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_reques
                "JWT_SECRET": settings.jwt_secret.get_secret_value(), "LOG_LEVEL": "warning"}  # fmt: skip
         api = subprocess.Popen(  # noqa: S603 -- fixed argv
             [sys.executable, "-m", "uvicorn", "clustergraph.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
+             "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}/graphql"
         if not asyncio.run(_wait_answering(url, time.monotonic() + 60)):
             raise RuntimeError("the API did not start answering within 60s")
-        report, acknowledged, attempted = asyncio.run(_run(settings, url, seconds, clients, max_requests))
+        yield url, api.pid
+    finally:
+        if api is not None:
+            api.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                api.wait(timeout=10)
+        neo4j_server.stop(settings)
+
+
+def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_requests: int = 5_000,
+             dataset: Path | None = None, instance: dict[str, Any] | None = None) -> SoakReport:  # fmt: skip
+    """Run the whole soak and return its report (the local soak Neo4j, `soak_settings(base, **instance)`, is
+    stopped at the end)."""
+    settings = soak_settings(base, **(instance or {}))
+    with _service(settings, dataset, workers=2) as (url, supervisor):
+        report, acknowledged, attempted = asyncio.run(
+            _run(settings, url, seconds, clients, max_requests, supervisor)
+        )
         with create_driver(settings) as driver:
             records, _, _ = driver.execute_query(
                 ENTERPRISES_FOUND, {"keys": attempted}, database_=settings.neo4j_database,
@@ -244,9 +330,208 @@ def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_reques
         report.acknowledged_duplicated = sum(1 for k in acked if found.get(k, 0) > 1)
         report.unacknowledged_present = sum(1 for k in attempted if k not in acked and found.get(k, 0) > 0)
         return report
-    finally:
-        if api is not None:
-            api.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                api.wait(timeout=10)
-        neo4j_server.stop(settings)
+
+
+# --- the abuse soak ------------------------------------------------------------------------------------------
+
+#: Thirty aliased `__schema` selections through nested fragments: 1 kB asking for megabytes.
+INTROSPECTION_BOMB = (
+    "{ "
+    + " ".join(f"a{i}: __schema {{ ...S }}" for i in range(30))
+    + " } fragment S on __Schema { types { ...T } }"
+    " fragment T on __Type { name kind fields(includeDeprecated: true) { name args { name type { ...R } } type { ...R } }"
+    " inputFields { name type { ...R } } enumValues(includeDeprecated: true) { name } }"
+    " fragment R on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"
+)
+#: Thirty empty pages, each with 100 x 100 related clusters under it; and a list without a page with pages under it.
+COST_PROBES = (
+    "{ "
+    + " ".join(
+        f"a{i}: clusters(first: 0) {{ nodes {{ relatedClusters(first: 100) {{ cluster {{ "
+        "relatedClusters(first: 100) { cluster { name } } } } } }"
+        for i in range(30)
+    )
+    + " }",
+    "{ stats { clustersByCity { city { clusters(first: 100) { nodes { enterprises(first: 100) { nodes { name } } } } } } } }",
+)
+#: A GET whose query is 7,000 tokens (14 kB, under the HTTP server's limit on a request line), over the token limit.
+OVERSIZED_GET = "{" + "a " * 7_000 + "}"
+#: Past this, an ordinary query's p99 fails the abuse soak (seconds).
+MAX_ORDINARY_P99_S = 1.0
+#: Past this, a request with forged bookmarks has waited for them: a stall, which fails the abuse soak (seconds).
+MAX_FORGED_BOOKMARK_S = 2.0
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass
+class AbuseReport:
+    """What the abuse soak saw: ordinary latencies without and with the abuse, its requests by kind and outcome."""
+
+    baseline_s: list[float] = field(default_factory=list)
+    under_abuse_s: list[float] = field(default_factory=list)
+    ordinary_failed: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+    not_refused: Counter[str] = field(default_factory=Counter)
+    slowest_abuse_s: dict[str, float] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def p99_under_abuse(self) -> float | None:
+        return _quantile(self.under_abuse_s, 0.99)
+
+    @property
+    def ok(self) -> bool:
+        p99 = self.p99_under_abuse
+        stalled = self.slowest_abuse_s.get("forged bookmarks", 0.0) > MAX_FORGED_BOOKMARK_S
+        return (
+            self.ordinary_failed == 0
+            and bool(self.baseline_s)
+            and p99 is not None
+            and p99 <= MAX_ORDINARY_P99_S
+            and sum(self.refused.values()) > 0
+            and all(kind == "forged bookmarks" for kind in +self.not_refused)
+            and not stalled
+        )
+
+    def lines(self) -> list[str]:
+        def figures(values: list[float]) -> str:
+            p50, p99 = _quantile(values, 0.5), _quantile(values, 0.99)
+            if p50 is None or p99 is None:
+                return "no requests"
+            return f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms over {len(values)} requests"
+
+        slowest = {k: f"{v * 1000:.0f} ms" for k, v in sorted(self.slowest_abuse_s.items())}
+        return [
+            f"ordinary queries without abuse: {figures(self.baseline_s)}",
+            f"ordinary queries under abuse: {figures(self.under_abuse_s)}",
+            f"ordinary requests failed: {self.ordinary_failed}",
+            f"abusive requests refused, by kind: {dict(sorted(self.refused.items()))}",
+            f"abusive requests answered (forged bookmarks may be ignored): {dict(sorted(self.not_refused.items()))}",
+            f"slowest abusive request, by kind: {slowest}",
+            "result: " + ("PASS" if self.ok else "FAIL"),
+        ]
+
+
+async def _ordinary(
+    worker: int, url: str, deadline: float, max_requests: int, latencies: list[float], report: AbuseReport
+) -> None:
+    rng = random.Random(worker)  # noqa: S311 -- a workload mix, not security
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        n = 0
+        while time.monotonic() < deadline and n < max_requests:
+            n += 1
+            started = time.perf_counter()
+            try:
+                response = await http.post(url, json={"query": rng.choice(READS)})
+                failed = response.status_code != 200 or bool(response.json().get("errors"))
+            except (httpx.HTTPError, ValueError) as exc:
+                failed, response = True, None
+                if len(report.examples) < 5:
+                    report.examples.append(f"{type(exc).__name__}: {exc}")
+            latencies.append(time.perf_counter() - started)
+            if failed:
+                report.ordinary_failed += 1
+                if response is not None and len(report.examples) < 5:
+                    report.examples.append(response.text[:300])
+
+
+def _refused(response: httpx.Response) -> bool:
+    """True when the service refused the request: a 4xx, or a GraphQL answer with errors and no data."""
+    if response.status_code >= 400:
+        return True
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return bool(body.get("errors")) and not body.get("data")
+
+
+async def _abuser(worker: int, url: str, deadline: float, max_requests: int, report: AbuseReport) -> None:
+    rng = random.Random(1000 + worker)  # noqa: S311 -- a workload mix, not security
+    kinds = ("introspection bomb", "oversized GET", "cost probe", "forged bookmarks")
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        n = 0
+        while time.monotonic() < deadline and n < max_requests:
+            kind = kinds[n % len(kinds)]
+            n += 1
+            started = time.perf_counter()
+            try:
+                if kind == "introspection bomb":
+                    response = await http.post(url, json={"query": INTROSPECTION_BOMB})
+                elif kind == "oversized GET":
+                    response = await http.get(url, params={"query": OVERSIZED_GET})
+                elif kind == "cost probe":
+                    response = await http.post(url, json={"query": rng.choice(COST_PROBES)})
+                else:
+                    forged = [f"FB:forged{rng.getrandbits(64):x}", "FB:kcwQ" + "A" * rng.randint(10, 60)]
+                    response = await http.post(
+                        url, json={"query": READS[0]}, headers={"X-Neo4j-Bookmarks": ", ".join(forged)}
+                    )
+            except httpx.HTTPError as exc:
+                report.not_refused[kind] += 1
+                if len(report.examples) < 5:
+                    report.examples.append(f"{kind}: {type(exc).__name__}: {exc}")
+                continue
+            took = time.perf_counter() - started
+            report.slowest_abuse_s[kind] = max(report.slowest_abuse_s.get(kind, 0.0), took)
+            if _refused(response):
+                report.refused[kind] += 1
+            else:
+                report.not_refused[kind] += 1
+
+
+def _abuse_in_process(url: str, seconds: float, abusers: int, max_requests: int) -> AbuseReport:
+    """The abusers, in a process of their own: building their large requests costs the client CPU time that must
+    not count in the ordinary clients' latencies."""
+
+    async def run() -> AbuseReport:
+        report = AbuseReport()
+        deadline = time.monotonic() + seconds
+        await asyncio.gather(*(_abuser(i, url, deadline, max_requests, report) for i in range(abusers)))
+        return report
+
+    return asyncio.run(run())
+
+
+async def _run_abuse(url: str, seconds: float, clients: int, abusers: int, max_requests: int) -> AbuseReport:
+    report = AbuseReport()
+    async with httpx.AsyncClient(timeout=30.0) as http:  # warm up: the first answer of each query plans it
+        for query in READS:
+            await http.post(url, json={"query": query})
+    half = seconds / 2
+    deadline = time.monotonic() + half
+    await asyncio.gather(
+        *(_ordinary(i, url, deadline, max_requests, report.baseline_s, report) for i in range(clients))
+    )
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        abuse = asyncio.get_running_loop().run_in_executor(
+            pool, _abuse_in_process, url, half, abusers, max_requests
+        )
+        deadline = time.monotonic() + half
+        await asyncio.gather(
+            *(_ordinary(i, url, deadline, max_requests, report.under_abuse_s, report) for i in range(clients))
+        )
+        abused = await abuse
+    report.refused, report.not_refused = abused.refused, abused.not_refused
+    report.slowest_abuse_s = abused.slowest_abuse_s
+    report.examples += abused.examples
+    return report
+
+
+def run_abuse_soak(base: Settings, seconds: float = 30.0, clients: int = 4, abusers: int = 4,
+                   max_requests: int = 5_000, dataset: Path | None = None,
+                   instance: dict[str, Any] | None = None) -> AbuseReport:  # fmt: skip
+    """Ordinary clients query for `seconds / 2` alone, then as long again while `abusers` send introspection
+    bombs, oversized GETs, cost-estimate probes and forged bookmarks (each bounded by `max_requests`; from a process
+    of their own). Fails when an ordinary request fails, their p99 under abuse passes `MAX_ORDINARY_P99_S`, an
+    abusive request other than a forged bookmark is answered, or one with forged bookmarks takes longer than
+    `MAX_FORGED_BOOKMARK_S`."""
+    settings = soak_settings(base, **(instance or {}))
+    with _service(settings, dataset) as (url, _supervisor):
+        return asyncio.run(_run_abuse(url, seconds, clients, abusers, max_requests))

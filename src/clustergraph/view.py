@@ -2,11 +2,12 @@
 needs before its document runs.
 
 Before execution: the client's bookmarks (`X-Neo4j-Bookmarks`: only tokens this service sealed, see `bookmarks`)
-are read, its token is checked, a mutation sent with GET is refused, and the request gets its scope
-(`db.RequestScope`: those bookmarks, its deadline of `request_timeout_s`), which the request's repository carries
-to every read and write. With the HTTP cache on, a query may then be answered without running (see `httpcache`).
-After it: the media type the client asked for, with the status codes of application/graphql-response+json, and the
-bookmarks of the request's writes in the response, sealed.
+are read, its token is checked, and the request gets its scope (`db.RequestScope`: those bookmarks, its deadline of
+`request_timeout_s`), which the request's repository carries to every read and write. With the HTTP cache on, a
+query may then be answered without running (see `httpcache`). A mutation sent with GET is refused (405) once
+Strawberry's parse, bounded by the token limit, has found it. After it: the media type the client asked for, with
+the status codes of application/graphql-response+json, and the bookmarks of the request's writes in the response,
+sealed.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from typing import Any, Literal
 
 import orjson
 import structlog
-from cross_web import HTTPException
-from graphql import OperationDefinitionNode, OperationType, parse
-from graphql.error import GraphQLError
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from .auth import AuthError, Principal, authenticate
@@ -42,6 +43,37 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 #: Returned after a write (a token sealing Neo4j's bookmarks, see `bookmarks`), sent back by the client: its next
 #: request (on any replica) then sees that write. Anything this service did not issue is refused.
 BOOKMARK_HEADER = "X-Neo4j-Bookmarks"
+#: Deepest nesting of arrays and objects a JSON body (or GET's `variables`) may have; the deepest filter the API
+#: takes (8 levels, 3 objects each at most) needs far fewer.
+MAX_JSON_DEPTH = 64
+
+_JSON_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean", type(None): "null"}
+
+
+def json_problem(value: object, limit: int = MAX_JSON_DEPTH) -> str | None:
+    """What is wrong with a decoded request body (or GET's `variables`), or None: it must be an object (a list is
+    a batch, which Strawberry refuses by name) nested at most `limit` deep."""
+    if not isinstance(value, dict | list):
+        return (
+            f'The JSON of the request must be an object such as {{"query": "{{ __typename }}"}}, not '
+            f"{_JSON_KINDS.get(type(value), 'that')}."
+        )
+    stack: list[tuple[object, int, str]] = [(value, 1, "")]
+    while stack:
+        item, depth, where = stack.pop()
+        children = (
+            item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        )
+        for key, child in children:
+            if not isinstance(child, dict | list):
+                continue
+            path = f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]"
+            if depth + 1 > limit:
+                shown = path.lstrip(".")
+                shown = shown if len(shown) <= 60 else f"{shown[:60]}…"
+                return f"The JSON at {shown} nests deeper than {limit} levels."
+            stack.append((child, depth + 1, path))
+    return None
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -65,7 +97,14 @@ class GraphQLApp(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise HTTPException(400, f"The JSON of the request does not parse: {exc}.") from exc
+        problem = json_problem(value)
+        if problem is not None:
+            raise HTTPException(400, problem)
+        return value
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         repo = _repository(request)
@@ -95,6 +134,30 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def _authenticate(self, request: Request) -> Principal | None:
         return _authenticate_request(self.settings, request)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Strawberry's, with a mutation sent with GET refused as 405 Method Not Allowed (Strawberry says 400).
+
+        The operation's type is known only once the document is parsed, and Strawberry's parse is the request's one
+        parse, bounded by the token limit: the method is checked there, not by a parse of its own."""
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as exc:
+            cause = exc.__cause__
+            if request_adapter.method == "GET" and isinstance(cause, InvalidOperationTypeError):
+                kind = cause.operation_type.value
+                raise HTTPException(405, f"A {kind} cannot be sent with GET; use POST.") from cause
+            raise
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         # A request error (the document does not parse or validate) has no data entry at all; a field error that
@@ -149,7 +212,6 @@ class GraphQLApp(GraphQL[Context, None]):
             await JSONResponse(refused, status_code=status, headers=headers)(scope, receive, send)
             return
         try:
-            _refuse_mutation_over_get(request)
             async with deadline:
                 response = await self._answer(request)
         except TimeoutError:
@@ -158,8 +220,12 @@ class GraphQLApp(GraphQL[Context, None]):
             response = await timed_out(request.app.state.repo.driver, timeout_s)
         except HTTPException as exc:
             status = exc.status_code
+            code = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(
+                status, "BAD_REQUEST"
+            )
+            extensions = {"code": code, "requestId": request_scope.request_id}
             response = JSONResponse(
-                {"errors": [{"message": exc.reason}]},
+                {"errors": [{"message": exc.reason, "extensions": extensions}]},
                 status_code=status,
                 headers={"Allow": "POST"} if status == 405 else None,
             )
@@ -226,24 +292,6 @@ def _authenticate_request(settings: Settings, request: Request) -> Principal | N
     if principal is None and settings.require_token_for_reads:
         raise AuthError("this service needs a token for every request: send 'Authorization: Bearer <token>'")
     return principal
-
-
-def _refuse_mutation_over_get(request: Request) -> None:
-    if request.method != "GET" or "query" not in request.query_params:
-        return
-    try:
-        document = parse(request.query_params["query"])
-    except GraphQLError:
-        return  # the view reports the syntax error itself
-    name = request.query_params.get("operationName")
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None and len(operations) > 1:
-        return  # no operation is chosen: the view reports the missing operation name
-    for definition in operations:
-        if (
-            name is None or (definition.name is not None and definition.name.value == name)
-        ) and definition.operation is not OperationType.QUERY:
-            raise HTTPException(405, f"A {definition.operation.value} cannot be sent with GET; use POST.")
 
 
 def _negotiate(request: Request, response: Response) -> None:

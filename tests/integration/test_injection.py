@@ -8,7 +8,7 @@ import pytest
 from neo4j import Driver
 
 from clustergraph.auth import Role, create_token
-from conftest import gql, run_cypher
+from conftest import STATEMENTS, gql, run_cypher
 
 HOSTILE = [
     "' OR 1=1 //",
@@ -182,3 +182,53 @@ def test_hostile_text_as_key_is_refused_with_the_format(client, fresh_dataset_gr
             {"field": "input.key", "code": "INVALID_FORMAT"}
         ]
     assert _counts(fresh_dataset_graph, settings) == before
+
+
+# --- names chosen by the client never reach the Cypher text -----------------------------------------------------
+
+#: Aliases unlikely to occur in any statement by chance.
+ALIASES = ["zzLabelsAlias", "zzCitiesAlias", "zzTimelineAlias", "zzRootAlias", "zzChildAlias", "zzRowsAlias"]
+
+
+def test_aliases_never_reach_the_cypher_text(client: Any, dataset_graph: Driver, settings: Any) -> None:
+    """Aliases of stats' parts, root fields, node children and rows are answered under their aliases, with the
+    values Cypher gives, while the statement uses generated keys only: none of the aliases is in its text."""
+    query = """{
+      stats {
+        zzLabelsAlias: labelCounts { label count }
+        zzCitiesAlias: clustersByCity { count city { key } }
+        zzTimelineAlias: timeline { year level clusterCount }
+      }
+      zzRootAlias: cities(first: 3) {
+        nodes { key zzChildAlias: clusters(first: 5) { totalCount } zzRowsAlias: industries { clusterCount } }
+      }
+    }"""
+    response = client.post("/graphql", json={"query": query})
+    body = response.json()
+    assert "errors" not in body, body.get("errors")
+    (statement,) = STATEMENTS.of(response)
+    assert [alias for alias in ALIASES if alias.lower() in statement.lower()] == []
+
+    stats = body["data"]["stats"]
+    labels = run_cypher(dataset_graph, settings, "MATCH (n:City) RETURN count(n) AS n")[0]["n"]
+    assert {r["label"]: r["count"] for r in stats["zzLabelsAlias"]}["City"] == labels
+    by_city = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (city:City) OPTIONAL MATCH (city)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(c:Cluster) "
+        "RETURN city.id AS key, count(DISTINCT c) AS n",
+    )
+    assert {r["city"]["key"]: r["count"] for r in stats["zzCitiesAlias"]} == {
+        r["key"]: r["n"] for r in by_city
+    }
+    assert stats["zzTimelineAlias"], "the timeline is empty: nothing checked"
+    cities = body["data"]["zzRootAlias"]["nodes"]
+    for city in cities:
+        (expected,) = run_cypher(
+            dataset_graph,
+            settings,
+            "MATCH (c:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(:City {id: $key}) RETURN count(c) AS n",
+            key=city["key"],
+        )
+        assert city["zzChildAlias"]["totalCount"] == expected["n"]
+        assert sum(row["clusterCount"] for row in city["zzRowsAlias"]) <= expected["n"]

@@ -10,14 +10,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import pytest
-from graphql import GraphQLError
+from graphql import GraphQLError, get_introspection_query, graphql_sync
+from graphql.language.parser import Parser
 from neo4j import Driver
 from neo4j.exceptions import ClientError
 
 from clustergraph.app import create_app
+from clustergraph.auth import Role, create_token
 from clustergraph.db import create_async_driver, read
 from clustergraph.errors import format_error
+from clustergraph.graphql.schema import create_schema
 from clustergraph.settings import Settings
 from conftest import STATEMENTS
 
@@ -129,6 +133,60 @@ def test_a_document_over_the_token_limit_is_refused(client: TestClient) -> None:
     assert "more than 2000 tokens" in error["message"]
 
 
+def test_a_get_over_the_token_limit_is_refused_by_the_one_bounded_parse(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GET of 30,000 tokens (a mutation, or a query) is refused by the token limit, not parsed whole first to check
+    its method: every parse the request runs is bounded by the limit, the error states it and no statement reaches
+    Neo4j."""
+    limits_of_parses: list[int | None] = []
+    parse_document = Parser.parse_document
+
+    def recorded(parser: Parser) -> Any:
+        limits_of_parses.append(parser._max_tokens)
+        return parse_document(parser)
+
+    monkeypatch.setattr(Parser, "parse_document", recorded)
+    for document in ("mutation{" + "a " * 30_000 + "}", "{" + "a " * 30_000 + "}"):
+        limits_of_parses.clear()
+        response = client.get("/graphql", params={"query": document})
+        assert limits_of_parses == [2000]
+        assert response.status_code == 200
+        assert STATEMENTS.of(response) == []
+        (error,) = response.json()["errors"]
+        assert "more than 2000 tokens" in error["message"]
+        assert "data" not in response.json()
+
+
+def test_with_the_http_cache_a_request_is_parsed_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the HTTP cache on, the cache's check that the request is a query reuses the request's one parse (bounded
+    by the token limit): a new document is parsed once, GET or POST, and a GET over the limit is refused by it."""
+    limits_of_parses: list[int | None] = []
+    parse_document = Parser.parse_document
+
+    def recorded(parser: Parser) -> Any:
+        limits_of_parses.append(parser._max_tokens)
+        return parse_document(parser)
+
+    monkeypatch.setattr(Parser, "parse_document", recorded)
+    with app_client(settings, http_cache=True) as client:
+        for n, method in enumerate(("GET", "POST")):
+            query = f"{{ clusters(first: {n + 3}) {{ totalCount }} }}"
+            limits_of_parses.clear()
+            if method == "GET":
+                response = client.get("/graphql", params={"query": query})
+            else:
+                response = client.post("/graphql", json={"query": query})
+            assert "errors" not in response.json(), response.json()
+            assert limits_of_parses == [2000]
+        limits_of_parses.clear()
+        response = client.get("/graphql", params={"query": "{" + "a " * 30_000 + "}"})
+        assert "more than 2000 tokens" in response.json()["errors"][0]["message"]
+        assert set(limits_of_parses) == {2000}
+
+
 def test_a_query_over_the_cost_limit_is_refused_with_its_cost(client: TestClient) -> None:
     """Three nested pages of 100: cost 2,020,201 against 50,000, QUERY_TOO_COMPLEX with both numbers."""
     error = refused(client, NESTED)
@@ -209,6 +267,68 @@ def test_introspection_and_graphiql_are_served_by_default(client: TestClient) ->
     assert "graphiql" in page.text.lower()
 
 
+def test_graphiqls_introspection_query_is_answered(client: TestClient) -> None:
+    """The standard introspection query (the one GraphiQL sends) is answered whole: every type of the schema."""
+    body = post(client, get_introspection_query(descriptions=True))
+    assert "errors" not in body, body.get("errors")
+    expected = {t.name for t in create_schema()._schema.type_map.values()}
+    assert {t["name"] for t in body["data"]["__schema"]["types"]} == expected
+
+
+#: Thirty aliased `__schema` selections through nested fragments: 1 kB that answered 5.6 MB.
+INTROSPECTION_BOMB = (
+    "{ "
+    + " ".join(f"a{i}: __schema {{ ...S }}" for i in range(30))
+    + " } fragment S on __Schema { types { ...T } }"
+    " fragment T on __Type { name kind fields(includeDeprecated: true) { name args { name type { ...R } } type { ...R } }"
+    " inputFields { name type { ...R } } enumValues(includeDeprecated: true) { name } }"
+    " fragment R on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"
+)
+
+
+def _values(answer: object) -> int:
+    """How many values an answer holds: one per key of each object, nested ones included."""
+    if isinstance(answer, dict):
+        return sum(1 + _values(v) for v in answer.values())
+    if isinstance(answer, list):
+        return sum(_values(v) for v in answer)
+    return 0
+
+
+def test_an_introspection_bomb_is_refused_before_execution(client: TestClient) -> None:
+    """Thirty `__schema` selections (1 kB, megabytes of answer) cost what they would answer and are refused with
+    QUERY_TOO_COMPLEX before anything runs; the cost is the number of values graphql-core answers for them."""
+    assert len(INTROSPECTION_BOMB) < 1100
+    error = refused(client, INTROSPECTION_BOMB)
+    answer = graphql_sync(create_schema()._schema, INTROSPECTION_BOMB).data
+    assert len(orjson.dumps(answer)) > 2_000_000
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "cost": _values(answer), "limit": 50000}
+
+
+#: Thirty empty pages of clusters, each with two levels of 100 related clusters under it.
+EMPTY_PAGE = (
+    "clusters(first: 0) { nodes { relatedClusters(first: 100) { cluster { relatedClusters(first: 100)"
+    " { cluster { name } } } } } }"
+)
+EMPTY_PAGES = "{ " + " ".join(f"a{i}: {EMPTY_PAGE}" for i in range(30)) + " }"
+
+
+def test_empty_pages_with_nested_lists_are_refused(client: TestClient) -> None:
+    """first: 0 costs its subtree once: thirty of them, two levels of 100 related clusters each, cost 606,090."""
+    error = refused(client, EMPTY_PAGES)
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "cost": 30 * 20203, "limit": 50000}
+
+
+def test_a_list_without_a_page_is_refused_like_the_same_page(client: TestClient) -> None:
+    """stats.clustersByCity (one row per city) under which two pages of 100 nest is refused, as the same selection
+    through cities(first: 21) is: the unpaged list counts a full page."""
+    inner = "clusters(first: 100) { nodes { enterprises(first: 100) { nodes { name } } } }"
+    by_stats = refused(client, f"{{ stats {{ clustersByCity {{ city {{ {inner} }} }} }} }}")
+    by_cities = refused(client, f"{{ cities(first: 21) {{ nodes {{ {inner} }} }} }}")
+    assert by_stats["extensions"]["code"] == by_cities["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert by_stats["extensions"]["cost"] >= by_cities["extensions"]["cost"]
+
+
 @pytest.fixture(scope="module")
 def production_client(settings: Settings, _dataset_loaded: Driver) -> Iterator[TestClient]:
     with app_client(settings, production=True) as test_client:
@@ -225,6 +345,28 @@ def test_production_refuses_introspection(production_client: TestClient) -> None
     assert "introspection has been disabled" in errors[0]["message"]
     assert "'__type'" in errors[0]["message"]
     assert post(production_client, "{ __typename }") == {"data": {"__typename": "Query"}}
+
+
+#: A misspelt field, and a misspelt enum value in a variable: graphql-core suggests the right names.
+MISSPELT = [
+    ('{ clustr(id: "x") { name } }', None, "Cannot query field 'clustr' on type 'Query'."),
+    (
+        "query ($l: RecognitionLevel) { recognitionYear(year: 2024) { clusters(level: $l) { totalCount } } }",
+        {"l": "NATIONL"},
+        "Variable '$l' has invalid value: Value 'NATIONL' does not exist in 'RecognitionLevel' enum.",
+    ),
+]
+
+
+def test_production_gives_no_suggestions(production_client: TestClient, client: TestClient) -> None:
+    """In production, validation and variable errors do not suggest names of the schema ("Did you mean ...?");
+    elsewhere they do."""
+    for query, variables, message in MISSPELT:
+        (error,) = refused_all(production_client, query, variables)
+        assert error["message"] == message
+        (error,) = refused_all(client, query, variables)
+        assert error["message"].startswith(message.rstrip("."))
+        assert "Did you mean" in error["message"]
 
 
 def test_production_does_not_serve_graphiql(production_client: TestClient) -> None:
@@ -288,3 +430,126 @@ async def test_a_neo4j_transaction_timeout_is_reported_as_timeout(settings: Sett
     formatted = format_error(GraphQLError("x", original_error=caught.value), 0.001)
     assert formatted["extensions"] == {"code": "TIMEOUT", "limit": 0.001}
     assert formatted["message"].startswith("The graph database took longer than the limit of 0.001 s")
+
+
+# --- malformed input -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "kind"), [('"abc"', "a string"), ("123", "a number"), ("null", "null")])
+def test_a_json_body_that_is_not_an_object_is_a_400(client: TestClient, body: str, kind: str) -> None:
+    """A body that is JSON but not an object is refused with 400, a message naming what it is, and the request id
+    (in the error and the header); nothing runs."""
+    response = client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith("The JSON of the request must be an object")
+    assert error["message"].endswith(f"not {kind}.")
+    assert error["extensions"] == {"code": "BAD_REQUEST", "requestId": response.headers["x-request-id"]}
+    assert STATEMENTS.of(response) == []
+
+
+def test_a_body_with_an_infinite_number_is_a_400_that_says_so(client: TestClient) -> None:
+    """1e400 in the JSON is no double: 400, the parser's reason in the message, the request id."""
+    body = '{"query": "query ($v: Float) { clusters(where: {outputValueCny: {gt: $v}}) { totalCount } }",'
+    response = client.post(
+        "/graphql", content=body + ' "variables": {"v": 1e400}}', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith("The JSON of the request does not parse: number is infinity")
+    assert error["extensions"]["requestId"] == response.headers["x-request-id"]
+
+
+def test_an_int_variable_out_of_range_is_a_request_error(client: TestClient) -> None:
+    """first: 1e23 as a variable is refused by the variable's coercion (a GraphQL request error naming the variable
+    and the Int range), not by a failing cost estimate."""
+    response = client.post(
+        "/graphql",
+        json={"query": "query ($n: Int) { clusters(first: $n) { totalCount } }", "variables": {"n": 1e23}},
+    )
+    assert response.status_code == 200
+    assert STATEMENTS.of(response) == []
+    (error,) = response.json()["errors"]
+    assert error["message"] == (
+        "Variable '$n' has invalid value: Int cannot represent non 32-bit signed integer value: 1e+23"
+    )
+
+
+def test_page_sizes_past_the_int_range_in_the_document_are_refused_with_a_clear_cost(
+    client: TestClient,
+) -> None:
+    """Three nested pages of 2,000,000,000 written in the document: refused (the cost states the limit), and the
+    cost in the extensions stays a number a JSON client reads exactly."""
+    inner = "clusters(first: 2000000000) { nodes { enterprises(first: 2000000000) { nodes { name } } } }"
+    error = refused(client, f"{{ cities(first: 2000000000) {{ nodes {{ {inner} }} }} }}")
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "cost": 2**53, "limit": 50000}
+
+
+def nested_where(depth: int) -> dict[str, Any]:
+    where: dict[str, Any] = {"name": {"eq": "x"}}
+    for _ in range(depth):
+        where = {"city": {"clusters": {"some": where}}}
+    return where
+
+
+def test_variables_nested_200_levels_are_a_400_naming_where(client: TestClient) -> None:
+    """A `where` variable nested 200 levels (600 objects) is refused with 400, saying where it goes too deep, instead
+    of an unexpected error."""
+    response = client.post(
+        "/graphql",
+        json={
+            "query": "query ($w: ClusterWhere) { clusters(where: $w) { totalCount } }",
+            "variables": {"w": nested_where(200)},
+        },
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith("The JSON at variables.w.city.clusters.some.city")
+    assert error["message"].endswith("nests deeper than 64 levels.")
+    assert error["extensions"] == {"code": "BAD_REQUEST", "requestId": response.headers["x-request-id"]}
+    # a GET's variables are checked the same way
+    response = client.get(
+        "/graphql",
+        params={
+            "query": "query ($w: ClusterWhere) { clusters(where: $w) { totalCount } }",
+            "variables": orjson.dumps({"w": nested_where(30)}).decode(),
+        },
+    )
+    assert response.status_code == 400
+    assert "nests deeper than 64 levels" in response.json()["errors"][0]["message"]
+
+
+def test_a_where_within_the_json_depth_gets_the_filter_depth_error(client: TestClient) -> None:
+    """Ten levels of relationship filters (within the JSON depth) get the API's own filter-depth error."""
+    response = client.post(
+        "/graphql",
+        json={
+            "query": "query ($w: ClusterWhere) { clusters(where: $w) { totalCount } }",
+            "variables": {"w": nested_where(10)},
+        },
+    )
+    (error,) = response.json()["errors"]
+    assert error["message"].endswith("filters nest deeper than 8 levels")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1" + "0" * 400])
+def test_an_infinite_number_in_a_filter_is_refused(client: TestClient, number: str) -> None:
+    """A number no Float holds, written in a filter, is refused before anything runs, saying it is too large."""
+    error = refused(client, f"{{ clusters(where: {{outputValueCny: {{gt: {number}}}}}) {{ totalCount }} }}")
+    assert "is too large: a Float holds finite numbers" in error["message"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
+def test_an_infinite_number_in_a_mutation_is_refused(client: TestClient, settings: Settings) -> None:
+    """outputValueCny: 1e400 in createCluster is refused before the mutation runs: nothing is written."""
+    headers = {"Authorization": f"Bearer {create_token(settings, Role.EDITOR)}"}
+    query = """mutation { createCluster(input: {key: "inf-cluster", name: "Inf", nameZh: "无穷", countyKey: "pidu-district",
+      industryKey: "electronic-information", outputValueCny: 1e400}) { cluster { key } errors { message } } }"""
+    response = client.post("/graphql", json={"query": query}, headers=headers)
+    assert STATEMENTS.of(response) == []
+    (error,) = response.json()["errors"]
+    assert (
+        error["message"] == "The number 1e400 is too large: a Float holds finite numbers up to about 1.8e308."
+    )
+    assert "data" not in response.json()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import GraphQLSchema, get_introspection_query, parse
+from graphql import GraphQLSchema, get_introspection_query, graphql_sync, parse
 
 from clustergraph.graphql.schema import create_schema
-from clustergraph.limits import estimate_cost, expanded_field_count
+from clustergraph.limits import CostOverLimit, estimate_cost, expanded_field_count
 from clustergraph.settings import Settings
 
 # cities: 1 + 100 * (nodes: 1 + clusters: 1 + 100 * (nodes: 1 + enterprises: 1 + 100 * (nodes: 1 + name: 1)))
@@ -23,13 +23,49 @@ def schema() -> GraphQLSchema:
 
 def cost(schema: GraphQLSchema, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> int:
     kwargs.setdefault("default_page_size", 20)
+    kwargs.setdefault("max_page_size", 100)
     return estimate_cost(schema, parse(query), variables=variables, **kwargs)
 
 
-def test_every_field_costs_one_and_plain_lists_do_not_multiply(schema: GraphQLSchema) -> None:
-    """Objects and lists without a page add 1 per field: stats + labelCounts + label + count."""
-    assert cost(schema, "{ stats { labelCounts { label count } } }") == 4
+def test_every_field_costs_one_and_lists_without_a_page_count_a_full_page(schema: GraphQLSchema) -> None:
+    """Every field costs 1; a list without a page (stats' lists, a city's industries) multiplies what is selected
+    under it by the max page size (100), since its length depends on the data."""
+    assert cost(schema, "{ stats { labelCounts { label count } } }") == 1 + 1 + 100 * 2
     assert cost(schema, "{ __typename }") == 1
+    assert cost(schema, '{ city(id: "x") { industries { clusterCount } } }') == 1 + 1 + 100 * 1
+
+
+def test_a_page_of_zero_still_costs_its_subtree_once(schema: GraphQLSchema) -> None:
+    """first: 0 does not multiply by 0: what is selected under it is planned and its nested lists run."""
+    query = "{ clusters(first: 0) { nodes { relatedClusters(first: 100) { cluster { name } } } } }"
+    assert cost(schema, query) == 1 + 1 * (1 + 1 + 100 * (1 + 1))
+    assert cost(schema, "{ nodes(ids: []) { id } }") == 1 + 1
+
+
+def test_the_attack_of_thirty_empty_pages_is_over_the_limit(schema: GraphQLSchema) -> None:
+    """Thirty aliases of an empty page of clusters, each under it two levels of 100 related clusters: clusters,
+    nodes and relatedClusters, then 100 times (cluster, relatedClusters, 100 times (cluster, name)), thirty times:
+    606,090, far over the limit of 50,000."""
+    one = "clusters(first: 0) { nodes { relatedClusters(first: 100) { cluster { relatedClusters(first: 100) { cluster { name } } } } } }"
+    query = "{ " + " ".join(f"a{i}: {one}" for i in range(30)) + " }"
+    per_alias = 1 + 1 + 1 + 100 * (1 + 1 + 100 * (1 + 1))
+    assert cost(schema, query) == 30 * per_alias
+    assert 30 * per_alias > Settings(_env_file=None).max_query_cost
+
+
+def test_unpaged_lists_cost_at_least_a_page_of_their_real_size(schema: GraphQLSchema) -> None:
+    """stats.clustersByCity holds one row per city (21 in the dataset): under the limit only if cities(first: 21)
+    is, and costed at least as much as that."""
+    inner = "clusters(first: 100) { nodes { enterprises(first: 100) { nodes { name } } } }"
+    by_stats = cost(schema, f"{{ stats {{ clustersByCity {{ city {{ {inner} }} }} }} }}")
+    by_cities = cost(schema, f"{{ cities(first: 21) {{ nodes {{ {inner} }} }} }}")
+    assert by_stats >= by_cities > Settings(_env_file=None).max_query_cost
+
+
+def test_a_path_costs_its_thirteen_nodes_and_twelve_relationships(schema: GraphQLSchema) -> None:
+    """path(from:, to:) looks for at most 12 relationships, so 13 nodes."""
+    query = '{ path(from: "a", to: "b") { nodes { id } relationships { type start { id } } } }'
+    assert cost(schema, query) == 1 + (1 + 13 * 1) + (1 + 12 * (1 + 1 + 1))
 
 
 def test_page_sizes_multiply_down_the_tree(schema: GraphQLSchema) -> None:
@@ -119,8 +155,49 @@ def test_the_operation_named_in_the_request_is_the_one_costed(schema: GraphQLSch
     assert cost(schema, query, operation_name="Missing") == 0
 
 
-def test_introspection_is_cheap(schema: GraphQLSchema) -> None:
-    """GraphiQL's introspection query has no page sizes: it costs its number of fields, far under the limit."""
-    document = parse(get_introspection_query())
-    assert estimate_cost(schema, document, default_page_size=20) == expanded_field_count(document)
-    assert expanded_field_count(document) < Settings(_env_file=None).max_query_cost
+def _values(answer: object) -> int:
+    """How many values an answer holds: one per key of each object, nested ones included."""
+    if isinstance(answer, dict):
+        return sum(1 + _values(v) for v in answer.values())
+    if isinstance(answer, list):
+        return sum(_values(v) for v in answer)
+    return 0
+
+
+def test_introspection_costs_what_it_answers(schema: GraphQLSchema) -> None:
+    """GraphiQL's introspection query costs the number of values graphql-core answers for it, under the limit."""
+    query = get_introspection_query(descriptions=True)
+    answer = graphql_sync(schema, query)
+    assert answer.errors is None
+    assert cost(schema, query) == _values(answer.data) < Settings(_env_file=None).max_query_cost
+    one_type = '{ __type(name: "Cluster") { name fields { name type { kind name ofType { name } } } } }'
+    assert cost(schema, one_type) == _values(graphql_sync(schema, one_type).data)
+
+
+#: The fragments of the introspection bomb: the types, their fields, arguments and input fields, with type refs.
+BOMB_FRAGMENTS = (
+    " fragment S on __Schema { types { ...T } }"
+    " fragment T on __Type { name kind fields(includeDeprecated: true) { name args { name type { ...R } } type { ...R } }"
+    " inputFields { name type { ...R } } enumValues(includeDeprecated: true) { name } }"
+    " fragment R on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"
+)
+#: Thirty aliased `__schema` selections through nested fragments: about 1 kB, 5.6 MB of answer.
+INTROSPECTION_BOMB = "{ " + " ".join(f"a{i}: __schema {{ ...S }}" for i in range(30)) + " }" + BOMB_FRAGMENTS
+
+
+def test_an_introspection_bomb_is_over_the_limit(schema: GraphQLSchema) -> None:
+    """Thirty `__schema` selections cost thirty times one, which is what graphql-core answers for it."""
+    single = "{ __schema { ...S } }" + BOMB_FRAGMENTS
+    assert cost(schema, single) == _values(graphql_sync(schema, single).data)
+    assert (
+        cost(schema, INTROSPECTION_BOMB)
+        == 30 * cost(schema, single)
+        > Settings(_env_file=None).max_query_cost
+    )
+
+
+def test_the_introspection_walk_stops_past_the_limit(schema: GraphQLSchema) -> None:
+    """With a limit, the walk over the schema stops once it has counted past it, whatever the rest would add."""
+    with pytest.raises(CostOverLimit) as over:
+        cost(schema, get_introspection_query(descriptions=True), limit=1000)
+    assert over.value.counted == 1001

@@ -464,7 +464,8 @@ class NodesSelection(_Compiled):
 
 @dataclass
 class StatsSelection(_Compiled):
-    """The `stats` object: each selected part (key, part name, its node's selection) under its key."""
+    """The `stats` object: each selected part (key, part name, its node's selection) under its key, a generated
+    one (`s0`, `s1`, ...) that the engine maps back to the response keys."""
 
     key: str
     parts: list[tuple[str, str, NodeSelection | None]]

@@ -278,6 +278,9 @@ SEARCH_ROWS: LiteralString = """
 """
 SEARCH_ORDER: LiteralString = "score DESC, {n}.id"
 
+#: The longest path `path(from:, to:)` looks for, in relationships (the `*..12` of the template below).
+MAX_PATH_LENGTH = 12
+
 #: The shortest path between two nodes (labels from the model, ids as parameters), as a subquery returning
 #: `{from, to, nodes, rels}` (see `builder.PathSelection`); `{n}` is each node of the path.
 SHORTEST_PATH_TEMPLATE: LiteralString = """

@@ -780,8 +780,11 @@ class _Planner:
         parts: list[tuple[str, str, cb.NodeSelection | None]] = []
 
         def plan_field(
-            name: str, field_type: GraphQLOutputType, fdetails: Details, part_key: str
+            name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
         ) -> tuple[str | None, Shaper | None]:
+            # The part's key in the statement's map is generated (`s0`, `s1`, ...), never the response key: no
+            # alias chosen by the client is written into Cypher.
+            part_key = f"s{len(parts)}"
             if name not in cb.STATS_PARTS:
                 raise PlanError(f"Stats.{name} is not planned")
             item_type = _object_type(field_type)

@@ -284,12 +284,21 @@ class TextValidationCache(SchemaExtension):
     endpoint cannot grow it without end.
     """
 
-    def __init__(self, *, execution_context: Any = None, results: LRUCache[Any, list[Any]]) -> None:
+    def __init__(
+        self,
+        *,
+        execution_context: Any = None,
+        results: LRUCache[Any, list[Any]],
+        hide_suggestions: bool = False,
+    ) -> None:
         super().__init__(execution_context=execution_context)
         self._results = results
+        self._hide_suggestions = hide_suggestions
 
     def on_validate(self) -> Iterator[None]:
-        from strawberry.schema.schema import validate_document
+        from graphql import validate
+        from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+        from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
         ec = self.execution_context
         if ec.graphql_document is None:  # not parsed: nothing to validate
@@ -300,7 +309,13 @@ class TextValidationCache(SchemaExtension):
         if key in self._results:
             errors = self._results[key]
         else:
-            errors = validate_document(ec.schema._schema, ec.graphql_document, rules)
+            # Strawberry's `validate_document`, with graphql-core's "Did you mean ...?" hidden in production.
+            errors = validate(
+                ec.schema._schema,
+                ec.graphql_document,
+                (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
+                hide_suggestions=self._hide_suggestions,
+            )
             self._results[key] = errors
         ec.pre_execution_errors = [*(list_filter_hint(e) for e in errors), *operation_choice_errors(ec)]
         yield
@@ -348,6 +363,16 @@ def operation_choice_errors(ec: Any) -> list[GraphQLError]:
     ]
 
 
+class ProductionExecutor(Executor):
+    """The engine's execution context, without graphql-core's "Did you mean ...?" in variable errors: a public
+    service does not list the names of its schema to whoever guesses at them."""
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        kwargs["hide_suggestions"] = True
+        return super().build(*args, **kwargs)
+
+
 class ClusterGraphSchema(strawberry.Schema):
     """The Strawberry schema with the caches it owns: the engine's plans (`plans`, None when not cached) and the
     validation results of recent documents."""
@@ -355,11 +380,13 @@ class ClusterGraphSchema(strawberry.Schema):
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         self.validation_results: LRUCache[Any, list[Any]] = LRUCache(VALIDATION_CACHE_SIZE)
         super().__init__(
-            execution_context_class=Executor,
+            execution_context_class=ProductionExecutor if settings.production else Executor,
             extensions=[
                 partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
                 *limit_extensions(settings),
-                partial(TextValidationCache, results=self.validation_results),
+                partial(
+                    TextValidationCache, results=self.validation_results, hide_suggestions=settings.production
+                ),
             ],
             **kwargs,
         )
