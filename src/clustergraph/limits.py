@@ -200,7 +200,11 @@ class _Walker:
             return 1
         args: dict[str, Any] = {}
         if "includeDeprecated" in definition.args:
-            args["includeDeprecated"] = True  # the larger answer
+            given = self.argument(node, "includeDeprecated")
+            # As written (absent: the argument's default, false); a value not known here counts the larger answer.
+            args["includeDeprecated"] = (
+                False if given is _ABSENT else given if isinstance(given, bool) else True
+            )
         if definition is TypeMetaFieldDef:
             name = self.argument(node, "name")
             if not isinstance(name, str):
