@@ -142,6 +142,66 @@ def test_search_escapes_lucene_operators(
     assert [h["node"]["key"] for h in hits] == [r["key"] for r in expected]
 
 
+def words_hits(driver: Driver, settings: Settings, text: str) -> set[str]:
+    """The nodes any word of `text` finds in the index: each whitespace-separated word queried on its own,
+    lower-cased (as the analyzer indexes it) with its operator characters escaped."""
+    keys: set[str] = set()
+    for word in text.split():
+        keys |= {r["key"] for r in fulltext(driver, settings, lucene_escaped(word.lower()))}
+    return keys
+
+
+def first_chinese_cluster_name() -> str:
+    with (DATA_DIR / "clusters.csv").open(encoding="utf-8") as f:
+        return next(csv.DictReader(f))["name_zh"]
+
+
+@pytest.mark.parametrize("phrase", ["pump AND valve", first_chinese_cluster_name()])
+def test_search_as_you_type_answers_every_prefix_with_what_its_words_find(
+    client: Any, dataset_graph: Driver, settings: Settings, phrase: str
+) -> None:
+    """Typing a phrase one character at a time ("p", "pu", ..., "pump A", "pump AN", "pump AND", ...): every
+    prefix answers without an error and finds exactly the nodes its words find (AND is a word, not an operator)."""
+    found_any = False
+    for end in range(1, len(phrase) + 1):
+        prefix = phrase[:end]
+        body = gql(client, SEARCH_QUERY, {"text": prefix, "first": 100})
+        assert "errors" not in body, (prefix, body["errors"])
+        keys = [h["node"]["key"] for h in body["data"]["search"]]
+        assert len(keys) == len(set(keys)), prefix
+        expected = words_hits(dataset_graph, settings, prefix)
+        assert set(keys) == expected, prefix
+        found_any = found_any or bool(expected)
+    assert found_any, f"no prefix of {phrase!r} finds anything: the dataset no longer exercises this case"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pump AND furniture",
+        "pump NOT valve",
+        "NOT pump",
+        "pump OR",
+        "pump AND",
+        "AND",
+        "OR",
+        "NOT",
+        "pump && valve",
+    ],
+)
+def test_search_reads_operator_words_as_words(
+    client: Any, dataset_graph: Driver, settings: Settings, text: str
+) -> None:
+    """AND, OR and NOT in the text are plain words: `pump AND furniture` finds what `pump` or `furniture` finds,
+    `pump NOT valve` keeps the pump-valve cluster, and the words alone answer (with nothing) instead of failing."""
+    body = gql(client, SEARCH_QUERY, {"text": text, "first": 100})
+    assert "errors" not in body, body["errors"]
+    keys = {h["node"]["key"] for h in body["data"]["search"]}
+    assert keys == words_hits(dataset_graph, settings, text)
+    if "pump" in text:
+        assert {r["key"] for r in fulltext(dataset_graph, settings, "pump")} <= keys
+
+
 # --- related clusters ----------------------------------------------------------------------------------------
 
 

@@ -88,11 +88,16 @@ def graphql_name(python_name: str) -> str:
 
 
 _LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
+#: Lucene's query parser reads these words, in capitals, as operators; lower-cased they are plain words (which the
+#: `name_search` analyzer lower-cases anyway, and drops as stop words).
+_LUCENE_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT)\b")
 
 
 def lucene_escape(text: str) -> str:
-    """User text as literal Lucene terms: every operator character is escaped (the text is still a parameter)."""
-    return "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in text)
+    """User text as literal Lucene terms, searched as written: every operator character is escaped and the operator
+    words AND, OR and NOT are lower-cased (the text is still a parameter)."""
+    escaped = "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in text)
+    return _LUCENE_OPERATOR_WORDS.sub(lambda m: m.group(0).lower(), escaped)
 
 
 # --- filters -------------------------------------------------------------------------------------------------
