@@ -30,8 +30,9 @@ from neo4j import (
 )
 from neo4j.exceptions import DriverError, Neo4jError
 
-from .cypher.statements import AWAIT_INDEXES, WIPE
+from .cypher.statements import AWAIT_INDEXES, MISSING_SORT_KEYS, SET_SORT_KEYS, WIPE
 from .settings import Settings
+from .sort_keys import with_sort_keys
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -76,13 +77,28 @@ def wipe(driver: Driver, database: str) -> None:
         session.run(WIPE).consume()
 
 
+_SORT_KEY_BATCH = 5_000
+
+
+def _sort_key_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """`SET_SORT_KEYS` rows for the nodes `MISSING_SORT_KEYS` found; None when there is nothing to write (none
+    found, or only names that are not text, which would be found again and again)."""
+    out = [{"id": r["id"], "keys": {k: v for k, v in with_sort_keys(r).items() if k not in r}} for r in rows]
+    return [row for row in out if row["keys"]] or None
+
+
 def migrate(driver: Driver, database: str) -> int:
-    """Apply every constraint and index idempotently and wait for the indexes to come online."""
+    """Apply every constraint and index idempotently, wait for the indexes to come online, and give every named
+    node the sort keys of its names (`sort_keys`) it lacks."""
     statements = schema_statements()
     with driver.session(database=database) as session:
         for statement in statements:
             session.run(statement).consume()
         session.run(AWAIT_INDEXES).consume()
+        while (
+            rows := _sort_key_rows(session.run(MISSING_SORT_KEYS, limit=_SORT_KEY_BATCH).data())
+        ) is not None:
+            session.run(SET_SORT_KEYS, rows=rows).consume()
     return len(statements)
 
 
@@ -93,6 +109,10 @@ async def migrate_async(driver: AsyncDriver, database: str) -> int:
         for statement in statements:
             await (await session.run(statement)).consume()
         await (await session.run(AWAIT_INDEXES)).consume()
+        while (
+            rows := _sort_key_rows(await (await session.run(MISSING_SORT_KEYS, limit=_SORT_KEY_BATCH)).data())
+        ) is not None:
+            await (await session.run(SET_SORT_KEYS, rows=rows)).consume()
     return len(statements)
 
 

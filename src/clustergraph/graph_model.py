@@ -60,6 +60,9 @@ class Prop:
     node_field: bool = True
     #: One coordinate ("x" or "y") of a point property.
     coordinate: LiteralString | None = None
+    #: The stored property its `orderBy` key sorts by, when not the value itself (the names' sort keys, see
+    #: `sort_keys`: written with the name, indexed).
+    sort_prop: LiteralString | None = None
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.ENUM) != (self.enum is not None):
@@ -268,7 +271,8 @@ class NodeType:
             # An enum is stored as its name, and sorts as text.
             kind = Kind.STRING if p.kind is Kind.ENUM else p.kind
             required = not (p.nullable or p.is_list)
-            return SortKey(sort.name, p.expression, kind, required, sort.description)
+            expression = patterns.property_value(p.sort_prop) if p.sort_prop else p.expression
+            return SortKey(sort.name, expression, kind, required, sort.description)
         if isinstance(by, Count):
             hops = self.rel_by_field[by.over].path if isinstance(by.over, str) else by.over
             return SortKey(
@@ -293,8 +297,16 @@ def _names(name: str = "English name.", name_zh: str = "Chinese name.") -> tuple
     """The key and the two names every named node has; the arguments word the node fields."""
     return (
         _key(),
-        Prop("name", "name", S, name, where="English name (case-insensitive).", case_insensitive=True),
-        Prop("name_zh", "nameZh", S, name_zh, where="Chinese name."),
+        Prop(
+            "name",
+            "name",
+            S,
+            name,
+            where="English name (case-insensitive).",
+            case_insensitive=True,
+            sort_prop="nameSort",
+        ),
+        Prop("name_zh", "nameZh", S, name_zh, where="Chinese name.", sort_prop="nameZhSort"),
     )
 
 
@@ -302,8 +314,12 @@ def _sources() -> Prop:
     return Prop("sources", "sources", S, _SOURCES, is_list=True)
 
 
+_NAME_SORT = "English name, ignoring case (as the name filters do)."
+_NAME_ZH_SORT = "Chinese name in pinyin order (by reading, with tone numbers), not by character code."
+
+
 def _name_sorts() -> tuple[Sort, ...]:
-    return (Sort("KEY", "key"), Sort("NAME", "name"), Sort("NAME_ZH", "name_zh"))
+    return (Sort("KEY", "key"), Sort("NAME", "name", _NAME_SORT), Sort("NAME_ZH", "name_zh", _NAME_ZH_SORT))
 
 
 _ADMIN_CODE = Prop(

@@ -21,7 +21,7 @@ from test_api_sorting import LISTS, SORT_VALUES
 from clustergraph.loader import write_plan
 from clustergraph.settings import Settings
 from clustergraph.synthetic import SCALES, generate
-from conftest import _restore_dataset, gql_data, reset_graph, run_cypher
+from conftest import _restore_dataset, gql_data, pinyin_readings, reset_graph, run_cypher
 
 pytestmark = [
     pytest.mark.integration,
@@ -77,7 +77,10 @@ def expected_order(
         f"{match} WITH DISTINCT n CALL (n) {{ {body} }} "
         f"RETURN n.id AS key ORDER BY s IS NULL, s {direction}, n.id"
     )
-    return [r["key"] for r in run_cypher(driver, settings, query, **params)]
+    return [
+        r["key"]
+        for r in run_cypher(driver, settings, query, pinyin=pinyin_readings(driver, settings), **params)
+    ]
 
 
 def page_size(total: int) -> int:

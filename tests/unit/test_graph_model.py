@@ -40,7 +40,11 @@ S, INT, F = Kind.STRING, Kind.INT, Kind.FLOAT
 
 
 def _names() -> list[tuple[str, str, Kind, bool]]:
-    return [("KEY", "{n}.id", S, True), ("NAME", "{n}.name", S, True), ("NAME_ZH", "{n}.nameZh", S, True)]
+    return [
+        ("KEY", "{n}.id", S, True),
+        ("NAME", "{n}.nameSort", S, True),
+        ("NAME_ZH", "{n}.nameZhSort", S, True),
+    ]
 
 
 #: Type -> its sort keys in enum order: (name, expression, kind, required).
