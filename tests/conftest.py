@@ -101,6 +101,8 @@ def run_cypher(driver: Driver, settings: Settings, query: str, **params: object)
 #: The Cypher sort values of the names, for the expected orders: NAME ignores case, NAME_ZH is pinyin order. A
 #: query using `PINYIN` takes the `pinyin_readings` of the graph as its `$pinyin` parameter.
 NAME_SORT = "toLower(n.name)"
+#: A level's place in the order the schema declares (provincial, then national).
+LEVEL_RANK = "CASE n.level WHEN 'PROVINCIAL' THEN 0 WHEN 'NATIONAL' THEN 1 END"
 PINYIN = "$pinyin[elementId(n)]"
 
 

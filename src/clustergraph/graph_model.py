@@ -269,10 +269,13 @@ class NodeType:
         if isinstance(by, str):
             p = self.prop(by)
             # An enum is stored as its name, and sorts as text.
-            kind = Kind.STRING if p.kind is Kind.ENUM else p.kind
             required = not (p.nullable or p.is_list)
+            if p.enum is not None:
+                # An enum is stored as its name, and sorts in the order its values are declared.
+                rank = patterns.rank(p.expression, ENUM_VALUES[p.enum])
+                return SortKey(sort.name, rank, Kind.INT, required, sort.description)
             expression = patterns.property_value(p.sort_prop) if p.sort_prop else p.expression
-            return SortKey(sort.name, expression, kind, required, sort.description)
+            return SortKey(sort.name, expression, p.kind, required, sort.description)
         if isinstance(by, Count):
             hops = self.rel_by_field[by.over].path if isinstance(by.over, str) else by.over
             return SortKey(
@@ -282,6 +285,13 @@ class NodeType:
 
 
 S, INT, F, E, D = Kind.STRING, Kind.INT, Kind.FLOAT, Kind.ENUM, Kind.DATE
+
+#: The values of each enum, in the order the GraphQL enum (`graphql/inputs.py`) declares them (a test checks it):
+#: an `orderBy` on an enum property sorts in this order, the province's level before the nation's.
+ENUM_VALUES: dict[str, tuple[LiteralString, ...]] = {
+    "RecognitionLevel": ("PROVINCIAL", "NATIONAL"),
+    "NameStatus": ("AS_LISTED", "AS_WORDED_IN_SOURCE", "UNVERIFIED"),
+}
 
 _KEY_FIELD = "The node's key: its stable id in the graph (the `id` property in Neo4j), usable in URLs."
 _KEY_WHERE = "The node's key (its stable id in the graph)."
@@ -656,7 +666,11 @@ TYPES: dict[str, NodeType] = {
                     where="The batch it belongs to.",
                 ),
             ),
-            sorts=(Sort("KEY", "key"), Sort("YEAR", "year"), Sort("LEVEL", "level")),
+            sorts=(
+                Sort("KEY", "key"),
+                Sort("YEAR", "year"),
+                Sort("LEVEL", "level", "Provincial first, then national (the order of RecognitionLevel)."),
+            ),
             default_sort=("YEAR", "LEVEL"),
         ),
         NodeType(
@@ -729,7 +743,7 @@ TYPES: dict[str, NodeType] = {
             sorts=(
                 Sort("KEY", "key"),
                 Sort("YEAR", "year"),
-                Sort("LEVEL", "level"),
+                Sort("LEVEL", "level", "Provincial first, then national (the order of RecognitionLevel)."),
                 Sort("ORDINAL", "ordinal"),
                 Sort("OFFICIAL_COUNT_SICHUAN", "official_count_sichuan", "Official Sichuan count."),
                 Sort("NAMED_COUNT", Count("recognitions"), "Recognitions of the batch the graph names."),

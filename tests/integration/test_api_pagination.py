@@ -16,7 +16,7 @@ import pytest
 from neo4j import Driver
 
 from clustergraph.settings import Settings
-from conftest import NAME_SORT, gql, gql_data, pinyin_readings, run_cypher
+from conftest import LEVEL_RANK, NAME_SORT, gql, gql_data, pinyin_readings, run_cypher
 
 pytestmark = pytest.mark.integration
 
@@ -301,7 +301,7 @@ NESTED_PAGING = [
                  "n.outputValueCny IS NULL, n.outputValueCny DESC", 2,
                  id="Industry.clusters-by-output-desc-with-nulls"),
     pytest.param('batch(id: "provincial-2024")', "recognitions", "RecognitionOrder", None,
-                 "(p:Batch {id: 'provincial-2024'})<-[:IN_BATCH]-(n:Recognition)", "n.year, n.level", 2,
+                 "(p:Batch {id: 'provincial-2024'})<-[:IN_BATCH]-(n:Recognition)", f"n.year, {LEVEL_RANK}", 2,
                  id="Batch.recognitions-default-order"),
     pytest.param("recognitionYear(year: 2024)", "clusters", "ClusterOrder",
                  [{"field": "ENTERPRISE_COUNT", "direction": "ASC"}],
@@ -365,8 +365,8 @@ DEFAULT_ORDERS = {
     "industries": ("Industry", "toLower(n.name)"),
     "clusters": ("Cluster", "toLower(n.name)"),
     "enterprises": ("Enterprise", "toLower(n.name)"),
-    "recognitions": ("Recognition", "n.year, n.level"),
-    "batches": ("Batch", "n.year, n.level"),
+    "recognitions": ("Recognition", f"n.year, {LEVEL_RANK}"),
+    "batches": ("Batch", f"n.year, {LEVEL_RANK}"),
     "recognitionYears": ("RecognitionYear", "n.year"),
 }
 

@@ -17,7 +17,7 @@ import pytest
 from neo4j import Driver
 
 from clustergraph.settings import Settings
-from conftest import DATA_DIR, NAME_SORT, PINYIN, gql, gql_data, pinyin_readings, run_cypher
+from conftest import DATA_DIR, LEVEL_RANK, NAME_SORT, PINYIN, gql, gql_data, pinyin_readings, run_cypher
 
 pytestmark = pytest.mark.integration
 
@@ -71,11 +71,11 @@ SORT_VALUES: dict[str, dict[str, str]] = {
         "FIRST_RECOGNIZED": "OPTIONAL MATCH (n)-[:RECOGNIZED]->(r:Recognition) RETURN min(r.year) AS s",
     },
     "enterprises": {**NAMES, "CLUSTER_COUNT": counted("(n)-[:MEMBER_OF]->(c:Cluster)", "c")},
-    "recognitions": {"KEY": prop("id"), "YEAR": prop("year"), "LEVEL": prop("level")},
+    "recognitions": {"KEY": prop("id"), "YEAR": prop("year"), "LEVEL": f"RETURN {LEVEL_RANK} AS s"},
     "batches": {
         "KEY": prop("id"),
         "YEAR": prop("year"),
-        "LEVEL": prop("level"),
+        "LEVEL": f"RETURN {LEVEL_RANK} AS s",
         "ORDINAL": prop("ordinal"),
         "OFFICIAL_COUNT_SICHUAN": prop("officialCountSichuan"),
         "NAMED_COUNT": counted("(n)<-[:IN_BATCH]-(r:Recognition)", "r"),
@@ -186,12 +186,12 @@ MULTI = [
                  "OPTIONAL MATCH (n)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(c:Cluster) "
                  "RETURN count(c) AS s0, toLower(n.name) AS s1",
                  "s0 DESC, s1 ASC, n.id ASC", id="cities-cluster-count-name"),
-    pytest.param("batches", [("LEVEL", "ASC"), ("YEAR", "DESC")], "RETURN n.level AS s0, n.year AS s1",
+    pytest.param("batches", [("LEVEL", "ASC"), ("YEAR", "DESC")], f"RETURN {LEVEL_RANK} AS s0, n.year AS s1",
                  "s0 ASC, s1 DESC, n.id ASC", id="batches-level-year"),
     pytest.param("batches", [("OFFICIAL_COUNT_SICHUAN", "DESC"), ("NAMED_COUNT", "ASC")],
                  "OPTIONAL MATCH (n)<-[:IN_BATCH]-(r:Recognition) RETURN n.officialCountSichuan AS s0, "
                  "count(r) AS s1", "s0 DESC, s1 ASC, n.id ASC", id="batches-official-named"),
-    pytest.param("recognitions", [("LEVEL", "DESC"), ("YEAR", "ASC")], "RETURN n.level AS s0, n.year AS s1",
+    pytest.param("recognitions", [("LEVEL", "DESC"), ("YEAR", "ASC")], f"RETURN {LEVEL_RANK} AS s0, n.year AS s1",
                  "s0 DESC, s1 ASC, n.id ASC", id="recognitions-level-year"),
     pytest.param("industries", [("CITY_COUNT", "ASC"), ("CLUSTER_COUNT", "DESC")],
                  "OPTIONAL MATCH (n)<-[:IN_INDUSTRY]-(c:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(ci:City) "
@@ -226,8 +226,8 @@ DEFAULTS = [
     pytest.param("industries", "RETURN toLower(n.name) AS s0, null AS s1", id="industries-by-name"),
     pytest.param("enterprises", "RETURN toLower(n.name) AS s0, null AS s1", id="enterprises-by-name"),
     pytest.param("provinces", "RETURN toLower(n.name) AS s0, null AS s1", id="provinces-by-name"),
-    pytest.param("recognitions", "RETURN n.year AS s0, n.level AS s1", id="recognitions-by-year-level"),
-    pytest.param("batches", "RETURN n.year AS s0, n.level AS s1", id="batches-by-year-level"),
+    pytest.param("recognitions", f"RETURN n.year AS s0, {LEVEL_RANK} AS s1", id="recognitions-by-year-level"),
+    pytest.param("batches", f"RETURN n.year AS s0, {LEVEL_RANK} AS s1", id="batches-by-year-level"),
     pytest.param("recognitionYears", "RETURN n.year AS s0, null AS s1", id="years-by-year"),
 ]
 
@@ -270,7 +270,7 @@ NESTED = [
                  "(p)<-[:LOCATED_IN]-(n:Cluster)", "RETURN toLower(n.name) AS s0", "s0 DESC, n.id ASC",
                  id="County.clusters-name-desc"),
     pytest.param("recognitionYears", "RecognitionYear", "batches", "BatchOrder", [("LEVEL", "DESC")],
-                 "(p)<-[:IN_YEAR]-(n:Batch)", "RETURN n.level AS s0", "s0 DESC, n.id ASC",
+                 "(p)<-[:IN_YEAR]-(n:Batch)", f"RETURN {LEVEL_RANK} AS s0", "s0 DESC, n.id ASC",
                  id="RecognitionYear.batches-level-desc"),
 ]  # fmt: skip
 
