@@ -215,10 +215,13 @@ query Related($id: ID!, $first: Int!) {
 
 
 def expected_related(driver: Driver, settings: Settings, key: str) -> list[dict[str, Any]]:
-    """1 point per shared industry, city and county, 2 per shared enterprise; score desc, then name, then key."""
+    """1 point per shared industry, city and county, 2 per shared enterprise; score desc, then shared enterprises
+    desc, then same county, then same city, then key."""
     rows = run_cypher(driver, settings, RELATED_CLUSTERS_EXPECTED, key=key)
     out = []
-    for r in sorted(rows, key=lambda r: (-r["score"], r["name"], r["key"])):
+    for r in sorted(
+        rows, key=lambda r: (-r["score"], -r["shared"], not r["county"], not r["city"], r["key"])
+    ):
         reasons = [
             name
             for name, present in (

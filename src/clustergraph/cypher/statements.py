@@ -161,7 +161,8 @@ SET_SORT_KEYS: LiteralString = """
 
 # --- API reads with a fixed shape (the list and filter statements are built in builder.py) ---------------
 
-#: A cluster's related clusters, best first, as a subquery: `{a}` is the cluster's variable, `{o}` the related one's;
+#: A cluster's related clusters, best first (ties: more shared enterprises, then the same county, then the same
+#: city, then the key), as a subquery: `{a}` is the cluster's variable, `{o}` the related one's;
 #: `{first}` the page size, `{calls}` subqueries run per related cluster, `{proj}` its map, `{out}` the list's name.
 RELATED_CLUSTERS_TEMPLATE: LiteralString = """
     CALL ({a}) {
@@ -184,10 +185,11 @@ RELATED_CLUSTERS_TEMPLATE: LiteralString = """
         }
         WITH {o}, sum(weight) AS score, collect(DISTINCT reason) AS reasons,
              count(CASE WHEN reason = 'SHARED_ENTERPRISE' THEN 1 END) AS sharedEnterprises
-        ORDER BY score DESC, {o}.name ASC, {o}.id ASC
+        WITH *, 'SAME_COUNTY' IN reasons AS sameCounty, 'SAME_CITY' IN reasons AS sameCity
+        ORDER BY score DESC, sharedEnterprises DESC, sameCounty DESC, sameCity DESC, {o}.id ASC
         LIMIT {first}
         {calls}
-        WITH * ORDER BY score DESC, {o}.name ASC, {o}.id ASC
+        WITH * ORDER BY score DESC, sharedEnterprises DESC, sameCounty DESC, sameCity DESC, {o}.id ASC
         RETURN collect({node: {proj}, score: score, reasons: reasons, sharedEnterprises: sharedEnterprises}) AS {out}
     }
 """
