@@ -43,8 +43,10 @@ CREATE INDEX enterprise_name_sort IF NOT EXISTS FOR (n:Enterprise) ON (n.nameSor
 CREATE INDEX enterprise_name_zh_sort IF NOT EXISTS FOR (n:Enterprise) ON (n.nameZhSort);
 
 // Full-text search over names in both languages. The CJK analyzer indexes Chinese as overlapping bigrams and
-// English as lower-cased words, so both "电磁" and "electromagnetic" find the Pidu cluster.
+// English as lower-cased words, so both "电磁" and "electromagnetic" find the Pidu cluster. It also reads the name
+// without accents (`nameFolded`, so "garze" finds Garzê), a cluster's other Chinese names and its leading sector.
+// `migrate` drops and recreates the index when this definition changes.
 CREATE FULLTEXT INDEX name_search IF NOT EXISTS
 FOR (n:Cluster|Enterprise|City|County|Industry|Province)
-ON EACH [n.name, n.nameZh]
+ON EACH [n.name, n.nameZh, n.nameFolded, n.alternateNamesZh, n.leadingSector, n.leadingSectorZh]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', `fulltext.eventually_consistent`: false}};

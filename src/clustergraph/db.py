@@ -7,6 +7,7 @@ opens its own session: graphql-core resolves sibling fields concurrently and a s
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +31,14 @@ from neo4j import (
 )
 from neo4j.exceptions import DriverError, Neo4jError
 
-from .cypher.statements import AWAIT_INDEXES, MISSING_SORT_KEYS, SET_SORT_KEYS, WIPE
+from .cypher.statements import (
+    AWAIT_INDEXES,
+    DROP_INDEX,
+    FULLTEXT_INDEXES,
+    MISSING_SORT_KEYS,
+    SET_SORT_KEYS,
+    WIPE,
+)
 from .settings import Settings
 from .sort_keys import with_sort_keys
 
@@ -77,6 +85,37 @@ def wipe(driver: Driver, database: str) -> None:
         session.run(WIPE).consume()
 
 
+_FULLTEXT = re.compile(
+    r"CREATE FULLTEXT INDEX (\w+) IF NOT EXISTS\s+FOR \(n:([\w|]+)\)\s+ON EACH \[([^\]]+)\]"
+    r"(?:.*`fulltext\.analyzer`: '([\w-]+)')?",
+    re.DOTALL,
+)
+
+
+def _changed_fulltext_indexes(existing: list[dict[str, Any]]) -> list[LiteralString]:
+    """`DROP INDEX` statements for the full-text indexes of cypher/schema.cypher that exist with another
+    definition (labels, properties or analyzer): `CREATE ... IF NOT EXISTS` would keep the old one."""
+    by_name = {row["name"]: row for row in existing}
+    drops: list[LiteralString] = []
+    for statement in schema_statements():
+        match = _FULLTEXT.match(statement)
+        if match is None or match.group(1) not in by_name:
+            continue
+        name, labels, props, analyzer = match.groups()
+        row = by_name[name]
+        declared = (
+            sorted(labels.split("|")),
+            [p.strip().removeprefix("n.") for p in props.split(",")],
+            analyzer,
+        )
+        config = (row.get("options") or {}).get("indexConfig") or {}
+        found = (sorted(row["labelsOrTypes"]), list(row["properties"]), config.get("fulltext.analyzer"))
+        if declared != found:
+            # The name comes from the package's schema file, not from a request.
+            drops.append(cast(LiteralString, DROP_INDEX.replace("{name}", name)))
+    return drops
+
+
 _SORT_KEY_BATCH = 5_000
 
 
@@ -88,10 +127,13 @@ def _sort_key_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
 
 
 def migrate(driver: Driver, database: str) -> int:
-    """Apply every constraint and index idempotently, wait for the indexes to come online, and give every named
-    node the sort keys of its names (`sort_keys`) it lacks."""
+    """Apply every constraint and index idempotently (a full-text index whose definition changed is dropped and
+    created anew), wait for the indexes to come online, and give every named node the sort keys of its names
+    (`sort_keys`) it lacks."""
     statements = schema_statements()
     with driver.session(database=database) as session:
+        for drop in _changed_fulltext_indexes(session.run(FULLTEXT_INDEXES).data()):
+            session.run(drop).consume()
         for statement in statements:
             session.run(statement).consume()
         session.run(AWAIT_INDEXES).consume()
@@ -106,6 +148,8 @@ async def migrate_async(driver: AsyncDriver, database: str) -> int:
     """`migrate` for the service's start-up."""
     statements = schema_statements()
     async with driver.session(database=database) as session:
+        for drop in _changed_fulltext_indexes(await (await session.run(FULLTEXT_INDEXES)).data()):
+            await (await session.run(drop)).consume()
         for statement in statements:
             await (await session.run(statement)).consume()
         await (await session.run(AWAIT_INDEXES)).consume()

@@ -202,6 +202,52 @@ def test_search_reads_operator_words_as_words(
         assert {r["key"] for r in fulltext(dataset_graph, settings, "pump")} <= keys
 
 
+def test_search_ignores_accents(client: Any, dataset_graph: Driver, settings: Settings) -> None:
+    """`garze` (and `GARZE`, `Garzê`) finds every node whose English name has the word Garzê."""
+    expected = {
+        r["key"]
+        for r in run_cypher(
+            dataset_graph, settings, "MATCH (n) WHERE n.name CONTAINS 'Garzê' RETURN n.id AS key"
+        )
+    }
+    assert expected, "the dataset no longer has a name with Garzê"
+    for text in ("garze", "GARZE", "Garzê"):
+        assert expected <= {h["node"]["key"] for h in search_hits(client, text)}, text
+
+
+def test_search_finds_a_cluster_by_another_chinese_name_and_by_its_leading_sector(
+    client: Any, dataset_graph: Driver, settings: Settings
+) -> None:
+    """A cluster's alternate Chinese names and its leading sector (both languages) are searched too."""
+    [row] = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (c:Cluster) WHERE size(c.alternateNamesZh) > 0 AND c.leadingSector IS NOT NULL "
+        "RETURN c.id AS key, c.alternateNamesZh[0] AS other, c.leadingSector AS sector, "
+        "c.leadingSectorZh AS sectorZh ORDER BY c.id LIMIT 1",
+    )
+    [names] = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (c:Cluster {id: $key}) RETURN c.name AS en, c.nameZh AS zh",
+        key=row["key"],
+    )
+
+    def new_bigram(text: str) -> str:
+        """Two Chinese characters of `text` that the cluster's own Chinese name does not have."""
+        return next(
+            text[i : i + 2]
+            for i in range(len(text) - 1)
+            if text[i : i + 2] not in names["zh"]
+            and all("\u4e00" <= ch <= "\u9fff" for ch in text[i : i + 2])
+        )
+
+    words = [w.strip("(),/") for w in row["sector"].split()]
+    sector_word = next(w for w in words if len(w) > 3 and w.lower() not in names["en"].lower())
+    for text in (new_bigram(row["other"]), new_bigram(row["sectorZh"]), sector_word):
+        assert row["key"] in {h["node"]["key"] for h in search_hits(client, text)}, text
+
+
 # --- related clusters ----------------------------------------------------------------------------------------
 
 

@@ -601,3 +601,35 @@ def test_migrate_gives_named_nodes_written_without_sort_keys_their_keys(
     )
     assert sorted(after, key=lambda r: r["id"]) == sorted(expected, key=lambda r: r["id"])
     assert all(r["s"] is not None and r["z"] is not None for r in after)
+
+
+def test_migrate_recreates_a_full_text_index_whose_definition_changed(
+    empty_graph: Driver, settings: Settings
+) -> None:
+    """An older `name_search` (names only) is dropped and created as cypher/schema.cypher declares it; a second
+    migrate leaves the index alone (same id)."""
+    from clustergraph.db import migrate
+
+    def index() -> dict[str, Any]:
+        [row] = run_cypher(
+            empty_graph,
+            settings,
+            "SHOW FULLTEXT INDEXES YIELD id, name, properties WHERE name = 'name_search' RETURN id, properties",
+        )
+        return row
+
+    run_cypher(empty_graph, settings, "DROP INDEX name_search")
+    run_cypher(
+        empty_graph,
+        settings,
+        "CREATE FULLTEXT INDEX name_search FOR (n:Cluster|Enterprise|City|County|Industry|Province) "
+        "ON EACH [n.name, n.nameZh] OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}",
+    )
+    assert index()["properties"] == ["name", "nameZh"]
+    migrate(empty_graph, settings.neo4j_database)
+    declared = (Path(__file__).parents[2] / "cypher" / "schema.cypher").read_text(encoding="utf-8")
+    recreated = index()
+    assert recreated["properties"] != ["name", "nameZh"]
+    assert f"ON EACH [{', '.join('n.' + p for p in recreated['properties'])}]" in declared
+    migrate(empty_graph, settings.neo4j_database)
+    assert index()["id"] == recreated["id"]

@@ -19,6 +19,7 @@ from typing import Any, LiteralString, cast
 import orjson
 
 from ..graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey
+from ..sort_keys import fold
 from . import statements as q
 
 MAX_FILTER_DEPTH = 8
@@ -798,7 +799,8 @@ class _Compiler:
         rows = _fmt(
             q.SEARCH_ROWS,
             n=n,
-            query=self.params.add(lucene_escape(sel.query)),
+            # Folded as the index's `nameFolded` is, so that `garze` and `Garzê` both find Garzê.
+            query=self.params.add(lucene_escape(fold(sel.query))),
             first=self.params.add(sel.first),
             labels=self.params.add(list(SEARCHABLE)),
         )

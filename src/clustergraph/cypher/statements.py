@@ -15,13 +15,13 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
     "provinces": """
         UNWIND $rows AS row
         MERGE (p:Province {id: row.id})
-        SET p.adminCode = row.adminCode, p.name = row.name, p.nameZh = row.nameZh, p.nameSort = row.nameSort,
+        SET p.adminCode = row.adminCode, p.name = row.name, p.nameZh = row.nameZh, p.nameSort = row.nameSort, p.nameFolded = row.nameFolded,
             p.nameZhSort = row.nameZhSort, p.sources = row.sources
     """,
     "cities": """
         UNWIND $rows AS row
         MERGE (c:City {id: row.id})
-        SET c.adminCode = row.adminCode, c.name = row.name, c.nameZh = row.nameZh, c.nameSort = row.nameSort,
+        SET c.adminCode = row.adminCode, c.name = row.name, c.nameZh = row.nameZh, c.nameSort = row.nameSort, c.nameFolded = row.nameFolded,
             c.nameZhSort = row.nameZhSort, c.kind = row.kind,
             c.kindZh = row.kindZh, c.location = point({latitude: row.latitude, longitude: row.longitude}),
             c.sources = row.sources
@@ -32,7 +32,7 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
     "counties": """
         UNWIND $rows AS row
         MERGE (c:County {id: row.id})
-        SET c.name = row.name, c.nameZh = row.nameZh, c.nameSort = row.nameSort,
+        SET c.name = row.name, c.nameZh = row.nameZh, c.nameSort = row.nameSort, c.nameFolded = row.nameFolded,
             c.nameZhSort = row.nameZhSort
         WITH c, row
         OPTIONAL MATCH (c)-[old:IN_CITY]->(other:City) WHERE other.id <> row.cityId
@@ -44,7 +44,7 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
     "industries": """
         UNWIND $rows AS row
         MERGE (i:Industry {id: row.id})
-        SET i.name = row.name, i.nameZh = row.nameZh, i.nameSort = row.nameSort,
+        SET i.name = row.name, i.nameZh = row.nameZh, i.nameSort = row.nameSort, i.nameFolded = row.nameFolded,
             i.nameZhSort = row.nameZhSort, i.sources = row.sources
     """,
     "years": """
@@ -56,7 +56,7 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
         UNWIND $rows AS row
         MERGE (b:Batch {id: row.id})
         SET b.level = row.level, b.year = row.year, b.ordinal = row.ordinal, b.name = row.name,
-            b.nameZh = row.nameZh, b.nameSort = row.nameSort, b.nameZhSort = row.nameZhSort,
+            b.nameZh = row.nameZh, b.nameSort = row.nameSort, b.nameFolded = row.nameFolded, b.nameZhSort = row.nameZhSort,
             b.authority = row.authority, b.authorityZh = row.authorityZh,
             b.officialCount = row.officialCount, b.officialCountSichuan = row.officialCountSichuan,
             b.published = CASE WHEN row.published IS NULL THEN null ELSE date(row.published) END,
@@ -69,7 +69,7 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
     "clusters": """
         UNWIND $rows AS row
         MERGE (c:Cluster {id: row.id})
-        SET c.name = row.name, c.nameZh = row.nameZh, c.nameSort = row.nameSort,
+        SET c.name = row.name, c.nameZh = row.nameZh, c.nameSort = row.nameSort, c.nameFolded = row.nameFolded,
             c.nameZhSort = row.nameZhSort, c.nameStatus = row.nameStatus,
             c.alternateNamesZh = row.alternateNamesZh, c.leadingSector = row.leadingSector,
             c.leadingSectorZh = row.leadingSectorZh, c.outputValueCny = row.outputValueCny,
@@ -104,7 +104,7 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
     "enterprises": """
         UNWIND $rows AS row
         MERGE (e:Enterprise {id: row.id})
-        SET e.name = row.name, e.nameZh = row.nameZh, e.nameSort = row.nameSort,
+        SET e.name = row.name, e.nameZh = row.nameZh, e.nameSort = row.nameSort, e.nameFolded = row.nameFolded,
             e.nameZhSort = row.nameZhSort, e.sources = row.sources
     """,
     "memberships": """
@@ -148,11 +148,16 @@ ENTERPRISES_FOUND: LiteralString = (
 #: batch at a time; `migrate` computes the keys (`sort_keys`) and writes them with `SET_SORT_KEYS`.
 MISSING_SORT_KEYS: LiteralString = """
     MATCH (n:Province|City|County|Industry|Cluster|Enterprise|Batch)
-    WHERE (n.name IS NOT NULL AND n.nameSort IS NULL) OR (n.nameZh IS NOT NULL AND n.nameZhSort IS NULL)
-    RETURN elementId(n) AS id, CASE WHEN n.nameSort IS NULL THEN n.name END AS name,
+    WHERE (n.name IS NOT NULL AND (n.nameSort IS NULL OR n.nameFolded IS NULL))
+        OR (n.nameZh IS NOT NULL AND n.nameZhSort IS NULL)
+    RETURN elementId(n) AS id, CASE WHEN n.nameSort IS NULL OR n.nameFolded IS NULL THEN n.name END AS name,
         CASE WHEN n.nameZhSort IS NULL THEN n.nameZh END AS nameZh
     LIMIT $limit
 """
+#: The full-text indexes as they are, for `migrate` to drop one whose definition changed (it is then created anew).
+FULLTEXT_INDEXES: LiteralString = "SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties, options"
+#: Drop the index `{name}` (a name from cypher/schema.cypher).
+DROP_INDEX: LiteralString = "DROP INDEX {name} IF EXISTS"
 SET_SORT_KEYS: LiteralString = """
     UNWIND $rows AS row
     MATCH (n) WHERE elementId(n) = row.id
@@ -352,7 +357,7 @@ EXISTING_KEYS: LiteralString = """
 CREATE_CLUSTER: LiteralString = """
     MATCH (county:County {id: $countyKey}), (industry:Industry {id: $industryKey})
     CREATE (c:Cluster {id: $key})
-    SET c.name = $name, c.nameZh = $nameZh, c.nameSort = $nameSort, c.nameZhSort = $nameZhSort,
+    SET c.name = $name, c.nameZh = $nameZh, c.nameSort = $nameSort, c.nameFolded = $nameFolded, c.nameZhSort = $nameZhSort,
         c.nameStatus = 'AS_LISTED', c.alternateNamesZh = [],
         c.leadingSector = $leadingSector, c.leadingSectorZh = $leadingSectorZh,
         c.outputValueCny = $outputValueCny, c.enterpriseCount = $enterpriseCount, c.sources = $sources
@@ -397,7 +402,7 @@ DELETE_CLUSTER: LiteralString = """
 
 CREATE_ENTERPRISE: LiteralString = """
     CREATE (e:Enterprise {id: $key})
-    SET e.name = $name, e.nameZh = $nameZh, e.nameSort = $nameSort, e.nameZhSort = $nameZhSort,
+    SET e.name = $name, e.nameZh = $nameZh, e.nameSort = $nameSort, e.nameFolded = $nameFolded, e.nameZhSort = $nameZhSort,
         e.sources = $sources
     RETURN e {.*} AS node
 """
@@ -453,7 +458,7 @@ REMOVE_RECOGNITION: LiteralString = """
 CREATE_CITY: LiteralString = """
     MATCH (p:Province {id: $provinceKey})
     CREATE (c:City {id: $key})
-    SET c.adminCode = $key, c.name = $name, c.nameZh = $nameZh, c.nameSort = $nameSort,
+    SET c.adminCode = $key, c.name = $name, c.nameZh = $nameZh, c.nameSort = $nameSort, c.nameFolded = $nameFolded,
         c.nameZhSort = $nameZhSort, c.kind = $kind, c.kindZh = $kindZh,
         c.location = CASE WHEN $latitude IS NULL OR $longitude IS NULL THEN null
                           ELSE point({latitude: $latitude, longitude: $longitude}) END,
@@ -465,14 +470,14 @@ CREATE_CITY: LiteralString = """
 CREATE_COUNTY: LiteralString = """
     MATCH (city:City {id: $cityKey})
     CREATE (c:County {id: $key})
-    SET c.name = $name, c.nameZh = $nameZh, c.nameSort = $nameSort, c.nameZhSort = $nameZhSort
+    SET c.name = $name, c.nameZh = $nameZh, c.nameSort = $nameSort, c.nameFolded = $nameFolded, c.nameZhSort = $nameZhSort
     CREATE (c)-[:IN_CITY]->(city)
     RETURN c {.*} AS node
 """
 
 CREATE_INDUSTRY: LiteralString = """
     CREATE (i:Industry {id: $key})
-    SET i.name = $name, i.nameZh = $nameZh, i.nameSort = $nameSort, i.nameZhSort = $nameZhSort,
+    SET i.name = $name, i.nameZh = $nameZh, i.nameSort = $nameSort, i.nameFolded = $nameFolded, i.nameZhSort = $nameZhSort,
         i.sources = $sources
     RETURN i {.*} AS node
 """

@@ -224,7 +224,12 @@ class Query:
     def stats(self) -> Stats:
         return answered_by_engine()  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Full-text search over names in Chinese and English; best first.")
+    @strawberry.field(
+        description=(
+            "Full-text search over names in Chinese and English (a cluster's other Chinese names and its leading "
+            "sector too), accents ignored, the text searched as written (AND, OR, NOT are words); best first."
+        )
+    )
     def search(
         self,
         text: Annotated[str, strawberry.argument(description="Words or characters to look for.")],
