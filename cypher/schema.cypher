@@ -44,9 +44,9 @@ CREATE INDEX enterprise_name_zh_sort IF NOT EXISTS FOR (n:Enterprise) ON (n.name
 
 // Full-text search over names in both languages. The CJK analyzer indexes Chinese as overlapping bigrams and
 // English as lower-cased words, so both "电磁" and "electromagnetic" find the Pidu cluster. It also reads the name
-// without accents (`nameFolded`, so "garze" finds Garzê), a cluster's other Chinese names and its leading sector.
+// without accents (`nameFolded`, so "garze" finds Garzê), a cluster's other Chinese names and its leading sector; batches (the official lists) are found by name too.
 // `migrate` drops and recreates the index when this definition changes.
 CREATE FULLTEXT INDEX name_search IF NOT EXISTS
-FOR (n:Cluster|Enterprise|City|County|Industry|Province)
+FOR (n:Cluster|Enterprise|City|County|Industry|Province|Batch)
 ON EACH [n.name, n.nameZh, n.nameFolded, n.alternateNamesZh, n.leadingSector, n.leadingSectorZh]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', `fulltext.eventually_consistent`: false}};

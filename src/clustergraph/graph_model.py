@@ -806,4 +806,4 @@ TYPES: dict[str, NodeType] = {
 }
 
 #: Node types that the full-text index covers (the `search` union).
-SEARCHABLE = ("Cluster", "Enterprise", "City", "County", "Industry", "Province")
+SEARCHABLE = ("Cluster", "Enterprise", "City", "County", "Industry", "Province", "Batch")

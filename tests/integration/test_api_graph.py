@@ -25,7 +25,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Passing an extension instance:DeprecationWarning"),
 ]
 
-SEARCHABLE = ("Cluster", "Enterprise", "City", "County", "Industry", "Province")
+SEARCHABLE = ("Cluster", "Enterprise", "City", "County", "Industry", "Province", "Batch")
 LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
 
 
@@ -57,6 +57,7 @@ query Search($text: String!, $first: Int!) {
       ... on County { key }
       ... on Industry { key }
       ... on Province { key }
+      ... on Batch { key }
     }
   }
 }
@@ -246,6 +247,17 @@ def test_search_finds_a_cluster_by_another_chinese_name_and_by_its_leading_secto
     sector_word = next(w for w in words if len(w) > 3 and w.lower() not in names["en"].lower())
     for text in (new_bigram(row["other"]), new_bigram(row["sectorZh"]), sector_word):
         assert row["key"] in {h["node"]["key"] for h in search_hits(client, text)}, text
+
+
+def test_search_finds_an_official_list_by_its_name(
+    client: Any, dataset_graph: Driver, settings: Settings
+) -> None:
+    """Batches are in the search union: a batch's Chinese name finds that batch, typed Batch."""
+    [row] = run_cypher(
+        dataset_graph, settings, "MATCH (b:Batch) RETURN b.id AS key, b.nameZh AS zh ORDER BY b.id LIMIT 1"
+    )
+    hits = search_hits(client, row["zh"])
+    assert {"__typename": "Batch", "key": row["key"]} in [h["node"] for h in hits]
 
 
 # --- related clusters ----------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ class Stats:
 # --- search and paths ----------------------------------------------------------------------------------------
 
 SearchResult = Annotated[
-    Cluster | Enterprise | City | County | Industry | Province,
+    Cluster | Enterprise | City | County | Industry | Province | Batch,
     strawberry.union("SearchResult", description="A node found by full-text search."),
 ]
 
