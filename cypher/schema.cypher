@@ -28,9 +28,25 @@ CREATE INDEX recognition_level IF NOT EXISTS FOR (n:Recognition) ON (n.level);
 CREATE INDEX recognition_year_prop IF NOT EXISTS FOR (n:Recognition) ON (n.year);
 CREATE INDEX batch_year IF NOT EXISTS FOR (n:Batch) ON (n.year);
 
+// The names' stored sort keys (see `sort_keys.py`): NAME ignores case, NAME_ZH sorts by pinyin.
+CREATE INDEX province_name_sort IF NOT EXISTS FOR (n:Province) ON (n.nameSort);
+CREATE INDEX province_name_zh_sort IF NOT EXISTS FOR (n:Province) ON (n.nameZhSort);
+CREATE INDEX city_name_sort IF NOT EXISTS FOR (n:City) ON (n.nameSort);
+CREATE INDEX city_name_zh_sort IF NOT EXISTS FOR (n:City) ON (n.nameZhSort);
+CREATE INDEX county_name_sort IF NOT EXISTS FOR (n:County) ON (n.nameSort);
+CREATE INDEX county_name_zh_sort IF NOT EXISTS FOR (n:County) ON (n.nameZhSort);
+CREATE INDEX industry_name_sort IF NOT EXISTS FOR (n:Industry) ON (n.nameSort);
+CREATE INDEX industry_name_zh_sort IF NOT EXISTS FOR (n:Industry) ON (n.nameZhSort);
+CREATE INDEX cluster_name_sort IF NOT EXISTS FOR (n:Cluster) ON (n.nameSort);
+CREATE INDEX cluster_name_zh_sort IF NOT EXISTS FOR (n:Cluster) ON (n.nameZhSort);
+CREATE INDEX enterprise_name_sort IF NOT EXISTS FOR (n:Enterprise) ON (n.nameSort);
+CREATE INDEX enterprise_name_zh_sort IF NOT EXISTS FOR (n:Enterprise) ON (n.nameZhSort);
+
 // Full-text search over names in both languages. The CJK analyzer indexes Chinese as overlapping bigrams and
-// English as lower-cased words, so both "电磁" and "electromagnetic" find the Pidu cluster.
+// English as lower-cased words, so both "电磁" and "electromagnetic" find the Pidu cluster. It also reads the name
+// without accents (`nameFolded`, so "garze" finds Garzê), a cluster's other Chinese names and its leading sector; batches (the official lists) are found by name too.
+// `migrate` drops and recreates the index when this definition changes.
 CREATE FULLTEXT INDEX name_search IF NOT EXISTS
-FOR (n:Cluster|Enterprise|City|County|Industry|Province)
-ON EACH [n.name, n.nameZh]
+FOR (n:Cluster|Enterprise|City|County|Industry|Province|Batch)
+ON EACH [n.name, n.nameZh, n.nameFolded, n.alternateNamesZh, n.leadingSector, n.leadingSectorZh]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', `fulltext.eventually_consistent`: false}};

@@ -103,6 +103,32 @@ def run_cypher(driver: Driver, settings: Settings, query: str, **params: object)
     return [r.data() for r in records]
 
 
+#: The Cypher sort values of the names, for the expected orders: NAME ignores case, NAME_ZH is pinyin order. A
+#: query using `PINYIN` takes the `pinyin_readings` of the graph as its `$pinyin` parameter.
+NAME_SORT = "toLower(n.name)"
+#: A level's place in the order the schema declares (provincial, then national).
+LEVEL_RANK = "CASE n.level WHEN 'PROVINCIAL' THEN 0 WHEN 'NATIONAL' THEN 1 END"
+PINYIN = "$pinyin[elementId(n)]"
+
+
+def pinyin_readings(driver: Driver, settings: Settings) -> dict[str, list[str]]:
+    """Every Chinese name's reading as a list of pinyin syllables with tone numbers (pypinyin), by element id;
+    Cypher orders such lists syllable by syllable, as a dictionary does."""
+    from pypinyin import Style, lazy_pinyin
+
+    rows = run_cypher(
+        driver, settings, "MATCH (n) WHERE n.nameZh IS NOT NULL RETURN elementId(n) AS id, n.nameZh AS zh"
+    )
+    return {
+        r["id"]: [
+            s.strip().lower()
+            for s in lazy_pinyin(r["zh"], style=Style.TONE3, neutral_tone_with_five=True)
+            if s.strip()
+        ]
+        for r in rows
+    }
+
+
 def _restore_dataset(driver: Driver, settings: Settings) -> None:
     reset_graph(driver, settings)
     load_dataset(driver, settings.neo4j_database, DATA_DIR)

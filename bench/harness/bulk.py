@@ -17,7 +17,7 @@ from neo4j import Driver, ManagedTransaction, SummaryCounters
 
 from clustergraph.cypher.statements import GRAPH_COUNTS, LOAD_STATEMENTS
 from clustergraph.dataset import GraphPlan
-from clustergraph.loader import LoadSummary
+from clustergraph.loader import LoadSummary, plan_rows
 
 #: Rows per transaction: large enough to amortise a commit, small enough for a few hundred MB of heap.
 BULK_BATCH_SIZE = 10_000
@@ -40,7 +40,7 @@ def write_plan_batched(
     started = time.perf_counter()
     with driver.session(database=database) as session:
         for kind, statement in LOAD_STATEMENTS.items():
-            rows: list[dict[str, Any]] = getattr(plan, kind)
+            rows = plan_rows(plan, kind)
             summary.rows[kind] = len(rows)
             for start in range(0, len(rows), batch_size):
                 chunk = rows[start : start + batch_size]

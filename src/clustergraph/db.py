@@ -7,6 +7,7 @@ opens its own session: graphql-core resolves sibling fields concurrently and a s
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,8 +31,16 @@ from neo4j import (
 )
 from neo4j.exceptions import DriverError, Neo4jError
 
-from .cypher.statements import AWAIT_INDEXES, WIPE
+from .cypher.statements import (
+    AWAIT_INDEXES,
+    DROP_INDEX,
+    FULLTEXT_INDEXES,
+    MISSING_SORT_KEYS,
+    SET_SORT_KEYS,
+    WIPE,
+)
 from .settings import Settings
+from .sort_keys import with_sort_keys
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -76,13 +85,62 @@ def wipe(driver: Driver, database: str) -> None:
         session.run(WIPE).consume()
 
 
+_FULLTEXT = re.compile(
+    r"CREATE FULLTEXT INDEX (\w+) IF NOT EXISTS\s+FOR \(n:([\w|]+)\)\s+ON EACH \[([^\]]+)\]"
+    r"(?:.*`fulltext\.analyzer`: '([\w-]+)')?",
+    re.DOTALL,
+)
+
+
+def _changed_fulltext_indexes(existing: list[dict[str, Any]]) -> list[LiteralString]:
+    """`DROP INDEX` statements for the full-text indexes of cypher/schema.cypher that exist with another
+    definition (labels, properties or analyzer): `CREATE ... IF NOT EXISTS` would keep the old one."""
+    by_name = {row["name"]: row for row in existing}
+    drops: list[LiteralString] = []
+    for statement in schema_statements():
+        match = _FULLTEXT.match(statement)
+        if match is None or match.group(1) not in by_name:
+            continue
+        name, labels, props, analyzer = match.groups()
+        row = by_name[name]
+        declared = (
+            sorted(labels.split("|")),
+            [p.strip().removeprefix("n.") for p in props.split(",")],
+            analyzer,
+        )
+        config = (row.get("options") or {}).get("indexConfig") or {}
+        found = (sorted(row["labelsOrTypes"]), list(row["properties"]), config.get("fulltext.analyzer"))
+        if declared != found:
+            # The name comes from the package's schema file, not from a request.
+            drops.append(cast(LiteralString, DROP_INDEX.replace("{name}", name)))
+    return drops
+
+
+_SORT_KEY_BATCH = 5_000
+
+
+def _sort_key_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """`SET_SORT_KEYS` rows for the nodes `MISSING_SORT_KEYS` found; None when there is nothing to write (none
+    found, or only names that are not text, which would be found again and again)."""
+    out = [{"id": r["id"], "keys": {k: v for k, v in with_sort_keys(r).items() if k not in r}} for r in rows]
+    return [row for row in out if row["keys"]] or None
+
+
 def migrate(driver: Driver, database: str) -> int:
-    """Apply every constraint and index idempotently and wait for the indexes to come online."""
+    """Apply every constraint and index idempotently (a full-text index whose definition changed is dropped and
+    created anew), wait for the indexes to come online, and give every named node the sort keys of its names
+    (`sort_keys`) it lacks."""
     statements = schema_statements()
     with driver.session(database=database) as session:
+        for drop in _changed_fulltext_indexes(session.run(FULLTEXT_INDEXES).data()):
+            session.run(drop).consume()
         for statement in statements:
             session.run(statement).consume()
         session.run(AWAIT_INDEXES).consume()
+        while (
+            rows := _sort_key_rows(session.run(MISSING_SORT_KEYS, limit=_SORT_KEY_BATCH).data())
+        ) is not None:
+            session.run(SET_SORT_KEYS, rows=rows).consume()
     return len(statements)
 
 
@@ -90,9 +148,15 @@ async def migrate_async(driver: AsyncDriver, database: str) -> int:
     """`migrate` for the service's start-up."""
     statements = schema_statements()
     async with driver.session(database=database) as session:
+        for drop in _changed_fulltext_indexes(await (await session.run(FULLTEXT_INDEXES)).data()):
+            await (await session.run(drop)).consume()
         for statement in statements:
             await (await session.run(statement)).consume()
         await (await session.run(AWAIT_INDEXES)).consume()
+        while (
+            rows := _sort_key_rows(await (await session.run(MISSING_SORT_KEYS, limit=_SORT_KEY_BATCH)).data())
+        ) is not None:
+            await (await session.run(SET_SORT_KEYS, rows=rows)).consume()
     return len(statements)
 
 

@@ -64,6 +64,9 @@ class Prop:
     coordinate: LiteralString | None = None
     #: The sum of the values means something (false for years: their aggregate's `sum` is deprecated).
     sums: bool = True
+    #: The stored property its `orderBy` key sorts by, when not the value itself (the names' sort keys, see
+    #: `sort_keys`: written with the name, indexed).
+    sort_prop: LiteralString | None = None
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.ENUM) != (self.enum is not None):
@@ -325,15 +328,25 @@ class NodeType:
             return SortKey(sort.name, self.computed_expressions[by], c.kind, False, sort.description)
         if isinstance(by, str):
             p = self.prop(by)
-            # An enum is stored as its name, and sorts as text.
-            kind = Kind.STRING if p.kind is Kind.ENUM else p.kind
             required = not (p.nullable or p.is_list)
-            return SortKey(sort.name, p.expression, kind, required, sort.description)
+            if p.enum is not None:
+                # An enum is stored as its name, and sorts in the order its values are declared.
+                rank = patterns.rank(p.expression, ENUM_VALUES[p.enum])
+                return SortKey(sort.name, rank, Kind.INT, required, sort.description)
+            expression = patterns.property_value(p.sort_prop) if p.sort_prop else p.expression
+            return SortKey(sort.name, expression, p.kind, required, sort.description)
         return SortKey(sort.name, self._expression(by), Kind.INT if isinstance(by, Count) else by.kind, False,
                        sort.description)  # fmt: skip
 
 
 S, INT, F, E, D = Kind.STRING, Kind.INT, Kind.FLOAT, Kind.ENUM, Kind.DATE
+
+#: The values of each enum, in the order the GraphQL enum (`graphql/inputs.py`) declares them (a test checks it):
+#: an `orderBy` on an enum property sorts in this order, the province's level before the nation's.
+ENUM_VALUES: dict[str, tuple[LiteralString, ...]] = {
+    "RecognitionLevel": ("PROVINCIAL", "NATIONAL"),
+    "NameStatus": ("AS_LISTED", "AS_WORDED_IN_SOURCE", "UNVERIFIED"),
+}
 
 _KEY_FIELD = "The node's key: its stable id in the graph (the `id` property in Neo4j), usable in URLs."
 _KEY_WHERE = "The node's key (its stable id in the graph)."
@@ -349,8 +362,16 @@ def _names(name: str = "English name.", name_zh: str = "Chinese name.") -> tuple
     """The key and the two names every named node has; the arguments word the node fields."""
     return (
         _key(),
-        Prop("name", "name", S, name, where="English name (case-insensitive).", case_insensitive=True),
-        Prop("name_zh", "nameZh", S, name_zh, where="Chinese name."),
+        Prop(
+            "name",
+            "name",
+            S,
+            name,
+            where="English name (case-insensitive).",
+            case_insensitive=True,
+            sort_prop="nameSort",
+        ),
+        Prop("name_zh", "nameZh", S, name_zh, where="Chinese name.", sort_prop="nameZhSort"),
     )
 
 
@@ -358,8 +379,12 @@ def _sources() -> Prop:
     return Prop("sources", "sources", S, _SOURCES, is_list=True)
 
 
+_NAME_SORT = "English name, ignoring case (as the name filters do)."
+_NAME_ZH_SORT = "Chinese name in pinyin order (by reading, with tone numbers), not by character code."
+
+
 def _name_sorts() -> tuple[Sort, ...]:
-    return (Sort("KEY", "key"), Sort("NAME", "name"), Sort("NAME_ZH", "name_zh"))
+    return (Sort("KEY", "key"), Sort("NAME", "name", _NAME_SORT), Sort("NAME_ZH", "name_zh", _NAME_ZH_SORT))
 
 
 #: From a cluster to its city.
@@ -753,7 +778,11 @@ TYPES: dict[str, NodeType] = {
                     where="Its year.",
                 ),
             ),
-            sorts=(Sort("KEY", "key"), Sort("YEAR", "year"), Sort("LEVEL", "level")),
+            sorts=(
+                Sort("KEY", "key"),
+                Sort("YEAR", "year"),
+                Sort("LEVEL", "level", "Provincial first, then national (the order of RecognitionLevel)."),
+            ),
             default_sort=("YEAR", "LEVEL"),
         ),
         NodeType(
@@ -826,7 +855,7 @@ TYPES: dict[str, NodeType] = {
             sorts=(
                 Sort("KEY", "key"),
                 Sort("YEAR", "year"),
-                Sort("LEVEL", "level"),
+                Sort("LEVEL", "level", "Provincial first, then national (the order of RecognitionLevel)."),
                 Sort("ORDINAL", "ordinal"),
                 Sort("OFFICIAL_COUNT_SICHUAN", "official_count_sichuan", "Official Sichuan count."),
                 Sort("NAMED_COUNT", Count("recognitions"), "Recognitions of the batch the graph names."),
@@ -892,4 +921,4 @@ TYPES: dict[str, NodeType] = {
 }
 
 #: Node types that the full-text index covers (the `search` union).
-SEARCHABLE = ("Cluster", "Enterprise", "City", "County", "Industry", "Province")
+SEARCHABLE = ("Cluster", "Enterprise", "City", "County", "Industry", "Province", "Batch")

@@ -11,6 +11,7 @@ from neo4j import Driver, ManagedTransaction
 
 from .cypher.statements import GRAPH_COUNTS, LOAD_STATEMENTS
 from .dataset import GraphPlan, read_dataset
+from .sort_keys import with_sort_keys
 
 #: Rows per UNWIND statement: big enough to amortise a round trip, small enough to keep each statement's
 #: parameter map modest. All batches of one load share a single transaction.
@@ -41,13 +42,19 @@ class LoadSummary:
         ]
 
 
+def plan_rows(plan: GraphPlan, kind: str) -> list[dict[str, Any]]:
+    """The rows of one kind of `plan` as `LOAD_STATEMENTS[kind]` takes them: named rows also carry the sort keys
+    of their names (see `sort_keys`)."""
+    return [with_sort_keys(row) for row in getattr(plan, kind)]
+
+
 def write_plan(driver: Driver, database: str, plan: GraphPlan, batch_size: int = BATCH_SIZE) -> LoadSummary:
     """Write the whole plan in one write transaction: all of it lands, or none of it does."""
     summary = LoadSummary()
 
     def work(tx: ManagedTransaction) -> None:
         for kind, statement in LOAD_STATEMENTS.items():
-            rows: list[dict[str, Any]] = getattr(plan, kind)
+            rows = plan_rows(plan, kind)
             summary.rows[kind] = len(rows)
             for start in range(0, len(rows), batch_size):
                 counters = tx.run(statement, rows=rows[start : start + batch_size]).consume().counters

@@ -16,8 +16,14 @@ from neo4j.exceptions import ConstraintError
 
 from .cypher import statements as q
 from .db import RequestScope, graph_version, read, read_row, run_in_transaction, write
+from .sort_keys import with_sort_keys
 
 Row = dict[str, Any]
+
+
+def _props_with_sort_keys(params: Row) -> Row:
+    """An update's parameters with the sort keys of the names its `props` set (see `sort_keys`)."""
+    return {**params, "props": with_sort_keys(params["props"])}
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,7 @@ class Repository:
 
     async def create_cluster(self, params: Row) -> WriteResult:
         refs = {"counties": [params["countyKey"]], "industries": [params["industryKey"]]}
-        return await self.write_checked(q.CREATE_CLUSTER, params, refs)
+        return await self.write_checked(q.CREATE_CLUSTER, with_sort_keys(params), refs)
 
     async def update_cluster(self, params: Row) -> WriteResult:
         refs = {
@@ -113,16 +119,18 @@ class Repository:
             "counties": [k for k in [params["countyKey"]] if k],
             "industries": [k for k in [params["industryKey"]] if k],
         }
-        return await self.write_checked(q.UPDATE_CLUSTER, params, refs)
+        return await self.write_checked(q.UPDATE_CLUSTER, _props_with_sort_keys(params), refs)
 
     async def delete_cluster(self, key: str) -> WriteResult:
         return await self.write_checked(q.DELETE_CLUSTER, {"key": key}, {"clusters": [key]})
 
     async def create_enterprise(self, params: Row) -> WriteResult:
-        return await self.write_checked(q.CREATE_ENTERPRISE, params)
+        return await self.write_checked(q.CREATE_ENTERPRISE, with_sort_keys(params))
 
     async def update_enterprise(self, params: Row) -> WriteResult:
-        return await self.write_checked(q.UPDATE_ENTERPRISE, params, {"enterprises": [params["key"]]})
+        return await self.write_checked(
+            q.UPDATE_ENTERPRISE, _props_with_sort_keys(params), {"enterprises": [params["key"]]}
+        )
 
     async def delete_enterprise(self, key: str) -> WriteResult:
         return await self.write_checked(q.DELETE_ENTERPRISE, {"key": key}, {"enterprises": [key]})
@@ -143,10 +151,12 @@ class Repository:
         return await self.write_checked(q.REMOVE_RECOGNITION, params)
 
     async def create_city(self, params: Row) -> WriteResult:
-        return await self.write_checked(q.CREATE_CITY, params)
+        return await self.write_checked(q.CREATE_CITY, with_sort_keys(params))
 
     async def create_county(self, params: Row) -> WriteResult:
-        return await self.write_checked(q.CREATE_COUNTY, params, {"cities": [params["cityKey"]]})
+        return await self.write_checked(
+            q.CREATE_COUNTY, with_sort_keys(params), {"cities": [params["cityKey"]]}
+        )
 
     async def create_industry(self, params: Row) -> WriteResult:
-        return await self.write_checked(q.CREATE_INDUSTRY, params)
+        return await self.write_checked(q.CREATE_INDUSTRY, with_sort_keys(params))

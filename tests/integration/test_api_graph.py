@@ -25,7 +25,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Passing an extension instance:DeprecationWarning"),
 ]
 
-SEARCHABLE = ("Cluster", "Enterprise", "City", "County", "Industry", "Province")
+SEARCHABLE = ("Cluster", "Enterprise", "City", "County", "Industry", "Province", "Batch")
 LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
 
 
@@ -57,6 +57,7 @@ query Search($text: String!, $first: Int!) {
       ... on County { key }
       ... on Industry { key }
       ... on Province { key }
+      ... on Batch { key }
     }
   }
 }
@@ -142,6 +143,123 @@ def test_search_escapes_lucene_operators(
     assert [h["node"]["key"] for h in hits] == [r["key"] for r in expected]
 
 
+def words_hits(driver: Driver, settings: Settings, text: str) -> set[str]:
+    """The nodes any word of `text` finds in the index: each whitespace-separated word queried on its own,
+    lower-cased (as the analyzer indexes it) with its operator characters escaped."""
+    keys: set[str] = set()
+    for word in text.split():
+        keys |= {r["key"] for r in fulltext(driver, settings, lucene_escaped(word.lower()))}
+    return keys
+
+
+def first_chinese_cluster_name() -> str:
+    with (DATA_DIR / "clusters.csv").open(encoding="utf-8") as f:
+        return next(csv.DictReader(f))["name_zh"]
+
+
+@pytest.mark.parametrize("phrase", ["pump AND valve", first_chinese_cluster_name()])
+def test_search_as_you_type_answers_every_prefix_with_what_its_words_find(
+    client: Any, dataset_graph: Driver, settings: Settings, phrase: str
+) -> None:
+    """Typing a phrase one character at a time ("p", "pu", ..., "pump A", "pump AN", "pump AND", ...): every
+    prefix answers without an error and finds exactly the nodes its words find (AND is a word, not an operator)."""
+    found_any = False
+    for end in range(1, len(phrase) + 1):
+        prefix = phrase[:end]
+        body = gql(client, SEARCH_QUERY, {"text": prefix, "first": 100})
+        assert "errors" not in body, (prefix, body["errors"])
+        keys = [h["node"]["key"] for h in body["data"]["search"]]
+        assert len(keys) == len(set(keys)), prefix
+        expected = words_hits(dataset_graph, settings, prefix)
+        assert set(keys) == expected, prefix
+        found_any = found_any or bool(expected)
+    assert found_any, f"no prefix of {phrase!r} finds anything: the dataset no longer exercises this case"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pump AND furniture",
+        "pump NOT valve",
+        "NOT pump",
+        "pump OR",
+        "pump AND",
+        "AND",
+        "OR",
+        "NOT",
+        "pump && valve",
+    ],
+)
+def test_search_reads_operator_words_as_words(
+    client: Any, dataset_graph: Driver, settings: Settings, text: str
+) -> None:
+    """AND, OR and NOT in the text are plain words: `pump AND furniture` finds what `pump` or `furniture` finds,
+    `pump NOT valve` keeps the pump-valve cluster, and the words alone answer (with nothing) instead of failing."""
+    body = gql(client, SEARCH_QUERY, {"text": text, "first": 100})
+    assert "errors" not in body, body["errors"]
+    keys = {h["node"]["key"] for h in body["data"]["search"]}
+    assert keys == words_hits(dataset_graph, settings, text)
+    if "pump" in text:
+        assert {r["key"] for r in fulltext(dataset_graph, settings, "pump")} <= keys
+
+
+def test_search_ignores_accents(client: Any, dataset_graph: Driver, settings: Settings) -> None:
+    """`garze` (and `GARZE`, `Garzê`) finds every node whose English name has the word Garzê."""
+    expected = {
+        r["key"]
+        for r in run_cypher(
+            dataset_graph, settings, "MATCH (n) WHERE n.name CONTAINS 'Garzê' RETURN n.id AS key"
+        )
+    }
+    assert expected, "the dataset no longer has a name with Garzê"
+    for text in ("garze", "GARZE", "Garzê"):
+        assert expected <= {h["node"]["key"] for h in search_hits(client, text)}, text
+
+
+def test_search_finds_a_cluster_by_another_chinese_name_and_by_its_leading_sector(
+    client: Any, dataset_graph: Driver, settings: Settings
+) -> None:
+    """A cluster's alternate Chinese names and its leading sector (both languages) are searched too."""
+    [row] = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (c:Cluster) WHERE size(c.alternateNamesZh) > 0 AND c.leadingSector IS NOT NULL "
+        "RETURN c.id AS key, c.alternateNamesZh[0] AS other, c.leadingSector AS sector, "
+        "c.leadingSectorZh AS sectorZh ORDER BY c.id LIMIT 1",
+    )
+    [names] = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (c:Cluster {id: $key}) RETURN c.name AS en, c.nameZh AS zh",
+        key=row["key"],
+    )
+
+    def new_bigram(text: str) -> str:
+        """Two Chinese characters of `text` that the cluster's own Chinese name does not have."""
+        return next(
+            text[i : i + 2]
+            for i in range(len(text) - 1)
+            if text[i : i + 2] not in names["zh"]
+            and all("\u4e00" <= ch <= "\u9fff" for ch in text[i : i + 2])
+        )
+
+    words = [w.strip("(),/") for w in row["sector"].split()]
+    sector_word = next(w for w in words if len(w) > 3 and w.lower() not in names["en"].lower())
+    for text in (new_bigram(row["other"]), new_bigram(row["sectorZh"]), sector_word):
+        assert row["key"] in {h["node"]["key"] for h in search_hits(client, text)}, text
+
+
+def test_search_finds_an_official_list_by_its_name(
+    client: Any, dataset_graph: Driver, settings: Settings
+) -> None:
+    """Batches are in the search union: a batch's Chinese name finds that batch, typed Batch."""
+    [row] = run_cypher(
+        dataset_graph, settings, "MATCH (b:Batch) RETURN b.id AS key, b.nameZh AS zh ORDER BY b.id LIMIT 1"
+    )
+    hits = search_hits(client, row["zh"])
+    assert {"__typename": "Batch", "key": row["key"]} in [h["node"] for h in hits]
+
+
 # --- related clusters ----------------------------------------------------------------------------------------
 
 
@@ -155,10 +273,13 @@ query Related($id: ID!, $first: Int!) {
 
 
 def expected_related(driver: Driver, settings: Settings, key: str) -> list[dict[str, Any]]:
-    """1 point per shared industry, city and county, 2 per shared enterprise; score desc, then name, then key."""
+    """1 point per shared industry, city and county, 2 per shared enterprise; score desc, then shared enterprises
+    desc, then same county, then same city, then key."""
     rows = run_cypher(driver, settings, RELATED_CLUSTERS_EXPECTED, key=key)
     out = []
-    for r in sorted(rows, key=lambda r: (-r["score"], r["name"], r["key"])):
+    for r in sorted(
+        rows, key=lambda r: (-r["score"], -r["shared"], not r["county"], not r["city"], r["key"])
+    ):
         reasons = [
             name
             for name, present in (

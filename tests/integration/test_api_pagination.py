@@ -16,7 +16,7 @@ import pytest
 from neo4j import Driver
 
 from clustergraph.settings import Settings
-from conftest import gql, gql_data, run_cypher
+from conftest import LEVEL_RANK, NAME_SORT, gql, gql_data, pinyin_readings, run_cypher
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +32,7 @@ query($first: Int, $after: String, $last: Int, $before: String, $orderBy: [Clust
 
 #: Sort keys -> the Cypher value of cluster `n` they sort by.
 SORT_VALUE = {
-    "NAME": "n.name",
+    "NAME": NAME_SORT,
     "OUTPUT_VALUE_CNY": "n.outputValueCny",
     "ENTERPRISE_COUNT": "n.enterpriseCount",
     "FIRST_RECOGNIZED": "COLLECT { MATCH (n)-[:RECOGNIZED]->(r:Recognition) WHERE r.year IS NOT NULL "
@@ -43,9 +43,10 @@ SORT_VALUE = {
 def cypher_order(
     driver: Driver, settings: Settings, order_by: list[tuple[str, str]], condition: str = "true"
 ) -> list[str]:
-    """Cluster keys in the order of `order_by` ((key, direction) pairs), `n.id` ascending last."""
+    """Cluster keys in the order of `order_by` ((key, direction) pairs), nulls last either way, `n.id` ascending
+    last."""
     items = ", ".join(f"{SORT_VALUE[k]} AS s{i}" for i, (k, _) in enumerate(order_by))
-    order = ", ".join(f"s{i} {d}" for i, (_, d) in enumerate(order_by))
+    order = ", ".join(f"s{i} IS NULL, s{i} {d}" for i, (_, d) in enumerate(order_by))
     query = (
         f"MATCH (n:Cluster) WHERE {condition} WITH n, {items} RETURN n.id AS key ORDER BY {order}, n.id ASC"
     )
@@ -199,7 +200,7 @@ def test_paging_over_a_sort_key_with_nulls_visits_every_cluster_once(
     way: str,
     size: int,
 ) -> None:
-    """Cursors on rows whose sort value is null continue exactly where the page ended, in Cypher's null order."""
+    """Cursors on rows whose sort value is null continue exactly where the page ended, nulls last either way."""
     expected = cypher_order(dataset_graph, settings, order_by)
     requested = [{"field": k, "direction": d} for k, d in order_by]
     walk = walk_forward if way == "forward" else walk_backward
@@ -264,8 +265,8 @@ def test_keyset_cursor_is_stable_when_a_cluster_is_inserted_before_it(
     run_cypher(
         fresh_dataset_graph,
         settings,
-        "CREATE (:Cluster {id: 'aaa-test', name: 'AAA test', nameZh: '测试产业集群', nameStatus: 'AS_LISTED',"
-        " alternateNamesZh: [], sources: []})",
+        "CREATE (:Cluster {id: 'aaa-test', name: 'AAA test', nameSort: 'aaa test', nameZh: '测试产业集群',"
+        " nameStatus: 'AS_LISTED', alternateNamesZh: [], sources: []})",
     )
     after_insert = cypher_order(fresh_dataset_graph, settings, [("NAME", "ASC")])
     assert after_insert[0] == "aaa-test", "the new cluster sorts before the cursor"
@@ -288,18 +289,19 @@ def test_keyset_cursor_is_stable_when_a_cluster_is_inserted_before_it(
 
 NESTED_PAGING = [
     pytest.param('city(id: "510100")', "clusters", "ClusterOrder", None,
-                 "(p:City {id: '510100'})<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(n:Cluster)", "n.name", 3,
+                 "(p:City {id: '510100'})<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(n:Cluster)", "toLower(n.name)", 3,
                  id="City.clusters-Chengdu-by-name"),
     pytest.param('cluster(id: "guanghan-oil-gas-drilling-equipment")', "enterprises", "EnterpriseOrder",
                  [{"field": "NAME_ZH", "direction": "DESC"}],
                  "(p:Cluster {id: 'guanghan-oil-gas-drilling-equipment'})<-[:MEMBER_OF]-(n:Enterprise)",
-                 "n.nameZh DESC", 2, id="Cluster.enterprises-by-nameZh-desc"),
+                 "$pinyin[elementId(n)] DESC", 2, id="Cluster.enterprises-by-nameZh-desc"),
     pytest.param('industry(id: "equipment-manufacturing")', "clusters", "ClusterOrder",
                  [{"field": "OUTPUT_VALUE_CNY", "direction": "DESC"}],
                  "(p:Industry {id: 'equipment-manufacturing'})<-[:IN_INDUSTRY]-(n:Cluster)",
-                 "n.outputValueCny DESC", 2, id="Industry.clusters-by-output-desc-with-nulls"),
+                 "n.outputValueCny IS NULL, n.outputValueCny DESC", 2,
+                 id="Industry.clusters-by-output-desc-with-nulls"),
     pytest.param('batch(id: "provincial-2024")', "recognitions", "RecognitionOrder", None,
-                 "(p:Batch {id: 'provincial-2024'})<-[:IN_BATCH]-(n:Recognition)", "n.year, n.level", 2,
+                 "(p:Batch {id: 'provincial-2024'})<-[:IN_BATCH]-(n:Recognition)", f"n.year, {LEVEL_RANK}", 2,
                  id="Batch.recognitions-default-order"),
     pytest.param("recognitionYear(year: 2024)", "clusters", "ClusterOrder",
                  [{"field": "ENTERPRISE_COUNT", "direction": "ASC"}],
@@ -333,6 +335,7 @@ def test_nested_list_pagination_visits_every_item_once(
             dataset_graph,
             settings,
             f"MATCH {pattern} WITH DISTINCT n RETURN n.id AS key ORDER BY {order}, n.id",
+            pinyin=pinyin_readings(dataset_graph, settings),
         )
     ]
     assert len(expected) > size
@@ -356,14 +359,14 @@ def test_nested_list_pagination_visits_every_item_once(
 
 #: Root list -> (label, the Cypher ORDER BY of its default order before the key).
 DEFAULT_ORDERS = {
-    "provinces": ("Province", "n.name"),
-    "cities": ("City", "n.name"),
-    "counties": ("County", "n.name"),
-    "industries": ("Industry", "n.name"),
-    "clusters": ("Cluster", "n.name"),
-    "enterprises": ("Enterprise", "n.name"),
-    "recognitions": ("Recognition", "n.year, n.level"),
-    "batches": ("Batch", "n.year, n.level"),
+    "provinces": ("Province", "toLower(n.name)"),
+    "cities": ("City", "toLower(n.name)"),
+    "counties": ("County", "toLower(n.name)"),
+    "industries": ("Industry", "toLower(n.name)"),
+    "clusters": ("Cluster", "toLower(n.name)"),
+    "enterprises": ("Enterprise", "toLower(n.name)"),
+    "recognitions": ("Recognition", f"n.year, {LEVEL_RANK}"),
+    "batches": ("Batch", f"n.year, {LEVEL_RANK}"),
     "recognitionYears": ("RecognitionYear", "n.year"),
 }
 

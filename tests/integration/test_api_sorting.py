@@ -2,20 +2,22 @@
 
 For each sort key the expected order is the one of an independent Cypher query: the sort value is computed in a
 `CALL (n) { ... }` subquery written here (property reads, OPTIONAL MATCH and count/min), then `ORDER BY` it in the
-requested direction with `n.id` ascending as the final tiebreaker, as the API documents. Cypher puts nulls last
-ascending and first descending, and so must the API. The whole ordered list of keys is compared (first: 100 covers
-every list of the dataset).
+requested direction with `n.id` ascending as the final tiebreaker, as the API documents. Nulls sort last in both
+directions (`nulls_last` writes `s IS NULL, s DESC`: Cypher alone puts them first descending). The whole ordered
+list of keys is compared (first: 100 covers every list of the dataset).
 """
 
 from __future__ import annotations
 
+import csv
+import re
 from typing import Any
 
 import pytest
 from neo4j import Driver
 
 from clustergraph.settings import Settings
-from conftest import gql, gql_data, run_cypher
+from conftest import DATA_DIR, LEVEL_RANK, NAME_SORT, PINYIN, gql, gql_data, pinyin_readings, run_cypher
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +43,7 @@ def counted(pattern: str, var: str) -> str:
     return f"OPTIONAL MATCH {pattern} RETURN count(DISTINCT {var}) AS s"
 
 
-NAMES = {"KEY": prop("id"), "NAME": prop("name"), "NAME_ZH": prop("nameZh")}
+NAMES = {"KEY": prop("id"), "NAME": f"RETURN {NAME_SORT} AS s", "NAME_ZH": f"RETURN {PINYIN} AS s"}
 
 #: Root list -> sort key -> the body of `CALL (n) { ... }` that returns the sort value `s` of node `n`.
 SORT_VALUES: dict[str, dict[str, str]] = {
@@ -69,11 +71,11 @@ SORT_VALUES: dict[str, dict[str, str]] = {
         "FIRST_RECOGNIZED": "OPTIONAL MATCH (n)-[:RECOGNIZED]->(r:Recognition) RETURN min(r.year) AS s",
     },
     "enterprises": {**NAMES, "CLUSTER_COUNT": counted("(n)-[:MEMBER_OF]->(c:Cluster)", "c")},
-    "recognitions": {"KEY": prop("id"), "YEAR": prop("year"), "LEVEL": prop("level")},
+    "recognitions": {"KEY": prop("id"), "YEAR": prop("year"), "LEVEL": f"RETURN {LEVEL_RANK} AS s"},
     "batches": {
         "KEY": prop("id"),
         "YEAR": prop("year"),
-        "LEVEL": prop("level"),
+        "LEVEL": f"RETURN {LEVEL_RANK} AS s",
         "ORDINAL": prop("ordinal"),
         "OFFICIAL_COUNT_SICHUAN": prop("officialCountSichuan"),
         "NAMED_COUNT": counted("(n)<-[:IN_BATCH]-(r:Recognition)", "r"),
@@ -92,9 +94,14 @@ SINGLE_KEYS = [
 ]
 
 
+def nulls_last(order: str) -> str:
+    """An ORDER BY over sort values `s`, `s0`, `s1`... with each preceded by whether it is null (nulls last)."""
+    return re.sub(r"\b(s\d*) (ASC|DESC)\b", r"\1 IS NULL, \1 \2", order)
+
+
 def ordered_keys(driver: Driver, settings: Settings, label: str, body: str, order: str) -> list[str]:
-    query = f"MATCH (n:{label}) CALL (n) {{ {body} }} RETURN n.id AS key ORDER BY {order}"
-    return [r["key"] for r in run_cypher(driver, settings, query)]
+    query = f"MATCH (n:{label}) CALL (n) {{ {body} }} RETURN n.id AS key ORDER BY {nulls_last(order)}"
+    return [r["key"] for r in run_cypher(driver, settings, query, pinyin=pinyin_readings(driver, settings))]
 
 
 def api_keys(client: Any, list_field: str, order_by: list[dict[str, str]] | None) -> list[str]:
@@ -143,10 +150,10 @@ NULLS = [
 
 
 @pytest.mark.parametrize(("key", "property_name"), NULLS)
-def test_nulls_sort_last_ascending_and_first_descending(
+def test_nulls_sort_last_in_both_directions(
     client: Any, dataset_graph: Driver, settings: Settings, key: str, property_name: str
 ) -> None:
-    """Clusters without the value come after all valued ones ascending, before them descending, by key among them."""
+    """Clusters without the value come after all valued ones, ascending and descending, by key among them."""
     nulls = [
         r["key"]
         for r in run_cypher(
@@ -159,14 +166,14 @@ def test_nulls_sort_last_ascending_and_first_descending(
     ascending = api_keys(client, "clusters", [{"field": key, "direction": "ASC"}])
     descending = api_keys(client, "clusters", [{"field": key, "direction": "DESC"}])
     assert ascending[-len(nulls) :] == nulls
-    assert descending[: len(nulls)] == nulls
+    assert descending[-len(nulls) :] == nulls
 
 
 MULTI = [
     pytest.param("clusters",
                  [("RECOGNITION_COUNT", "DESC"), ("OUTPUT_VALUE_CNY", "ASC"), ("NAME_ZH", "DESC")],
                  "OPTIONAL MATCH (n)-[:RECOGNIZED]->(r:Recognition) "
-                 "RETURN count(r) AS s0, n.outputValueCny AS s1, n.nameZh AS s2",
+                 "RETURN count(r) AS s0, n.outputValueCny AS s1, $pinyin[elementId(n)] AS s2",
                  "s0 DESC, s1 ASC, s2 DESC, n.id ASC", id="clusters-recognitions-output-nameZh"),
     pytest.param("clusters", [("FIRST_RECOGNIZED", "DESC"), ("ENTERPRISE_COUNT", "DESC")],
                  "OPTIONAL MATCH (n)-[:RECOGNIZED]->(r:Recognition) "
@@ -177,21 +184,21 @@ MULTI = [
                  "s0 ASC, s1 DESC", id="clusters-member-count-then-key-descending"),
     pytest.param("cities", [("CLUSTER_COUNT", "DESC"), ("NAME", "ASC")],
                  "OPTIONAL MATCH (n)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(c:Cluster) "
-                 "RETURN count(c) AS s0, n.name AS s1",
+                 "RETURN count(c) AS s0, toLower(n.name) AS s1",
                  "s0 DESC, s1 ASC, n.id ASC", id="cities-cluster-count-name"),
-    pytest.param("batches", [("LEVEL", "ASC"), ("YEAR", "DESC")], "RETURN n.level AS s0, n.year AS s1",
+    pytest.param("batches", [("LEVEL", "ASC"), ("YEAR", "DESC")], f"RETURN {LEVEL_RANK} AS s0, n.year AS s1",
                  "s0 ASC, s1 DESC, n.id ASC", id="batches-level-year"),
     pytest.param("batches", [("OFFICIAL_COUNT_SICHUAN", "DESC"), ("NAMED_COUNT", "ASC")],
                  "OPTIONAL MATCH (n)<-[:IN_BATCH]-(r:Recognition) RETURN n.officialCountSichuan AS s0, "
                  "count(r) AS s1", "s0 DESC, s1 ASC, n.id ASC", id="batches-official-named"),
-    pytest.param("recognitions", [("LEVEL", "DESC"), ("YEAR", "ASC")], "RETURN n.level AS s0, n.year AS s1",
+    pytest.param("recognitions", [("LEVEL", "DESC"), ("YEAR", "ASC")], f"RETURN {LEVEL_RANK} AS s0, n.year AS s1",
                  "s0 DESC, s1 ASC, n.id ASC", id="recognitions-level-year"),
     pytest.param("industries", [("CITY_COUNT", "ASC"), ("CLUSTER_COUNT", "DESC")],
                  "OPTIONAL MATCH (n)<-[:IN_INDUSTRY]-(c:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(ci:City) "
                  "RETURN count(DISTINCT ci) AS s0, count(DISTINCT c) AS s1",
                  "s0 ASC, s1 DESC, n.id ASC", id="industries-city-count-cluster-count"),
     pytest.param("counties", [("CLUSTER_COUNT", "DESC"), ("NAME_ZH", "ASC")],
-                 "OPTIONAL MATCH (n)<-[:LOCATED_IN]-(c:Cluster) RETURN count(c) AS s0, n.nameZh AS s1",
+                 "OPTIONAL MATCH (n)<-[:LOCATED_IN]-(c:Cluster) RETURN count(c) AS s0, $pinyin[elementId(n)] AS s1",
                  "s0 DESC, s1 ASC, n.id ASC", id="counties-cluster-count-nameZh"),
 ]  # fmt: skip
 
@@ -213,14 +220,14 @@ def test_several_sort_keys_order_like_cypher(
 
 
 DEFAULTS = [
-    pytest.param("clusters", "RETURN n.name AS s0, null AS s1", id="clusters-by-name"),
-    pytest.param("cities", "RETURN n.name AS s0, null AS s1", id="cities-by-name"),
-    pytest.param("counties", "RETURN n.name AS s0, null AS s1", id="counties-by-name"),
-    pytest.param("industries", "RETURN n.name AS s0, null AS s1", id="industries-by-name"),
-    pytest.param("enterprises", "RETURN n.name AS s0, null AS s1", id="enterprises-by-name"),
-    pytest.param("provinces", "RETURN n.name AS s0, null AS s1", id="provinces-by-name"),
-    pytest.param("recognitions", "RETURN n.year AS s0, n.level AS s1", id="recognitions-by-year-level"),
-    pytest.param("batches", "RETURN n.year AS s0, n.level AS s1", id="batches-by-year-level"),
+    pytest.param("clusters", "RETURN toLower(n.name) AS s0, null AS s1", id="clusters-by-name"),
+    pytest.param("cities", "RETURN toLower(n.name) AS s0, null AS s1", id="cities-by-name"),
+    pytest.param("counties", "RETURN toLower(n.name) AS s0, null AS s1", id="counties-by-name"),
+    pytest.param("industries", "RETURN toLower(n.name) AS s0, null AS s1", id="industries-by-name"),
+    pytest.param("enterprises", "RETURN toLower(n.name) AS s0, null AS s1", id="enterprises-by-name"),
+    pytest.param("provinces", "RETURN toLower(n.name) AS s0, null AS s1", id="provinces-by-name"),
+    pytest.param("recognitions", f"RETURN n.year AS s0, {LEVEL_RANK} AS s1", id="recognitions-by-year-level"),
+    pytest.param("batches", f"RETURN n.year AS s0, {LEVEL_RANK} AS s1", id="batches-by-year-level"),
     pytest.param("recognitionYears", "RETURN n.year AS s0, null AS s1", id="years-by-year"),
 ]
 
@@ -243,7 +250,7 @@ NESTED = [
                  "(p)<-[:IN_INDUSTRY]-(n:Cluster)", "RETURN n.outputValueCny AS s0", "s0 DESC, n.id ASC",
                  id="Industry.clusters-output-desc"),
     pytest.param("clusters", "Cluster", "enterprises", "EnterpriseOrder", [("NAME_ZH", "DESC")],
-                 "(p)<-[:MEMBER_OF]-(n:Enterprise)", "RETURN n.nameZh AS s0", "s0 DESC, n.id ASC",
+                 "(p)<-[:MEMBER_OF]-(n:Enterprise)", "RETURN $pinyin[elementId(n)] AS s0", "s0 DESC, n.id ASC",
                  id="Cluster.enterprises-nameZh-desc"),
     pytest.param("clusters", "Cluster", "recognitions", "RecognitionOrder", [("YEAR", "DESC")],
                  "(p)-[:RECOGNIZED]->(n:Recognition)", "RETURN n.year AS s0", "s0 DESC, n.id ASC",
@@ -254,16 +261,16 @@ NESTED = [
     pytest.param("provinces", "Province", "cities", "CityOrder", [("CLUSTER_COUNT", "DESC"), ("NAME_ZH", "ASC")],
                  "(p)<-[:IN_PROVINCE]-(n:City)",
                  "OPTIONAL MATCH (n)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(c:Cluster) "
-                 "RETURN count(c) AS s0, n.nameZh AS s1", "s0 DESC, s1 ASC, n.id ASC",
+                 "RETURN count(c) AS s0, $pinyin[elementId(n)] AS s1", "s0 DESC, s1 ASC, n.id ASC",
                  id="Province.cities-cluster-count-nameZh"),
     pytest.param("recognitionYears", "RecognitionYear", "clusters", "ClusterOrder", [("ENTERPRISE_COUNT", "ASC")],
                  "(p)<-[:IN_YEAR]-(:Recognition)<-[:RECOGNIZED]-(n:Cluster)", "RETURN n.enterpriseCount AS s0",
                  "s0 ASC, n.id ASC", id="RecognitionYear.clusters-enterprise-count"),
     pytest.param("counties", "County", "clusters", "ClusterOrder", [("NAME", "DESC")],
-                 "(p)<-[:LOCATED_IN]-(n:Cluster)", "RETURN n.name AS s0", "s0 DESC, n.id ASC",
+                 "(p)<-[:LOCATED_IN]-(n:Cluster)", "RETURN toLower(n.name) AS s0", "s0 DESC, n.id ASC",
                  id="County.clusters-name-desc"),
     pytest.param("recognitionYears", "RecognitionYear", "batches", "BatchOrder", [("LEVEL", "DESC")],
-                 "(p)<-[:IN_YEAR]-(n:Batch)", "RETURN n.level AS s0", "s0 DESC, n.id ASC",
+                 "(p)<-[:IN_YEAR]-(n:Batch)", f"RETURN {LEVEL_RANK} AS s0", "s0 DESC, n.id ASC",
                  id="RecognitionYear.batches-level-desc"),
 ]  # fmt: skip
 
@@ -289,8 +296,9 @@ def test_nested_list_orderBy_orders_each_parents_items_like_cypher(
         dataset_graph,
         settings,
         f"MATCH (p:{parent_label}) CALL (p) {{ OPTIONAL MATCH {pattern} WITH DISTINCT n "
-        f"CALL (n) {{ {body} }} WITH * ORDER BY {order} RETURN collect(n.id) AS keys }} "
+        f"CALL (n) {{ {body} }} WITH * ORDER BY {nulls_last(order)} RETURN collect(n.id) AS keys }} "
         "RETURN p.id AS parent, keys",
+        pinyin=pinyin_readings(dataset_graph, settings),
     )
     expected = {r["parent"]: r["keys"] for r in rows}
     assert any(len(keys) > 1 for keys in expected.values())
@@ -327,6 +335,40 @@ def test_year_cluster_count_counts_a_cluster_recognised_twice_in_a_year_once(
     assert rows == [{"key": "2021", "clusters": 3}, {"key": "2020", "clusters": 2}]
     order = [{"field": "CLUSTER_COUNT", "direction": "DESC"}]
     assert api_keys(client, "recognitionYears", order) == [r["key"] for r in rows]
+
+
+def data_rows(name: str) -> list[dict[str, str]]:
+    with (DATA_DIR / name).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_name_order_ignores_case_as_the_filters_do(client: Any, dataset_graph: Driver) -> None:
+    """Enterprises by NAME follow their English names of data/enterprises.csv compared without case: "Anjina
+    Sports" comes before "AVIC Chengdu Aircraft" (code points would put every capital V before any small n)."""
+    names = {r["name_en"] for r in data_rows("enterprises.csv")}
+    assert len({n.lower() for n in names}) == len(names), "no two names differ only in case"
+    data = gql_data(client, "{ enterprises(orderBy: [{field: NAME}], first: 100) { nodes { name } } }")
+    listed = [n["name"] for n in data["enterprises"]["nodes"]]
+    assert listed == sorted(names, key=str.lower)
+    assert listed.index("Anjina Sports") < listed.index("AVIC Chengdu Aircraft")
+
+
+def test_chinese_name_order_is_pinyin_order(client: Any, dataset_graph: Driver) -> None:
+    """Cities by NAME_ZH follow the pinyin readings of their Chinese names in data/cities.csv (成都市 cheng2 before
+    达州市 da2, which code points put first), both directions."""
+    from pypinyin import Style, lazy_pinyin
+
+    cities = {
+        r["name_zh"]: lazy_pinyin(r["name_zh"], style=Style.TONE3, neutral_tone_with_five=True)
+        for r in data_rows("cities.csv")
+    }
+    ascending = sorted(cities, key=lambda zh: cities[zh])
+    assert ascending != sorted(cities), "the dataset shows the difference from code-point order"
+    query = "query($d: SortDirection!) { cities(orderBy: [{field: NAME_ZH, direction: $d}], first: 100) { nodes { nameZh } } }"
+    for direction, expected in (("ASC", ascending), ("DESC", ascending[::-1])):
+        listed = [n["nameZh"] for n in gql_data(client, query, {"d": direction})["cities"]["nodes"]]
+        assert listed == expected, direction
+    assert ascending.index("成都市") < ascending.index("达州市")
 
 
 def test_sort_key_given_twice_is_bad_user_input(client: Any, dataset_graph: Driver) -> None:

@@ -210,7 +210,7 @@ def check_related(data: dict[str, Any], ctx: Ctx) -> None:
     key = literal(ctx.block, r'cluster\(id: "([^"]+)"\)')
     first = int(literal(ctx.block, r"relatedClusters\(first: (\d+)\)"))
     rows = ctx.cypher(
-        RELATED_CLUSTERS_EXPECTED + "ORDER BY score DESC, name, key",
+        RELATED_CLUSTERS_EXPECTED + "ORDER BY score DESC, shared DESC, county DESC, city DESC, key",
         key=key,
     )
     assert rows

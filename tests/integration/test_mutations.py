@@ -203,8 +203,11 @@ def test_update_cluster_moves_it_and_keeps_other_fields(client, graph, settings,
     )[0]
     assert after["counties"] == ["rong-county"]
     assert after["p"]["name"] == "Renamed"
-    assert {k: v for k, v in after["p"].items() if k != "name"} == {
-        k: v for k, v in before.items() if k != "name"
+    assert after["p"]["nameSort"] == "renamed", "the name's sort key follows the name"
+    assert after["p"]["nameFolded"] == "Renamed", "so does its search key"
+    derived = ("name", "nameSort", "nameFolded")
+    assert {k: v for k, v in after["p"].items() if k not in derived} == {
+        k: v for k, v in before.items() if k not in derived
     }
 
 
@@ -377,6 +380,9 @@ async def test_racing_writes_in_the_repository_leave_one_node(graph, settings):
             "outputValueCny": None,
             "enterpriseCount": None,
             "sources": [],
+            "nameSort": "r",
+            "nameZhSort": "r",
+            "nameFolded": "R",
         }
         results = await asyncio.gather(*[repo.write_checked(q.CREATE_CLUSTER, params) for _ in range(8)])
     finally:

@@ -52,7 +52,11 @@ S, INT, F = Kind.STRING, Kind.INT, Kind.FLOAT
 
 
 def _names() -> list[tuple[str, str, Kind, bool]]:
-    return [("KEY", "{n}.id", S, True), ("NAME", "{n}.name", S, True), ("NAME_ZH", "{n}.nameZh", S, True)]
+    return [
+        ("KEY", "{n}.id", S, True),
+        ("NAME", "{n}.nameSort", S, True),
+        ("NAME_ZH", "{n}.nameZhSort", S, True),
+    ]
 
 
 #: Type -> its sort keys in enum order: (name, expression, kind, required).
@@ -93,12 +97,12 @@ SORT_KEYS: dict[str, list[tuple[str, str, Kind, bool]]] = {
     "Recognition": [
         ("KEY", "{n}.id", S, True),
         ("YEAR", "{n}.year", INT, False),
-        ("LEVEL", "{n}.level", S, True),
+        ("LEVEL", "CASE {n}.level WHEN 'PROVINCIAL' THEN 0 WHEN 'NATIONAL' THEN 1 END", INT, True),
     ],
     "Batch": [
         ("KEY", "{n}.id", S, True),
         ("YEAR", "{n}.year", INT, True),
-        ("LEVEL", "{n}.level", S, True),
+        ("LEVEL", "CASE {n}.level WHEN 'PROVINCIAL' THEN 0 WHEN 'NATIONAL' THEN 1 END", INT, True),
         ("ORDINAL", "{n}.ordinal", INT, True),
         ("OFFICIAL_COUNT_SICHUAN", "{n}.officialCountSichuan", INT, False),
         ("NAMED_COUNT", "COUNT { ({n})<-[:IN_BATCH]-(:Recognition) }", INT, False),
@@ -217,3 +221,14 @@ def test_the_schema_says_what_the_model_says() -> None:
                 if gql.fields[_camel(rel.field)].args[_camel(arg.name)].description != arg.description:
                     differing.append(f"{t.name}.{_camel(rel.field)}({_camel(arg.name)}:)")
     assert not differing, f"the schema's description differs from the model's: {', '.join(differing)}"
+
+
+def test_enums_sort_in_the_order_the_graphql_enums_declare() -> None:
+    """The model's enum values are those of the GraphQL enums, in their declared order (PROVINCIAL first)."""
+    from clustergraph.graph_model import ENUM_VALUES
+    from clustergraph.graphql.inputs import ENUMS
+
+    assert set(ENUM_VALUES) == set(ENUMS)
+    for name, (enum, _) in ENUMS.items():
+        assert ENUM_VALUES[name] == tuple(v.value for v in enum)
+    assert ENUM_VALUES["RecognitionLevel"][0] == "PROVINCIAL"

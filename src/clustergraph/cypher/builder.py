@@ -19,6 +19,7 @@ from typing import Any, LiteralString, cast
 import orjson
 
 from ..graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey, camel
+from ..sort_keys import fold
 from . import statements as q
 
 MAX_FILTER_DEPTH = 8
@@ -88,11 +89,16 @@ def graphql_name(python_name: str) -> str:
 
 
 _LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
+#: Lucene's query parser reads these words, in capitals, as operators; lower-cased they are plain words (which the
+#: `name_search` analyzer lower-cases anyway, and drops as stop words).
+_LUCENE_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT)\b")
 
 
 def lucene_escape(text: str) -> str:
-    """User text as literal Lucene terms: every operator character is escaped (the text is still a parameter)."""
-    return "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in text)
+    """User text as literal Lucene terms, searched as written: every operator character is escaped and the operator
+    words AND, OR and NOT are lower-cased (the text is still a parameter)."""
+    escaped = "".join("\\" + ch if ch in _LUCENE_SPECIAL else ch for ch in text)
+    return _LUCENE_OPERATOR_WORDS.sub(lambda m: m.group(0).lower(), escaped)
 
 
 # --- filters -------------------------------------------------------------------------------------------------
@@ -290,8 +296,10 @@ def decode_cursor(order: Order, cursor: str, arg: str) -> list[Any]:
 def _keyset_condition(order: Order, values: tuple[Any, ...], params: Params, backward: bool) -> LiteralString:
     """Rows strictly after (or, backward, before) the cursor row in the order's sequence.
 
-    Cypher sorts nulls last ascending and first descending; the comparisons follow that, so a cursor on a row with a
-    null sort value still continues exactly where the page ended.
+    Nulls sort last in both directions (see `_order_by`): after a row with a value come the rows with a value
+    beyond it and the rows without one; after a row without a value, on that key, nothing. Backward, before a row
+    without a value come all rows with one. So a cursor on a row with a null sort value still continues exactly
+    where the page ended, either way.
     """
     alternatives: list[LiteralString] = []
     for i, ((_, descending), value) in enumerate(zip(order.keys, values, strict=True)):
@@ -303,14 +311,15 @@ def _keyset_condition(order: Order, values: tuple[Any, ...], params: Params, bac
                 _fmt("{c} IS NULL", c=col) if prior is None else _fmt("{c} = {p}", c=col, p=params.add(prior))
             )
         col = _fmt("s{i}", i=cast(LiteralString, str(i)))
-        desc = descending != backward
+        beyond: LiteralString | None
         if value is None:
-            beyond: LiteralString | None = None if not desc else _fmt("{c} IS NOT NULL", c=col)
+            beyond = _fmt("{c} IS NOT NULL", c=col) if backward else None
         else:
             p = params.add(value)
-            beyond = (
-                _fmt("({c} > {p} OR {c} IS NULL)", c=col, p=p) if not desc else _fmt("{c} < {p}", c=col, p=p)
-            )
+            if backward:
+                beyond = _fmt("{c} {o} {p}", c=col, o=">" if descending else "<", p=p)
+            else:
+                beyond = _fmt("({c} {o} {p} OR {c} IS NULL)", c=col, o="<" if descending else ">", p=p)
         if beyond is None:
             continue
         alternatives.append(_fmt("({s})", s=" AND ".join([*equal_prefix, beyond])))
@@ -329,10 +338,19 @@ def _sort_projection(order: Order, var: LiteralString) -> tuple[LiteralString, L
 
 
 def _order_by(order: Order, backward: bool) -> LiteralString:
+    """The ORDER BY of a page: each key in its direction with nulls last either way (reversed for a backward page).
+
+    Cypher sorts nulls last ascending but first descending; a descending key that may be null is therefore sorted
+    first by whether it is null. A key every node has (`required`) needs no such term, so an index still serves
+    the order of a root page.
+    """
     parts: list[LiteralString] = []
-    for i, (_key, descending) in enumerate(order.keys):
+    for i, (key, descending) in enumerate(order.keys):
+        col = _fmt("s{i}", i=cast(LiteralString, str(i)))
+        if descending and not key.required:
+            parts.append(_fmt("{c} IS NULL {d}", c=col, d="DESC" if backward else "ASC"))
         direction: LiteralString = "DESC" if descending != backward else "ASC"
-        parts.append(_fmt("s{i} {d}", i=cast(LiteralString, str(i)), d=direction))
+        parts.append(_fmt("{c} {d}", c=col, d=direction))
     return ", ".join(parts)
 
 
@@ -792,7 +810,8 @@ class _Compiler:
         rows = _fmt(
             q.SEARCH_ROWS,
             n=n,
-            query=self.params.add(lucene_escape(sel.query)),
+            # Folded as the index's `nameFolded` is, so that `garze` and `Garzê` both find Garzê.
+            query=self.params.add(lucene_escape(fold(sel.query))),
             first=self.params.add(sel.first),
             labels=self.params.add(list(SEARCHABLE)),
         )

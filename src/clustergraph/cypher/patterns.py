@@ -75,6 +75,15 @@ def least(hops: Sequence[Hop], prop: LiteralString) -> LiteralString:
     )
 
 
+def rank(value: LiteralString, values: Sequence[LiteralString]) -> LiteralString:
+    """The position of `value` (an enum stored by name) among `values`, the enum's values in declared order."""
+    for v in values:
+        if not v.isidentifier():
+            raise ValueError(f"{v!r} is not an enum value name")
+    cases = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
+    return f"CASE {value} {cases} END"
+
+
 def middle_equals(prop: LiteralString) -> LiteralString:
     """The node in the middle of the path has `prop` equal to the argument's value."""
     return f"{{m}}.{prop} = {{value}}"

@@ -20,12 +20,14 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
     "provinces": """
         UNWIND $rows AS row
         MERGE (p:Province {id: row.id})
-        SET p.adminCode = row.adminCode, p.name = row.name, p.nameZh = row.nameZh, p.sources = row.sources
+        SET p.adminCode = row.adminCode, p.name = row.name, p.nameZh = row.nameZh, p.nameSort = row.nameSort, p.nameFolded = row.nameFolded,
+            p.nameZhSort = row.nameZhSort, p.sources = row.sources
     """,
     "cities": """
         UNWIND $rows AS row
         MERGE (c:City {id: row.id})
-        SET c.adminCode = row.adminCode, c.name = row.name, c.nameZh = row.nameZh, c.kind = row.kind,
+        SET c.adminCode = row.adminCode, c.name = row.name, c.nameZh = row.nameZh, c.nameSort = row.nameSort, c.nameFolded = row.nameFolded,
+            c.nameZhSort = row.nameZhSort, c.kind = row.kind,
             c.kindZh = row.kindZh, c.location = point({latitude: row.latitude, longitude: row.longitude}),
             c.sources = row.sources
         WITH c, row
@@ -35,7 +37,8 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
     "counties": """
         UNWIND $rows AS row
         MERGE (c:County {id: row.id})
-        SET c.name = row.name, c.nameZh = row.nameZh
+        SET c.name = row.name, c.nameZh = row.nameZh, c.nameSort = row.nameSort, c.nameFolded = row.nameFolded,
+            c.nameZhSort = row.nameZhSort
         WITH c, row
         OPTIONAL MATCH (c)-[old:IN_CITY]->(other:City) WHERE other.id <> row.cityId
         DELETE old
@@ -46,7 +49,8 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
     "industries": """
         UNWIND $rows AS row
         MERGE (i:Industry {id: row.id})
-        SET i.name = row.name, i.nameZh = row.nameZh, i.sources = row.sources
+        SET i.name = row.name, i.nameZh = row.nameZh, i.nameSort = row.nameSort, i.nameFolded = row.nameFolded,
+            i.nameZhSort = row.nameZhSort, i.sources = row.sources
     """,
     "years": """
         UNWIND $rows AS row
@@ -57,7 +61,8 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
         UNWIND $rows AS row
         MERGE (b:Batch {id: row.id})
         SET b.level = row.level, b.year = row.year, b.ordinal = row.ordinal, b.name = row.name,
-            b.nameZh = row.nameZh, b.authority = row.authority, b.authorityZh = row.authorityZh,
+            b.nameZh = row.nameZh, b.nameSort = row.nameSort, b.nameFolded = row.nameFolded, b.nameZhSort = row.nameZhSort,
+            b.authority = row.authority, b.authorityZh = row.authorityZh,
             b.officialCount = row.officialCount, b.officialCountSichuan = row.officialCountSichuan,
             b.published = CASE WHEN row.published IS NULL THEN null ELSE date(row.published) END,
             b.notes = row.notes, b.sources = row.sources
@@ -69,7 +74,8 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
     "clusters": """
         UNWIND $rows AS row
         MERGE (c:Cluster {id: row.id})
-        SET c.name = row.name, c.nameZh = row.nameZh, c.nameStatus = row.nameStatus,
+        SET c.name = row.name, c.nameZh = row.nameZh, c.nameSort = row.nameSort, c.nameFolded = row.nameFolded,
+            c.nameZhSort = row.nameZhSort, c.nameStatus = row.nameStatus,
             c.alternateNamesZh = row.alternateNamesZh, c.leadingSector = row.leadingSector,
             c.leadingSectorZh = row.leadingSectorZh, c.outputValueCny = row.outputValueCny,
             c.enterpriseCount = row.enterpriseCount, c.sources = row.sources
@@ -103,7 +109,8 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
     "enterprises": """
         UNWIND $rows AS row
         MERGE (e:Enterprise {id: row.id})
-        SET e.name = row.name, e.nameZh = row.nameZh, e.sources = row.sources
+        SET e.name = row.name, e.nameZh = row.nameZh, e.nameSort = row.nameSort, e.nameFolded = row.nameFolded,
+            e.nameZhSort = row.nameZhSort, e.sources = row.sources
     """,
     "memberships": """
         UNWIND $rows AS row
@@ -142,9 +149,30 @@ ENTERPRISES_FOUND: LiteralString = (
     "UNWIND $keys AS k OPTIONAL MATCH (e:Enterprise {id: k}) RETURN k, count(e) AS n"
 )
 
+#: Named nodes still without the sort keys of their names (written before the keys existed, or by hand), a
+#: batch at a time; `migrate` computes the keys (`sort_keys`) and writes them with `SET_SORT_KEYS`.
+MISSING_SORT_KEYS: LiteralString = """
+    MATCH (n:Province|City|County|Industry|Cluster|Enterprise|Batch)
+    WHERE (n.name IS NOT NULL AND (n.nameSort IS NULL OR n.nameFolded IS NULL))
+        OR (n.nameZh IS NOT NULL AND n.nameZhSort IS NULL)
+    RETURN elementId(n) AS id, CASE WHEN n.nameSort IS NULL OR n.nameFolded IS NULL THEN n.name END AS name,
+        CASE WHEN n.nameZhSort IS NULL THEN n.nameZh END AS nameZh
+    LIMIT $limit
+"""
+#: The full-text indexes as they are, for `migrate` to drop one whose definition changed (it is then created anew).
+FULLTEXT_INDEXES: LiteralString = "SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties, options"
+#: Drop the index `{name}` (a name from cypher/schema.cypher).
+DROP_INDEX: LiteralString = "DROP INDEX {name} IF EXISTS"
+SET_SORT_KEYS: LiteralString = """
+    UNWIND $rows AS row
+    MATCH (n) WHERE elementId(n) = row.id
+    SET n += row.keys
+"""
+
 # --- API reads with a fixed shape (the list and filter statements are built in builder.py) ---------------
 
-#: A cluster's related clusters, best first, as a subquery: `{a}` is the cluster's variable, `{o}` the related one's;
+#: A cluster's related clusters, best first (ties: more shared enterprises, then the same county, then the same
+#: city, then the key), as a subquery: `{a}` is the cluster's variable, `{o}` the related one's;
 #: `{first}` the page size, `{calls}` subqueries run per related cluster, `{proj}` its map, `{out}` the list's name.
 RELATED_CLUSTERS_TEMPLATE: LiteralString = """
     CALL ({a}) {
@@ -167,10 +195,11 @@ RELATED_CLUSTERS_TEMPLATE: LiteralString = """
         }
         WITH {o}, sum(weight) AS score, collect(DISTINCT reason) AS reasons,
              count(CASE WHEN reason = 'SHARED_ENTERPRISE' THEN 1 END) AS sharedEnterprises
-        ORDER BY score DESC, {o}.name ASC, {o}.id ASC
+        WITH *, 'SAME_COUNTY' IN reasons AS sameCounty, 'SAME_CITY' IN reasons AS sameCity
+        ORDER BY score DESC, sharedEnterprises DESC, sameCounty DESC, sameCity DESC, {o}.id ASC
         LIMIT {first}
         {calls}
-        WITH * ORDER BY score DESC, {o}.name ASC, {o}.id ASC
+        WITH * ORDER BY score DESC, sharedEnterprises DESC, sameCounty DESC, sameCity DESC, {o}.id ASC
         RETURN collect({node: {proj}, score: score, reasons: reasons, sharedEnterprises: sharedEnterprises}) AS {out}
     }
 """
@@ -336,7 +365,8 @@ EXISTING_KEYS: LiteralString = """
 CREATE_CLUSTER: LiteralString = """
     MATCH (county:County {id: $countyKey}), (industry:Industry {id: $industryKey})
     CREATE (c:Cluster {id: $key})
-    SET c.name = $name, c.nameZh = $nameZh, c.nameStatus = 'AS_LISTED', c.alternateNamesZh = [],
+    SET c.name = $name, c.nameZh = $nameZh, c.nameSort = $nameSort, c.nameFolded = $nameFolded, c.nameZhSort = $nameZhSort,
+        c.nameStatus = 'AS_LISTED', c.alternateNamesZh = [],
         c.leadingSector = $leadingSector, c.leadingSectorZh = $leadingSectorZh,
         c.outputValueCny = $outputValueCny, c.enterpriseCount = $enterpriseCount, c.sources = $sources
     CREATE (c)-[:LOCATED_IN]->(county)
@@ -380,7 +410,8 @@ DELETE_CLUSTER: LiteralString = """
 
 CREATE_ENTERPRISE: LiteralString = """
     CREATE (e:Enterprise {id: $key})
-    SET e.name = $name, e.nameZh = $nameZh, e.sources = $sources
+    SET e.name = $name, e.nameZh = $nameZh, e.nameSort = $nameSort, e.nameFolded = $nameFolded, e.nameZhSort = $nameZhSort,
+        e.sources = $sources
     RETURN e {.*} AS node
 """
 
@@ -435,7 +466,8 @@ REMOVE_RECOGNITION: LiteralString = """
 CREATE_CITY: LiteralString = """
     MATCH (p:Province {id: $provinceKey})
     CREATE (c:City {id: $key})
-    SET c.adminCode = $key, c.name = $name, c.nameZh = $nameZh, c.kind = $kind, c.kindZh = $kindZh,
+    SET c.adminCode = $key, c.name = $name, c.nameZh = $nameZh, c.nameSort = $nameSort, c.nameFolded = $nameFolded,
+        c.nameZhSort = $nameZhSort, c.kind = $kind, c.kindZh = $kindZh,
         c.location = CASE WHEN $latitude IS NULL OR $longitude IS NULL THEN null
                           ELSE point({latitude: $latitude, longitude: $longitude}) END,
         c.sources = $sources
@@ -446,13 +478,14 @@ CREATE_CITY: LiteralString = """
 CREATE_COUNTY: LiteralString = """
     MATCH (city:City {id: $cityKey})
     CREATE (c:County {id: $key})
-    SET c.name = $name, c.nameZh = $nameZh
+    SET c.name = $name, c.nameZh = $nameZh, c.nameSort = $nameSort, c.nameFolded = $nameFolded, c.nameZhSort = $nameZhSort
     CREATE (c)-[:IN_CITY]->(city)
     RETURN c {.*} AS node
 """
 
 CREATE_INDUSTRY: LiteralString = """
     CREATE (i:Industry {id: $key})
-    SET i.name = $name, i.nameZh = $nameZh, i.sources = $sources
+    SET i.name = $name, i.nameZh = $nameZh, i.nameSort = $nameSort, i.nameFolded = $nameFolded, i.nameZhSort = $nameZhSort,
+        i.sources = $sources
     RETURN i {.*} AS node
 """

@@ -190,7 +190,7 @@ def _order(name: str, field_enum: type[Enum]) -> Any:
     return strawberry.input(
         type(name, (), namespace),
         name=name,
-        description="One sort key and its direction; the key breaks ties.",
+        description="One sort key and its direction (values that are null come last either way); the key breaks ties.",
     )
 
 

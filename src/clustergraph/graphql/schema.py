@@ -158,7 +158,7 @@ class Stats:
 # --- search and paths ----------------------------------------------------------------------------------------
 
 SearchResult = Annotated[
-    Cluster | Enterprise | City | County | Industry | Province,
+    Cluster | Enterprise | City | County | Industry | Province | Batch,
     strawberry.union("SearchResult", description="A node found by full-text search."),
 ]
 
@@ -253,8 +253,11 @@ class Query:
         return answered_by_engine()  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Full-text search over names in Chinese and English; best first. Null, with its error, when an "
-        "argument is refused."
+        description=(
+            "Full-text search over names in Chinese and English (a cluster's other Chinese names and its leading "
+            "sector too), accents ignored, the text searched as written (AND, OR, NOT are words); best first. "
+            "Null, with its error, when an argument is refused."
+        )
     )
     def search(
         self,

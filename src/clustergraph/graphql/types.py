@@ -301,7 +301,11 @@ class Cluster(GraphNode):
     )
 
     @strawberry.field(
-        description="Clusters sharing an industry, a city, a county or enterprises; best first."
+        description=(
+            "Clusters sharing an industry, a city, a county or enterprises; best first (highest score). Equal "
+            "scores: more shared enterprises first, then those in the same county, then in the same city, then by "
+            "key."
+        )
     )
     def related_clusters(
         self,
