@@ -38,8 +38,13 @@ NESTED_CONNECTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("City", "clusters"): ("(p)<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(n:Cluster)", "clusters"),
     ("County", "clusters"): ("(p)<-[:LOCATED_IN]-(n:Cluster)", "clusters"),
     ("Industry", "clusters"): ("(p)<-[:IN_INDUSTRY]-(n:Cluster)", "clusters"),
+    ("Industry", "cities"): (
+        "(p)<-[:IN_INDUSTRY]-(:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(n:City)",
+        "cities",
+    ),
     ("Cluster", "recognitions"): ("(p)-[:RECOGNIZED]->(n:Recognition)", "recognitions"),
     ("Cluster", "enterprises"): ("(p)<-[:MEMBER_OF]-(n:Enterprise)", "enterprises"),
+    ("Cluster", "batches"): ("(p)-[:RECOGNIZED]->(:Recognition)-[:IN_BATCH]->(n:Batch)", "batches"),
     ("Enterprise", "clusters"): ("(p)-[:MEMBER_OF]->(n:Cluster)", "clusters"),
     ("Batch", "recognitions"): ("(p)<-[:IN_BATCH]-(n:Recognition)", "recognitions"),
     ("Batch", "clusters"): ("(p)<-[:IN_BATCH]-(:Recognition)<-[:RECOGNIZED]-(n:Cluster)", "clusters"),
