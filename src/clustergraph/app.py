@@ -22,6 +22,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from . import tracing
 from .db import StatementObserver, create_async_driver, migrate_async
 from .health import healthz, readyz
 from .log import configure_logging
@@ -49,6 +50,7 @@ def create_app(
             f"JWT_ALGORITHM={settings.jwt_algorithm} needs JWT_PUBLIC_KEY (PEM) to verify tokens"
         )
     configure_logging(settings.log_level, settings.log_json)
+    tracing.configure()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

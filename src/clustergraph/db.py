@@ -31,6 +31,7 @@ from neo4j import (
 )
 from neo4j.exceptions import DriverError, Neo4jError
 
+from . import tracing
 from .cypher.statements import (
     AWAIT_INDEXES,
     DROP_INDEX,
@@ -209,6 +210,10 @@ def _record(scope: RequestScope | None, statement: str, params: Mapping[str, Any
         scope.record(statement, params)
 
 
+def _request_id(scope: RequestScope | None) -> str | None:
+    return scope.request_id if scope is not None else None
+
+
 async def read(
     driver: AsyncDriver,
     database: str,
@@ -224,7 +229,10 @@ async def read(
     async def take(result: AsyncResult) -> list[dict[str, Any]]:
         return await result.data()
 
-    value, _ = await _execute_read(driver, database, query, params, timeout_s, take, retry_s, scope)
+    with tracing.statement_span(query, _request_id(scope)) as span:
+        value, _ = await _execute_read(driver, database, query, params, timeout_s, take, retry_s, scope)
+        if span is not None:
+            span.set_attribute("db.response.returned_rows", len(value))
     return value
 
 
@@ -247,7 +255,8 @@ async def read_row(
         record = await result.single(strict=True)
         return list(record.values())
 
-    value, _ = await _execute_read(driver, database, query, params, timeout_s, take, retry_s, scope)
+    with tracing.statement_span(query, _request_id(scope)):
+        value, _ = await _execute_read(driver, database, query, params, timeout_s, take, retry_s, scope)
     return value
 
 
@@ -350,7 +359,8 @@ async def graph_version(
     async def take(result: AsyncResult) -> None:
         await result.consume()
 
-    _, version = await _execute_read(driver, database, query, {}, timeout_s, take, retry_s, scope)
+    with tracing.statement_span(query, _request_id(scope)):
+        _, version = await _execute_read(driver, database, query, {}, timeout_s, take, retry_s, scope)
     return version
 
 
@@ -381,4 +391,5 @@ async def run_in_transaction(
 ) -> AsyncResult:
     """Run one statement of a write transaction (see `write`), recorded in the request's scope like every read."""
     _record(scope, query, params)
-    return await tx.run(query, params)
+    with tracing.statement_span(query, _request_id(scope)):
+        return await tx.run(query, params)

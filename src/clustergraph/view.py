@@ -27,6 +27,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from . import tracing
 from .auth import AuthError, Principal, authenticate
 from .bookmarks import BookmarkError, seal, unseal
 from .db import CausalChain, RequestScope, StatementObserver
@@ -179,6 +180,15 @@ class GraphQLApp(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        if not tracing.enabled():
+            await self._handle(request, scope, receive, send)
+            return
+        request_id = getattr(request.state, "request_id", None)
+        attributes = {"http.request.method": request.method, "url.path": request.url.path}
+        with tracing.request_span(f"{request.method} /graphql", request.headers, request_id, attributes):
+            await self._handle(request, scope, receive, send)
+
+    async def _handle(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
         timeout_s = self.settings.request_timeout_s
         request_id = getattr(request.state, "request_id", None)
         try:

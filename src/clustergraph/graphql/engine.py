@@ -50,6 +50,7 @@ from strawberry import relay
 from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from .. import tracing
 from ..cypher import builder as cb
 from ..graph_model import SEARCHABLE, TYPES
 from ..lru import LRUCache
@@ -1135,16 +1136,28 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
     def _plan(self, context: Context, root_type: GraphQLObjectType, grouped: GroupedFieldSet) -> Plan:
         """The operation's plan, from the schema's plan cache when the same document came with the same variables."""
+        if not tracing.enabled():
+            return self._plan_cached(context, root_type, grouped)[0]
+        with tracing.span("graphql.plan", context.scope.request_id) as span:
+            plan, hit = self._plan_cached(context, root_type, grouped)
+            if span is not None:
+                span.set_attribute(tracing.PLAN_CACHE, "hit" if hit else "miss")
+            return plan
+
+    def _plan_cached(
+        self, context: Context, root_type: GraphQLObjectType, grouped: GroupedFieldSet
+    ) -> tuple[Plan, bool]:
+        """The operation's plan, and whether it came from the plan cache."""
         plans: LRUCache[Any, Plan] | None = getattr(self.schema._strawberry_schema, "plans", None)  # type: ignore[attr-defined]
         key = self._cache_key() if plans is not None else None
         if plans is not None and key is not None:
             plan = plans.get(key)
             if plan is not None:
-                return plan
+                return plan, True
         plan = plan_operation(self, context, root_type, grouped)
         if plans is not None and key is not None:
             plans[key] = plan
-        return plan
+        return plan, False
 
     def _cache_key(self) -> tuple[str, str | None, bytes] | None:
         loc = self.operation.loc
