@@ -22,7 +22,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from . import tracing
+from . import metrics, tracing
 from .db import StatementObserver, create_async_driver, migrate_async
 from .health import healthz, readyz
 from .log import configure_logging
@@ -51,6 +51,7 @@ def create_app(
         )
     configure_logging(settings.log_level, settings.log_json)
     tracing.configure()
+    metrics.configure(settings.metrics_on)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -80,6 +81,7 @@ def create_app(
             Route("/graphql", GraphQLApp(settings, on_statement=on_statement), methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *([Route("/metrics", metrics.endpoint)] if settings.metrics_on else []),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

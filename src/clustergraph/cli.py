@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -127,12 +129,16 @@ def serve(
     except ValidationError as exc:
         _fail("; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()))
         return
+    served_workers = workers or settings.workers
+    if served_workers > 1 and settings.metrics_on and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker counts in its own process: they keep their values in one folder, which /metrics sums.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="clustergraph-metrics-")
     uvicorn.run(
         "clustergraph.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=served_workers,
         reload=reload,
         log_level=settings.log_level,
         access_log=False,

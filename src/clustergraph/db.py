@@ -7,9 +7,10 @@ opens its own session: graphql-core resolves sibling fields concurrently and a s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, LiteralString, TypeVar, cast
@@ -30,8 +31,9 @@ from neo4j import (
     unit_of_work,
 )
 from neo4j.exceptions import DriverError, Neo4jError
+from opentelemetry.trace import Span
 
-from . import tracing
+from . import metrics, tracing
 from .cypher.statements import (
     AWAIT_INDEXES,
     DROP_INDEX,
@@ -214,6 +216,21 @@ def _request_id(scope: RequestScope | None) -> str | None:
     return scope.request_id if scope is not None else None
 
 
+@contextlib.contextmanager
+def _observed(statement: str, scope: RequestScope | None) -> Iterator[Span | None]:
+    """One statement's span (tracing on) and its time in the statement histogram (metrics on)."""
+    if not metrics.enabled():
+        with tracing.statement_span(statement, _request_id(scope)) as span:
+            yield span
+        return
+    start = time.perf_counter()
+    try:
+        with tracing.statement_span(statement, _request_id(scope)) as span:
+            yield span
+    finally:
+        metrics.statement(time.perf_counter() - start)
+
+
 async def read(
     driver: AsyncDriver,
     database: str,
@@ -229,7 +246,7 @@ async def read(
     async def take(result: AsyncResult) -> list[dict[str, Any]]:
         return await result.data()
 
-    with tracing.statement_span(query, _request_id(scope)) as span:
+    with _observed(query, scope) as span:
         value, _ = await _execute_read(driver, database, query, params, timeout_s, take, retry_s, scope)
         if span is not None:
             span.set_attribute("db.response.returned_rows", len(value))
@@ -255,7 +272,7 @@ async def read_row(
         record = await result.single(strict=True)
         return list(record.values())
 
-    with tracing.statement_span(query, _request_id(scope)):
+    with _observed(query, scope):
         value, _ = await _execute_read(driver, database, query, params, timeout_s, take, retry_s, scope)
     return value
 
@@ -359,7 +376,7 @@ async def graph_version(
     async def take(result: AsyncResult) -> None:
         await result.consume()
 
-    with tracing.statement_span(query, _request_id(scope)):
+    with _observed(query, scope):
         _, version = await _execute_read(driver, database, query, {}, timeout_s, take, retry_s, scope)
     return version
 
@@ -391,5 +408,5 @@ async def run_in_transaction(
 ) -> AsyncResult:
     """Run one statement of a write transaction (see `write`), recorded in the request's scope like every read."""
     _record(scope, query, params)
-    with tracing.statement_span(query, _request_id(scope)):
+    with _observed(query, scope):
         return await tx.run(query, params)

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     http_cache_max_body_bytes: int = Field(default=100_000, ge=0)
     # Public deployment: no introspection and no GraphiQL, and the development JWT secret is refused.
     production: bool = False
+    # Prometheus metrics at /metrics, on the service's own port. Unset: on in development, off in production
+    # (where the port is public): set METRICS=true there only when /metrics cannot be reached from outside.
+    metrics: bool | None = None
 
     # Authentication (JWT). Reads are public unless require_token_for_reads; writes need an editor token.
     jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
@@ -153,6 +156,11 @@ class Settings(BaseSettings):
                 "BOOKMARK_SECRET (at least 32 random bytes), or an HS256 JWT_SECRET of your own to derive it from"
             )
         return self
+
+    @property
+    def metrics_on(self) -> bool:
+        """True when /metrics is served: METRICS as set, else outside production only."""
+        return self.metrics if self.metrics is not None else not self.production
 
     @property
     def uses_dev_jwt_secret(self) -> bool:

@@ -13,6 +13,7 @@ sealed.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Literal
 
 import orjson
@@ -27,7 +28,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from . import tracing
+from . import metrics, tracing
 from .auth import AuthError, Principal, authenticate
 from .bookmarks import BookmarkError, seal, unseal
 from .db import CausalChain, RequestScope, StatementObserver
@@ -35,10 +36,14 @@ from .errors import format_error, timed_out
 from .graphql.context import Context
 from .graphql.schema import create_schema
 from .httpcache import HttpCache, matches
+from .limits import QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES
 from .repository import Repository
 from .settings import Settings
 
 log = structlog.get_logger("clustergraph")
+
+#: The error codes of the query limits, counted by `metrics.refused`.
+LIMIT_CODES = frozenset({QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES})
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 #: Returned after a write (a token sealing Neo4j's bookmarks, see `bookmarks`), sent back by the client: its next
@@ -149,6 +154,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
         The operation's type is known only once the document is parsed, and Strawberry's parse is the request's one
         parse, bounded by the token limit: the method is checked there, not by a parse of its own."""
+        request.state.operation_name = request_data.operation_name
         try:
             return await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
@@ -171,6 +177,11 @@ class GraphQLApp(GraphQL[Context, None]):
         response: dict[str, Any] = {} if request_error else {"data": result.data}
         if result.errors:
             response["errors"] = [format_error(e, self.settings.request_timeout_s) for e in result.errors]
+            if request_error and metrics.enabled():
+                for error in response["errors"]:
+                    code = (error.get("extensions") or {}).get("code")
+                    if code in LIMIT_CODES:
+                        metrics.refused(code)
         if result.extensions:
             response["extensions"] = result.extensions
         return response
@@ -180,13 +191,20 @@ class GraphQLApp(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        start = time.perf_counter()
         if not tracing.enabled():
             await self._handle(request, scope, receive, send)
-            return
-        request_id = getattr(request.state, "request_id", None)
-        attributes = {"http.request.method": request.method, "url.path": request.url.path}
-        with tracing.request_span(f"{request.method} /graphql", request.headers, request_id, attributes):
-            await self._handle(request, scope, receive, send)
+        else:
+            request_id = getattr(request.state, "request_id", None)
+            attributes = {"http.request.method": request.method, "url.path": request.url.path}
+            with tracing.request_span(f"{request.method} /graphql", request.headers, request_id, attributes):
+                await self._handle(request, scope, receive, send)
+        if metrics.enabled():
+            metrics.request_done(
+                getattr(request.state, "operation_name", None),
+                _outcome(request),
+                time.perf_counter() - start,
+            )
 
     async def _handle(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
         timeout_s = self.settings.request_timeout_s
@@ -200,6 +218,7 @@ class GraphQLApp(GraphQL[Context, None]):
             )
             extensions = {"code": "BAD_USER_INPUT", "requestId": request_id}
             bad: dict[str, Any] = {"errors": [{"message": message, "extensions": extensions}]}
+            request.state.status_code = 400
             await JSONResponse(bad, status_code=400)(scope, receive, send)
             return
         request_scope = RequestScope(
@@ -219,6 +238,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 "data": None,
                 "errors": [{"message": exc.message, "extensions": {"code": exc.code}}],
             }
+            request.state.status_code = status
             await JSONResponse(refused, status_code=status, headers=headers)(scope, receive, send)
             return
         try:
@@ -244,6 +264,7 @@ class GraphQLApp(GraphQL[Context, None]):
             produced = request_scope.causal_chain.produced
             if produced:
                 response.headers[BOOKMARK_HEADER] = seal(self.settings, produced)
+        request.state.status_code = response.status_code
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
@@ -265,8 +286,10 @@ class GraphQLApp(GraphQL[Context, None]):
         etag = cache.etag(key, version, media_type)
         headers = {"ETag": etag, "Cache-Control": cache.cache_control, "Vary": "Accept"}
         if matches(request.headers.get("if-none-match"), etag):
+            metrics.http_cache("not_modified")
             return Response(status_code=304, headers=headers)
         body = cache.answer(key, version)
+        metrics.http_cache("hit" if body is not None else "miss")
         if body is not None:
             return Response(body, media_type="application/json", headers={**headers, "X-Cache": "HIT"})
         chain.read_at = set()
@@ -279,6 +302,17 @@ class GraphQLApp(GraphQL[Context, None]):
             cache.store(key, version, bytes(response.body))
             response.headers.update({**headers, "X-Cache": "MISS"})
         return response
+
+
+def _outcome(request: Request) -> str:
+    """A request's outcome for the request counter: ok, error (GraphQL errors in a 200), not_modified, or
+    http_<status>."""
+    status = getattr(request.state, "status_code", None)
+    if status == 200:
+        return "error" if getattr(request.state, "graphql_has_errors", False) else "ok"
+    if status == 304:
+        return "not_modified"
+    return f"http_{status}" if status is not None else "http_error"
 
 
 def _repository(request: Request) -> Repository:

@@ -50,7 +50,7 @@ from strawberry import relay
 from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from .. import tracing
+from .. import metrics, tracing
 from ..cypher import builder as cb
 from ..graph_model import SEARCHABLE, TYPES
 from ..lru import LRUCache
@@ -1137,9 +1137,12 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     def _plan(self, context: Context, root_type: GraphQLObjectType, grouped: GroupedFieldSet) -> Plan:
         """The operation's plan, from the schema's plan cache when the same document came with the same variables."""
         if not tracing.enabled():
-            return self._plan_cached(context, root_type, grouped)[0]
+            plan, hit = self._plan_cached(context, root_type, grouped)
+            metrics.plan_cache(hit)
+            return plan
         with tracing.span("graphql.plan", context.scope.request_id) as span:
             plan, hit = self._plan_cached(context, root_type, grouped)
+            metrics.plan_cache(hit)
             if span is not None:
                 span.set_attribute(tracing.PLAN_CACHE, "hit" if hit else "miss")
             return plan
