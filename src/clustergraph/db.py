@@ -216,13 +216,16 @@ def _request_id(scope: RequestScope | None) -> str | None:
     return scope.request_id if scope is not None else None
 
 
-@contextlib.contextmanager
-def _observed(statement: str, scope: RequestScope | None) -> Iterator[Span | None]:
-    """One statement's span (tracing on) and its time in the statement histogram (metrics on)."""
+def _observed(statement: str, scope: RequestScope | None) -> contextlib.AbstractContextManager[Span | None]:
+    """One statement's span (tracing on) and its time in the statement histogram (metrics on); with both off,
+    nothing is made but a null context."""
     if not metrics.enabled():
-        with tracing.statement_span(statement, _request_id(scope)) as span:
-            yield span
-        return
+        return tracing.statement_span(statement, _request_id(scope))
+    return _timed(statement, scope)
+
+
+@contextlib.contextmanager
+def _timed(statement: str, scope: RequestScope | None) -> Iterator[Span | None]:
     start = time.perf_counter()
     try:
         with tracing.statement_span(statement, _request_id(scope)) as span:
