@@ -107,6 +107,35 @@ def load(
 
 
 @app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the dataset's CSV files into.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the dataset's files in a non-empty folder.")
+    ] = False,
+) -> None:
+    """Write the graph back as a dataset in the format of data/ (one CSV per kind, with sources and notes);
+    data/SOURCES.md is copied alongside (it is prose, not read from the graph)."""
+    from .db import create_driver
+    from .export import ExportError, export_dataset
+
+    settings = _settings()
+    with create_driver(settings) as driver:
+        try:
+            written = export_dataset(
+                driver,
+                settings.neo4j_database,
+                directory,
+                force=force,
+                sources_md=settings.dataset_dir / "SOURCES.md",
+            )
+        except ExportError as exc:
+            _fail(str(exc))
+            return
+    typer.echo(f"Exported {settings.bolt_uri} ({settings.neo4j_database}) to {directory}:")
+    typer.echo("  " + ", ".join(f"{file} {count}" for file, count in written.items()))
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: settings HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings PORT).")] = None,
