@@ -84,9 +84,12 @@ def export_dataset(
     files = export_rows(driver, database)
     directory.mkdir(parents=True, exist_ok=True)
     for file, rows in files.items():
-        with (directory / file).open("w", encoding="utf-8", newline="") as handle:
+        path = directory / file
+        # A file overwritten keeps its line endings, so that the diff shows only the rows that changed.
+        ending = "\r\n" if path.is_file() and b"\r\n" in path.read_bytes() else "\n"
+        with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(
-                handle, fieldnames=list(ROW_MODELS[file].model_fields), lineterminator="\n"
+                handle, fieldnames=list(ROW_MODELS[file].model_fields), lineterminator=ending
             )
             writer.writeheader()
             writer.writerows(rows)
