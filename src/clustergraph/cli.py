@@ -109,6 +109,91 @@ def load(
 
 
 @app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the dataset's CSV files into.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the dataset's files in a non-empty folder.")
+    ] = False,
+) -> None:
+    """Write the graph back as a dataset in the format of data/ (one CSV per kind, with sources and notes);
+    data/SOURCES.md is copied alongside (it is prose, not read from the graph)."""
+    from .db import create_driver
+    from .export import ExportError, export_dataset
+
+    settings = _settings()
+    with create_driver(settings) as driver:
+        try:
+            written = export_dataset(
+                driver,
+                settings.neo4j_database,
+                directory,
+                force=force,
+                sources_md=settings.dataset_dir / "SOURCES.md",
+            )
+        except ExportError as exc:
+            _fail(str(exc))
+            return
+    typer.echo(f"Exported {settings.bolt_uri} ({settings.neo4j_database}) to {directory}:")
+    typer.echo("  " + ", ".join(f"{file} {count}" for file, count in written.items()))
+
+
+def _local_only(settings: Settings) -> None:
+    if not settings.uses_local_neo4j:
+        _fail(
+            f"NEO4J_URI is set ({settings.neo4j_uri}): backup and restore work on the local server only; "
+            "for docker compose see the README (Operations)."
+        )
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="The dump file to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing FILE.")] = False,
+) -> None:
+    """Dump the local server's database with neo4j-admin (stops the server, dumps, starts it again)."""
+    from . import neo4j_server
+
+    settings = _settings()
+    _local_only(settings)
+    try:
+        said = neo4j_server.backup(settings, file, force=force)
+    except neo4j_server.Neo4jServerError as exc:
+        _fail(str(exc))
+        return
+    for line in said:
+        typer.echo(line)
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A dump written by `clustergraph backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a database that is not empty.")] = False,
+) -> None:
+    """Load a dump into the local server's database with neo4j-admin (stops the server, loads, starts it again);
+    refuses a database that is not empty, or a server that is not running (so not checked), without --force."""
+    from . import neo4j_server
+    from .cypher.statements import GRAPH_COUNTS
+    from .db import create_driver
+
+    settings = _settings()
+    _local_only(settings)
+    if not force:
+        if neo4j_server.running_pid(neo4j_server.instance_for(settings)) is None:
+            _fail("The local Neo4j is not running, so its database cannot be checked for data; pass --force.")
+        with create_driver(settings) as driver:
+            records, _, _ = driver.execute_query(GRAPH_COUNTS, database_=settings.neo4j_database)
+        if records[0]["nodes"]:
+            _fail(f"The database holds {records[0]['nodes']} nodes; pass --force to replace them.")
+    try:
+        said = neo4j_server.restore(settings, file)
+    except neo4j_server.Neo4jServerError as exc:
+        _fail(str(exc))
+        return
+    for line in said:
+        typer.echo(line)
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: settings HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings PORT).")] = None,

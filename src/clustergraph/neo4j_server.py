@@ -16,7 +16,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -473,3 +475,70 @@ def status(settings: Settings) -> str:
         f"Neo4j '{instance.name}' is running (pid {pid}): Bolt {instance.bolt_uri}, "
         f"Browser {instance.browser_url}, data in {instance.data_dir}; {login}."
     )
+
+
+# --- backups -------------------------------------------------------------------------------------------------
+
+
+def _admin(instance: Instance, *args: str) -> None:
+    """Run `neo4j-admin` (the distribution's AdminTool) on the instance; raise with its output on failure."""
+    env = {**os.environ, "NEO4J_HOME": str(instance.home), "NEO4J_CONF": str(instance.conf_dir)}
+    cmd = [java_executable(), "-cp", f"{instance.lib}/*", ADMIN_TOOL, *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)  # noqa: S603 -- fixed argv
+    if result.returncode != 0:
+        raise Neo4jServerError(
+            f"neo4j-admin {' '.join(args)} failed:\n{(result.stdout + result.stderr).strip()}"
+        )
+
+
+def _offline(settings: Settings, work: Callable[[Instance], None]) -> list[str]:
+    """Stop the server (if it runs), do `work` on the stopped instance, start it again; say what was done."""
+    instance = instance_for(settings)
+    said: list[str] = []
+    was_running = stop(settings)
+    if was_running:
+        said.append(f"Stopped Neo4j '{instance.name}' (neo4j-admin needs it offline in Community).")
+    try:
+        ensure_jars(instance)
+        write_config(instance)
+        work(instance)
+    finally:
+        if was_running:
+            start(settings)
+            said.append(f"Started Neo4j '{instance.name}' again on {instance.bolt_uri}.")
+    return said
+
+
+def backup(settings: Settings, file: Path, *, force: bool = False) -> list[str]:
+    """Dump the database to `file` with `neo4j-admin database dump` (refuses an existing file unless `force`)."""
+    if file.exists() and not force:
+        raise Neo4jServerError(f"{file} exists; pass --force to overwrite it")
+    database = settings.neo4j_database
+
+    def work(instance: Instance) -> None:
+        with tempfile.TemporaryDirectory(dir=file.parent if file.parent.exists() else None) as tmp:
+            _admin(instance, "database", "dump", database, f"--to-path={tmp}")
+            file.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(Path(tmp) / f"{database}.dump"), file)
+
+    said = _offline(settings, work)
+    return [*said, f"Dumped database '{database}' to {file}."]
+
+
+def restore(settings: Settings, file: Path) -> list[str]:
+    """Replace the database with the dump in `file` (`neo4j-admin database load --overwrite-destination`).
+
+    The caller checks that the database is empty (or that overwriting it was asked for)."""
+    if not file.is_file():
+        raise Neo4jServerError(f"{file} is not a file")
+    database = settings.neo4j_database
+
+    def work(instance: Instance) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copyfile(file, Path(tmp) / f"{database}.dump")
+            _admin(
+                instance, "database", "load", database, f"--from-path={tmp}", "--overwrite-destination=true"
+            )
+
+    said = _offline(settings, work)
+    return [*said, f"Loaded {file} into database '{database}'."]

@@ -489,3 +489,53 @@ CREATE_INDUSTRY: LiteralString = """
         i.sources = $sources
     RETURN i {.*} AS node
 """
+
+#: The graph read back as the dataset's files (`export`): one statement per file, its columns named as the file's.
+#: `clusters.csv` has a row per recognition and `enterprises.csv` a row per membership; `_order` and `_key` let
+#: the exporter put each cluster's and each enterprise's rows in the order that rebuilds its merged sources.
+EXPORT_STATEMENTS: dict[str, LiteralString] = {
+    "provinces.csv": """
+        MATCH (p:Province)
+        RETURN p.adminCode AS admin_code, p.nameZh AS name_zh, p.name AS name_en, p.sources AS source_url
+        ORDER BY p.id
+    """,
+    "cities.csv": """
+        MATCH (c:City)
+        RETURN c.adminCode AS admin_code, c.nameZh AS name_zh, c.name AS name_en, c.kindZh AS type_zh,
+            c.kind AS type_en, c.location.latitude AS seat_lat, c.location.longitude AS seat_lon,
+            c.sources AS source_url
+        ORDER BY c.id
+    """,
+    "industries.csv": """
+        MATCH (i:Industry)
+        RETURN i.id AS id, i.nameZh AS name_zh, i.name AS name_en, i.sources AS source_url
+        ORDER BY i.id
+    """,
+    "batches.csv": """
+        MATCH (b:Batch)
+        RETURN b.id AS id, toLower(b.level) AS level, b.year AS year, b.ordinal AS ordinal, b.nameZh AS name_zh,
+            b.name AS name_en, b.authorityZh AS authority_zh, b.authority AS authority_en,
+            b.officialCount AS official_count, b.officialCountSichuan AS official_count_sichuan,
+            toString(b.published) AS published, b.notes AS notes, b.sources AS source_url
+        ORDER BY b.id
+    """,
+    "clusters.csv": """
+        MATCH (c:Cluster)-[:RECOGNIZED]->(r:Recognition)
+        MATCH (c)-[:LOCATED_IN]->(county:County)-[:IN_CITY]->(city:City)-[:IN_PROVINCE]->(p:Province)
+        MATCH (c)-[ii:IN_INDUSTRY]->(i:Industry)
+        RETURN c.id AS id, c.nameZh AS name_zh, c.name AS name_en, p.nameZh AS province, city.nameZh AS city_zh,
+            city.name AS city_en, county.nameZh AS county_zh, county.name AS county_en, toLower(r.level) AS level,
+            r.year AS recognition_year, i.nameZh AS industry_zh, i.name AS industry_en,
+            ii.inferred AS industry_inferred, c.leadingSectorZh AS leading_sector_zh,
+            c.leadingSector AS leading_sector_en, c.outputValueCny AS output_value_cny,
+            c.enterpriseCount AS enterprise_count, r.notes AS notes, r.sources AS source_url,
+            c.alternateNamesZh AS _alternates, c.sources AS _order, c.id AS _key
+        ORDER BY c.id, r.id
+    """,
+    "enterprises.csv": """
+        MATCH (e:Enterprise)-[m:MEMBER_OF]->(c:Cluster)
+        RETURN e.nameZh AS name_zh, e.name AS name_en, c.id AS cluster_id, m.roleZh AS role_zh, m.role AS role_en,
+            m.sources AS source_url, e.sources AS _order, e.id AS _key
+        ORDER BY e.id, c.id
+    """,
+}
