@@ -1,7 +1,7 @@
 """OpenTelemetry tracing: off unless the standard `OTEL_*` environment variables ask for it.
 
 `configure()` (called by `create_app`) turns tracing on when `OTEL_TRACES_EXPORTER` names an exporter other than
-`none` (`console`, or `otlp` when `opentelemetry-exporter-otlp-proto-http` is installed) or when
+`none` (`console`, or `otlp`: OTLP over HTTP/protobuf) or when
 `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set; the service name is
 `OTEL_SERVICE_NAME` (the SDK reads it; default `clustergraph`). Off, every helper here returns at once: no span,
 no context, no attribute is made.
@@ -52,14 +52,8 @@ def _exporter_from_env(env: Mapping[str, str]) -> SpanExporter | None:
     if name == "console":
         return ConsoleSpanExporter()
     if name == "otlp":
-        try:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
-                OTLPSpanExporter,
-            )
-        except ImportError as exc:
-            raise ValueError(
-                "OTEL_TRACES_EXPORTER=otlp needs the package opentelemetry-exporter-otlp-proto-http"
-            ) from exc
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
         exporter: SpanExporter = OTLPSpanExporter()  # reads OTEL_EXPORTER_OTLP_* itself
         return exporter
     raise ValueError(f"OTEL_TRACES_EXPORTER={name} is not supported here: use otlp, console or none")
