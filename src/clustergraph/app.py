@@ -23,10 +23,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from . import metrics, tracing
+from .cypher_extension import CYPHER_HEADER
 from .db import StatementObserver, create_async_driver, migrate_async
 from .health import healthz, readyz
 from .log import configure_logging
 from .middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from .ratelimit import RATE_LIMIT_HEADERS
 from .repository import Repository
 from .settings import Settings
 from .view import BOOKMARK_HEADER, GraphQLApp
@@ -95,8 +97,15 @@ def create_app(
                     "x-request-id",
                     "if-none-match",
                     BOOKMARK_HEADER.lower(),
+                    CYPHER_HEADER.lower(),
                 ],
-                expose_headers=["x-request-id", "etag", "x-cache", BOOKMARK_HEADER.lower()],
+                expose_headers=[
+                    "x-request-id",
+                    "etag",
+                    "x-cache",
+                    BOOKMARK_HEADER.lower(),
+                    *RATE_LIMIT_HEADERS,
+                ],
             ),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],

@@ -227,6 +227,9 @@ def serve(
         reload=reload,
         log_level=settings.log_level,
         access_log=False,
+        # The client's address is the connection's peer unless TRUSTED_PROXIES says otherwise (`ratelimit`):
+        # uvicorn's own X-Forwarded-For handling (on for 127.0.0.1 by default) would bypass that setting.
+        proxy_headers=False,
     )
 
 

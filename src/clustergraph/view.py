@@ -28,7 +28,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from . import metrics, tracing
+from . import cypher_extension, metrics, tracing
 from .auth import AuthError, Principal, authenticate
 from .bookmarks import BookmarkError, seal, unseal
 from .db import CausalChain, RequestScope, StatementObserver
@@ -37,6 +37,7 @@ from .graphql.context import Context
 from .graphql.schema import create_schema
 from .httpcache import HttpCache, matches
 from .limits import QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES
+from .ratelimit import RateLimiter
 from .repository import Repository
 from .settings import Settings
 
@@ -98,6 +99,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.settings = settings
         self.http_cache = HttpCache(settings) if settings.http_cache else None
         self.on_statement = on_statement
+        self.rate_limiter = RateLimiter(settings) if settings.rate_limit else None
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -184,6 +186,7 @@ class GraphQLApp(GraphQL[Context, None]):
                         metrics.refused(code)
         if result.extensions:
             response["extensions"] = result.extensions
+        cypher_extension.add_to(request, response)
         return response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -225,7 +228,7 @@ class GraphQLApp(GraphQL[Context, None]):
             causal_chain=CausalChain(given=given),
             deadline=asyncio.get_running_loop().time() + timeout_s,
             request_id=request_id,
-            on_statement=self.on_statement,
+            on_statement=cypher_extension.observer(self.settings, request, self.on_statement),
         )
         request.state.request_scope = request_scope
         deadline = asyncio.timeout_at(request_scope.deadline)
@@ -240,6 +243,12 @@ class GraphQLApp(GraphQL[Context, None]):
             }
             request.state.status_code = status
             await JSONResponse(refused, status_code=status, headers=headers)(scope, receive, send)
+            return
+        limiter = self.rate_limiter
+        spent = limiter.admit(request, request.state.principal) if limiter is not None else None
+        if spent is not None:
+            request.state.status_code = spent.status_code
+            await spent(scope, receive, send)
             return
         try:
             async with deadline:
@@ -264,13 +273,16 @@ class GraphQLApp(GraphQL[Context, None]):
             produced = request_scope.causal_chain.produced
             if produced:
                 response.headers[BOOKMARK_HEADER] = seal(self.settings, produced)
+        if limiter is not None:
+            limiter.finish(request, response)
         request.state.status_code = response.status_code
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
         """Run the request; with the HTTP cache on, a query first checks the graph version and may be answered
         from the cache (or with 304 Not Modified) without running."""
-        cache = self.http_cache
+        # A request that asks for its Cypher runs (to have statements), and its answer is not stored.
+        cache = self.http_cache if cypher_extension.collector_of(request) is None else None
         key = await cache.request_key(request) if cache is not None else None
         if cache is None or key is None:
             return await self.run(request)
