@@ -80,6 +80,8 @@ class RateLimiter:
         self.clock = clock
         self.trusted = [ipaddress.ip_network(cidr, strict=False) for cidr in settings.trusted_proxies]
         self._buckets: LRUCache[str, Bucket] = LRUCache(settings.rate_limit_clients)
+        #: The RateLimit-Policy field: the burst, and the seconds the bucket takes to refill it.
+        self.policy = f"{int(self.capacity)};w={math.ceil(self.capacity / self.per_second)}"
 
     def _bucket(self, client: str) -> Bucket:
         now = self.clock()
@@ -121,11 +123,6 @@ class RateLimiter:
         missing = needed - self._bucket(client).tokens
         return max(1, math.ceil(missing / self.per_second))
 
-    @property
-    def policy(self) -> str:
-        """The RateLimit-Policy field: the burst, and the seconds the bucket takes to refill it."""
-        return f"{int(self.capacity)};w={math.ceil(self.capacity / self.per_second)}"
-
     def client_of(self, request: Request, principal: Principal | None) -> str:
         """The client a request's spending is counted for: its token's subject, else its address."""
         if principal is not None:
@@ -154,13 +151,14 @@ class RateLimiter:
         if not ticket.spent:
             self.charge(ticket.client, FLAT_COST)
         state = self.state(ticket.client)
-        response.headers["RateLimit-Limit"] = str(state.limit)
-        response.headers["RateLimit-Remaining"] = str(math.floor(state.remaining))
-        response.headers["RateLimit-Reset"] = str(state.reset_s)
-        response.headers["RateLimit-Policy"] = self.policy
+        headers = response.headers  # none of these fields is set before: appended, not searched for
+        headers.append("RateLimit-Limit", str(state.limit))
+        headers.append("RateLimit-Remaining", str(math.floor(state.remaining)))
+        headers.append("RateLimit-Reset", str(state.reset_s))
+        headers.append("RateLimit-Policy", self.policy)
         if ticket.refused_cost is not None:
             response.status_code = 429
-            response.headers["Retry-After"] = str(self.retry_after(ticket.client, ticket.refused_cost))
+            headers.append("Retry-After", str(self.retry_after(ticket.client, ticket.refused_cost)))
             if not ticket.counted:
                 ticket.counted = True
                 metrics.refused(RATE_LIMITED)
