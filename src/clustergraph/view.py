@@ -245,10 +245,10 @@ class GraphQLApp(GraphQL[Context, None]):
             await JSONResponse(refused, status_code=status, headers=headers)(scope, receive, send)
             return
         limiter = self.rate_limiter
-        spent = limiter.admit(request, request.state.principal) if limiter is not None else None
-        if spent is not None:
-            request.state.status_code = spent.status_code
-            await spent(scope, receive, send)
+        spent_client = limiter.admit(request, request.state.principal) if limiter is not None else None
+        if spent_client is not None:  # 429 at once: the client's bucket is empty
+            request.state.status_code = spent_client.status_code
+            await spent_client(scope, receive, send)
             return
         try:
             async with deadline:
