@@ -4,10 +4,16 @@ honoured only from a trusted proxy."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 from graphql import parse
 from prometheus_client import REGISTRY
@@ -199,3 +205,63 @@ def test_settings_refuse_a_burst_below_the_cost_limit_and_bad_networks() -> None
     with pytest.raises(ValidationError, match="TRUSTED_PROXIES"):
         Settings(_env_file=None, trusted_proxies=["not-a-network"])  # type: ignore[call-arg]
     assert Settings(_env_file=None).rate_limit  # type: ignore[call-arg]  # on by default
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.usefixtures("_dataset_loaded")
+def test_clustergraph_serve_does_not_take_the_client_address_from_x_forwarded_for(
+    settings: Settings, tmp_path: Any
+) -> None:
+    """Under `clustergraph serve` (uvicorn), a loopback client's X-Forwarded-For changes nothing: uvicorn's own
+    header rewriting is off, so two requests naming two addresses spend one bucket, the peer's."""
+    cost = expected_cost(settings, SMALL)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "NEO4J_URI": settings.neo4j_uri or "",
+        "NEO4J_USER": settings.neo4j_user,
+        "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value() if settings.neo4j_password else "",
+        "NEO4J_DATABASE": settings.neo4j_database,
+        "RATE_LIMIT": "true",
+        "RATE_LIMIT_BUDGET": "1",
+        "RATE_LIMIT_BURST": str(BURST),
+        "MAX_QUERY_COST": str(BURST),
+    }
+    env.pop("TRUSTED_PROXIES", None)
+    cli = os.path.join(os.path.dirname(sys.executable), "clustergraph")
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(  # noqa: S603 -- fixed argv
+        [cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            for _ in range(600):
+                try:
+                    if http.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None:
+                    pytest.fail(f"serve exited: {(tmp_path / 'serve.log').read_text()}")
+                time.sleep(0.1)
+            seen = []
+            for forwarded in ("203.0.113.20", "203.0.113.21"):
+                response = http.post(
+                    "/graphql", json={"query": SMALL}, headers={"X-Forwarded-For": forwarded}
+                )
+                assert response.status_code == 200
+                seen.append(remaining(response))
+        assert seen == [BURST - cost, BURST - 2 * cost]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
