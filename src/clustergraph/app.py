@@ -85,7 +85,7 @@ def create_app(
             *([Route("/metrics", metrics.endpoint)] if settings.metrics_on else []),
             # GraphiQL's bundle, wherever the page is served (`view`): not in production.
             *(
-                [Mount(playground.ASSETS_PATH, playground.assets_app())]
+                [Mount(playground.ASSETS_PATH, playground.Assets())]
                 if settings.graphiql and not settings.production
                 else []
             ),

@@ -50,11 +50,24 @@ def test_the_page_and_every_asset_carry_the_strict_policy(settings: Settings) ->
             assert asset.content == (STATIC_DIR / name).read_bytes(), name
             assert asset.headers["content-security-policy"] == CONTENT_SECURITY_POLICY, name
             assert asset.headers["x-content-type-options"] == "nosniff", name
-        script = client.get("/graphiql/assets/graphiql.js")
+        script = client.get("/graphiql/assets/graphiql.js", headers={"accept-encoding": "gzip"})
         assert script.headers["content-type"].split(";")[0] in {"text/javascript", "application/javascript"}
-        again = client.get("/graphiql/assets/graphiql.js", headers={"if-none-match": script.headers["etag"]})
+        assert script.headers["content-encoding"] == "gzip"
+        assert int(script.headers["content-length"]) < (STATIC_DIR / "graphiql.js").stat().st_size / 2
+        assert script.content == (STATIC_DIR / "graphiql.js").read_bytes()
+        plain = client.get("/graphiql/assets/graphiql.js", headers={"accept-encoding": "identity"})
+        assert "content-encoding" not in plain.headers
+        assert plain.content == (STATIC_DIR / "graphiql.js").read_bytes()
+        assert plain.headers["etag"] != script.headers["etag"]
+        again = client.get(
+            "/graphiql/assets/graphiql.js",
+            headers={"if-none-match": script.headers["etag"], "accept-encoding": "gzip"},
+        )
         assert again.status_code == 304
+        assert again.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
         assert client.get("/graphiql/assets/nothing-here.js").status_code == 404
+        assert client.get("/graphiql/assets/../__init__.py").status_code == 404
+        assert client.post("/graphiql/assets/graphiql.js").status_code == 405
 
 
 def test_the_page_opens_where_every_read_needs_a_token(settings: Settings) -> None:
