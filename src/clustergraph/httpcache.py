@@ -10,7 +10,7 @@ are never stored. No read depends on who asks, so one entry serves every client 
 still checked before the cache).
 
 A request that names its document by hash (`extensions.persistedQuery`, see `documents`) is keyed by that document,
-like the same request sent with it. What shared caches are told: `Cache-Control` (`cache_control`) is `no-cache`, or
+like the same request sent with it; its other `extensions` (a client's name and version) are part of the key. What shared caches are told: `Cache-Control` (`cache_control`) is `no-cache`, or
 with `edge_cache_max_age_s` `public, max-age=N[, stale-while-revalidate=M]` for a request without an `Authorization`
 header; with one (valid or not: an invalid one is refused before the cache anyway), or when reads need a token, it
 is `private, no-cache`. `Vary` names every request header an answer or its headers depend on (`VARY`).
@@ -89,8 +89,6 @@ class HttpCache:
             return None
         if extensions is not None and not isinstance(extensions, dict):
             return None
-        if extensions and set(extensions) != {"persistedQuery"}:
-            return None
         if not (query is None or isinstance(query, str)) or not (
             operation is None or isinstance(operation, str)
         ):
@@ -104,7 +102,10 @@ class HttpCache:
             return None
         if not self._query_operation(query, operation):
             return None
-        material = orjson.dumps([query, operation, variables], option=orjson.OPT_SORT_KEYS)
+        # The request's other extensions are part of the key (Apollo Client sends its name and version there);
+        # the hash is not: it names the document, which is.
+        others = {k: v for k, v in extensions.items() if k != "persistedQuery"} if extensions else None
+        material = orjson.dumps([query, operation, variables, others or None], option=orjson.OPT_SORT_KEYS)
         return hashlib.blake2b(material, digest_size=16).digest()
 
     def _query_operation(self, query: str, operation: str | None) -> bool:
