@@ -340,6 +340,20 @@ def test_trusted_only_refuses_an_unregistered_document_before_parsing(trusted_on
             assert STATEMENTS.of(response) == []
 
 
+def test_trusted_only_refuses_before_parsing_with_the_http_cache_on_too(settings, dataset_graph, manifest):
+    """The HTTP cache reads a request's document to key it: it too leaves an unregistered one unparsed."""
+    with _app(settings, trusted_documents=manifest, trusted_documents_only=True, http_cache=True) as client:
+        for response in (
+            client.post("/graphql", json={"query": "{ clusters { "}),
+            client.get("/graphql", params={"query": "{ clusters { "}),
+        ):
+            assert _codes(response.json()) == ["UNTRUSTED_DOCUMENT"]
+            assert STATEMENTS.of(response) == []  # not even the graph version was read
+        registered = client.get("/graphql", params={"extensions": json.dumps(persisted(CITY))})
+        assert registered.headers["x-cache"] == "MISS"
+        assert client.get("/graphql", params={"query": CITY}).headers["x-cache"] == "HIT"
+
+
 def test_trusted_only_refuses_unregistered_hashes_and_does_not_learn_them(trusted_only, dataset_graph):
     text = "{ __typename }"
     for body in ({"extensions": persisted(text)}, {"query": text, "extensions": persisted(text)}):
