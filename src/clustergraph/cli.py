@@ -214,6 +214,16 @@ def serve(
     except ValidationError as exc:
         _fail("; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()))
         return
+    if settings.trusted_documents is not None:
+        from .documents import DocumentStore, ManifestError
+        from .graphql.schema import create_schema
+
+        try:
+            # Checked here too, so that a bad manifest is one clear message rather than a worker's traceback.
+            DocumentStore.from_settings(settings, create_schema(settings)._schema)
+        except ManifestError as exc:
+            _fail(str(exc))
+            return
     served_workers = workers or settings.workers
     if served_workers > 1 and settings.metrics_on and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each worker counts in its own process: they keep their values in one folder, which /metrics sums.

@@ -419,3 +419,14 @@ def test_an_apollo_manifest_is_read_too(settings, dataset_graph, tmp_path):
 def test_trusted_only_needs_a_manifest():
     with pytest.raises(ValueError, match="TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS"):
         Settings(_env_file=None, trusted_documents_only=True)  # type: ignore[call-arg]
+
+
+def test_serve_refuses_a_bad_manifest_with_one_clear_message(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no .env of the project is read
+    path = tmp_path / "manifest.json"
+    bad = "query Broken { clusters { noSuchField } }"
+    path.write_text(json.dumps({sha256(bad): bad}), encoding="utf-8")
+    result = CliRunner().invoke(cli_app, ["serve"], env={"TRUSTED_DOCUMENTS": str(path)})
+    assert result.exit_code == 1
+    assert f"document {sha256(bad)} (operations: Broken)" in result.output
+    assert "Traceback" not in result.output
