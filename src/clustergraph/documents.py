@@ -37,6 +37,8 @@ from graphql import (
     validate,
 )
 from strawberry.extensions.parser_cache import _get_parse_cache
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from .graphql.schema import PARSER_CACHE_SIZE
 from .limits import CostOverLimit, estimate_cost, expanded_field_count, validation_rules
@@ -285,7 +287,9 @@ def document_problems(text: str, schema: GraphQLSchema, settings: Settings) -> t
         return names, [
             f"it selects {fields} fields once its fragments are expanded (limit {settings.max_query_cost})"
         ]
-    errors = validate(schema, document, [*specified_rules, *validation_rules(settings)])
+    # The rules a request's validation applies: graphql-core's, Strawberry's own two, and the service's limits.
+    rules = [*specified_rules, *validation_rules(settings), MaybeNullValidationRule, OneOfInputValidationRule]
+    errors = validate(schema, document, rules)
     if errors:
         return names, [e.message for e in errors]
     problems = []
