@@ -10,10 +10,12 @@ are never stored. No read depends on who asks, so one entry serves every client 
 still checked before the cache).
 
 A request that names its document by hash (`extensions.persistedQuery`, see `documents`) is keyed by that document,
-like the same request sent with it; its other `extensions` (a client's name and version) are part of the key. What shared caches are told: `Cache-Control` (`cache_control`) is `no-cache`, or
-with `edge_cache_max_age_s` `public, max-age=N[, stale-while-revalidate=M]` for a request without an `Authorization`
-header; with one (valid or not: an invalid one is refused before the cache anyway), or when reads need a token, it
-is `private, no-cache`. `Vary` names every request header an answer or its headers depend on (`VARY`).
+like the same request sent with it; Apollo Client's `extensions.clientLibrary` is part of the key, and any other
+extension makes a request uncacheable. What shared caches are told: `Cache-Control` (`cache_control`) is
+`no-cache`, or with `edge_cache_max_age_s` `public, max-age=N[, stale-while-revalidate=M]` for a request without an
+`Authorization` header; with one (valid or not: an invalid one is refused before the cache anyway), or when reads
+need a token, it is `private, no-cache`. `Vary` names every request header an answer or its headers depend on
+(`VARY`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ KINDS_CACHE_SIZE = 1024
 #: public or private, and refused or not when reads need one) and the client's bookmarks (`X-Neo4j-Bookmarks`: a
 #: request carrying them must not get an answer made before the write they name). CORS adds `Origin` itself.
 VARY = "Accept, Authorization, X-Neo4j-Bookmarks"
+#: The request extensions a cached answer may have: the persisted query's hash (the document is in the key) and
+#: the name and version Apollo Client 4 sends (`clientLibrary`, in the key too). Any other extension may change the
+#: answer or depend on who asks: such a request is not cached.
+KEYED_EXTENSIONS = frozenset({"persistedQuery", "clientLibrary"})
 
 
 class HttpCache:
@@ -89,6 +95,8 @@ class HttpCache:
             return None
         if extensions is not None and not isinstance(extensions, dict):
             return None
+        if extensions and not set(extensions) <= KEYED_EXTENSIONS:
+            return None  # an extension may change the answer, or depend on who asks
         if not (query is None or isinstance(query, str)) or not (
             operation is None or isinstance(operation, str)
         ):
@@ -102,8 +110,7 @@ class HttpCache:
             return None
         if not self._query_operation(query, operation):
             return None
-        # The request's other extensions are part of the key (Apollo Client sends its name and version there);
-        # the hash is not: it names the document, which is.
+        # The client's name and version are part of the key; the hash is not: it names the document, which is.
         others = {k: v for k, v in extensions.items() if k != "persistedQuery"} if extensions else None
         material = orjson.dumps([query, operation, variables, others or None], option=orjson.OPT_SORT_KEYS)
         return hashlib.blake2b(material, digest_size=16).digest()

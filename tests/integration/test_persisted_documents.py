@@ -233,6 +233,18 @@ def test_get_by_hash_is_cacheable_public_for_anonymous_reads(edge, dataset_graph
     assert len(STATEMENTS.of(repeat)) == 1  # the graph version, nothing else
 
 
+def test_only_known_extensions_are_cached(edge, dataset_graph):
+    """Apollo Client's name and version are part of the key; an extension the cache does not know makes the
+    request uncacheable (it may change the answer)."""
+    library = {"clientLibrary": {"name": "@apollo/client", "version": "4.0.7"}}
+    first = edge.post("/graphql", json={"query": CITY, "extensions": library})
+    assert first.headers["x-cache"] in {"MISS", "HIT"}
+    assert edge.post("/graphql", json={"query": CITY, "extensions": library}).headers["x-cache"] == "HIT"
+    other = edge.post("/graphql", json={"query": CITY, "extensions": {"somethingElse": True}})
+    assert "etag" not in other.headers
+    assert other.headers["cache-control"] == "no-store"
+
+
 def test_never_public_with_a_token(edge, dataset_graph, settings):
     """A request with an Authorization header is private; an invalid token never reaches the cache (401)."""
     reader = {"Authorization": f"Bearer {create_token(settings, Role.READER)}"}
