@@ -150,18 +150,22 @@ class RateLimiter:
             return
         if not ticket.spent:
             self.charge(ticket.client, FLAT_COST)
-        state = self.state(ticket.client)
         headers = response.headers  # none of these fields is set before: appended, not searched for
-        headers.append("RateLimit-Limit", str(state.limit))
-        headers.append("RateLimit-Remaining", str(math.floor(state.remaining)))
-        headers.append("RateLimit-Reset", str(state.reset_s))
-        headers.append("RateLimit-Policy", self.policy)
+        if not headers.get("cache-control", "").startswith("public"):
+            # An answer a shared cache may keep and give to others does not carry one client's budget.
+            state = self.state(ticket.client)
+            headers.append("RateLimit-Limit", str(state.limit))
+            headers.append("RateLimit-Remaining", str(math.floor(state.remaining)))
+            headers.append("RateLimit-Reset", str(state.reset_s))
+            headers.append("RateLimit-Policy", self.policy)
         if ticket.refused_cost is not None:
-            response.status_code = 429
-            headers.append("Retry-After", str(self.retry_after(ticket.client, ticket.refused_cost)))
             if not ticket.counted:
                 ticket.counted = True
                 metrics.refused(RATE_LIMITED)
+            # A batch is answered 200 whatever its results hold: the refused operation's result says so.
+            if not getattr(request.state, "batch", False):
+                response.status_code = 429
+                headers.append("Retry-After", str(self.retry_after(ticket.client, ticket.refused_cost)))
 
 
 @dataclass

@@ -265,3 +265,26 @@ def test_clustergraph_serve_does_not_take_the_client_address_from_x_forwarded_fo
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+@pytest.mark.usefixtures("_dataset_loaded")
+def test_in_a_batch_each_operation_spends_its_cost_and_one_refused_keeps_the_batch_200(
+    settings: Settings,
+) -> None:
+    """A batch whose second operation its client's bucket cannot pay: the first is answered, the second's result
+    is RATE_LIMITED, the batch is 200, and the bucket lost only the first's cost."""
+    large = expected_cost(settings, LARGE)
+    with app_client(settings, limited_app(settings, batch_max_operations=5)) as client:
+        left = BURST
+        while left - large >= large:  # leave the bucket able to pay one LARGE, not two
+            response = post(client, LARGE)
+            assert response.status_code == 200
+            left = remaining(response)
+        batch = client.post("/graphql", json=[{"query": LARGE}, {"query": LARGE}])
+        assert batch.status_code == 200
+        first, second = batch.json()
+        assert first["data"]["clusters"]["nodes"]
+        assert first["extensions"]["cost"] == large
+        assert second["errors"][0]["extensions"]["code"] == RATE_LIMITED
+        assert "data" not in second
+        assert remaining(batch) == left - large
