@@ -16,6 +16,17 @@ CHANGE_OWN_PASSWORD: LiteralString = "ALTER CURRENT USER SET PASSWORD FROM $old 
 
 # --- loading (one transaction; each statement UNWINDs a batch of rows) ---------------------------------------
 
+
+def _recognition_caption(level: LiteralString, year: LiteralString) -> LiteralString:
+    """`Recognition.caption`, the label Neo4j Browser draws on the node (`cypher/clustergraph.grass`): "Provincial
+    2024", or the level alone when no source states the year. Derived from the level and the year being written,
+    so every statement that writes those sets it in the same transaction."""
+    return (
+        "CASE " + level + " WHEN 'PROVINCIAL' THEN 'Provincial' WHEN 'NATIONAL' THEN 'National' END"
+        " + coalesce(' ' + toString(" + year + "), '')"
+    )
+
+
 LOAD_STATEMENTS: dict[str, LiteralString] = {
     "provinces": """
         UNWIND $rows AS row
@@ -93,7 +104,10 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
         UNWIND $rows AS row
         MATCH (c:Cluster {id: row.clusterId})
         MERGE (r:Recognition {id: row.id})
-        SET r.level = row.level, r.year = row.year, r.notes = row.notes, r.sources = row.sources
+        SET r.level = row.level, r.year = row.year, r.notes = row.notes, r.sources = row.sources,
+            r.caption = """
+    + _recognition_caption("row.level", "row.year")
+    + """
         MERGE (c)-[:RECOGNIZED]->(r)
         WITH r, row
         OPTIONAL MATCH (r)-[old:IN_BATCH|IN_YEAR]->(x)
@@ -443,7 +457,8 @@ REMOVE_MEMBERSHIP: LiteralString = """
 RECORD_RECOGNITION: LiteralString = """
     MATCH (c:Cluster {id: $clusterKey})
     MERGE (r:Recognition {id: $key})
-    SET r.level = $level, r.year = $year, r.notes = $notes, r.sources = $sources
+    SET r.level = $level, r.year = $year, r.notes = $notes, r.sources = $sources,
+        r.caption = """ + _recognition_caption("$level", "$year") + """
     MERGE (c)-[:RECOGNIZED]->(r)
     WITH r
     OPTIONAL MATCH (r)-[old:IN_BATCH|IN_YEAR]->()
