@@ -131,7 +131,8 @@ def _slide(title: str, blocks: list[str], statement: str | None) -> str:
 
 def _model_slide(queries: list[ExploreQuery]) -> str:
     labels = "".join(
-        f"<li><b>{html.escape(node.label)}</b>: {html.escape(node.description)}</li>" for node in TYPES.values()
+        f"<li><b>{html.escape(node.label)}</b>: {html.escape(node.description)}</li>"
+        for node in TYPES.values()
     )
     schema = queries[0]  # explore.cypher opens with the schema
     return _slide(
@@ -170,11 +171,7 @@ def render_guide(queries: list[ExploreQuery] | None = None) -> str:
     )
     deck = "\n".join(slides)
     return (
-        '<article class="guide">\n'
-        '<carousel class="deck container-fluid">\n'
-        f"{deck}\n"
-        "</carousel>\n"
-        "</article>\n"
+        f'<article class="guide">\n<carousel class="deck container-fluid">\n{deck}\n</carousel>\n</article>\n'
     )
 
 

@@ -233,11 +233,12 @@ def ensure_browser_content(instance: Instance) -> Path:
         shutil.rmtree(root, ignore_errors=True)
         with zipfile.ZipFile(jar) as archive:
             members = [m for m in archive.namelist() if m.startswith("browser/")]
-            archive.extractall(root, members)  # noqa: S202 -- Maven Central's Browser artifact; zipfile drops '..'
+            archive.extractall(
+                root, members
+            )  # Maven Central's Browser artifact; zipfile drops '..' from names
         marker.write_text(f"{NEO4J_BROWSER_VERSION}\n")
     browser_guide.write_guide(root / "browser" / browser_guide.GUIDE_FOLDER)
     return root
-
 
 
 def write_config(instance: Instance) -> Path:
@@ -269,6 +270,8 @@ def write_config(instance: Instance) -> Path:
         # next to Browser itself (`ensure_browser_content`), from the only host it may fetch remote content from.
         f"browser.post_connect_cmd={browser_guide.post_connect_commands(instance.browser_origin)}\n"
         "browser.remote_content_hostname_whitelist=127.0.0.1\n"
+        # Browser would otherwise send product analytics to another host.
+        "client.allow_telemetry=false\n"
     )
     return conf
 

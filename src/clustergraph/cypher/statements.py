@@ -454,11 +454,14 @@ REMOVE_MEMBERSHIP: LiteralString = """
     RETURN count(*) AS deleted
 """
 
-RECORD_RECOGNITION: LiteralString = """
+RECORD_RECOGNITION: LiteralString = (
+    """
     MATCH (c:Cluster {id: $clusterKey})
     MERGE (r:Recognition {id: $key})
     SET r.level = $level, r.year = $year, r.notes = $notes, r.sources = $sources,
-        r.caption = """ + _recognition_caption("$level", "$year") + """
+        r.caption = """
+    + _recognition_caption("$level", "$year")
+    + """
     MERGE (c)-[:RECOGNIZED]->(r)
     WITH r
     OPTIONAL MATCH (r)-[old:IN_BATCH|IN_YEAR]->()
@@ -471,6 +474,7 @@ RECORD_RECOGNITION: LiteralString = """
     }
     RETURN r {.*} AS node
 """
+)
 
 REMOVE_RECOGNITION: LiteralString = """
     MATCH (:Cluster {id: $clusterKey})-[:RECOGNIZED]->(r:Recognition {id: $key})
