@@ -5,15 +5,24 @@ the user clicks into the editor) and applies a style sheet (`:style <url>`, GraS
 under `/browser/clustergraph/` beside Browser's own files, and its `browser.post_connect_cmd` runs the two
 commands after every connection (see `neo4j_server`), so Browser greets a user with the styled graph and the
 guide. Each slide's query is a statement of `explore.cypher`, picked by the comment line that introduces it
-there; the first slide lists the labels of `graph_model`. `clustergraph browser-guide DIR` writes the files.
+there; the first slide lists the labels of `graph_model`.
+
+The API serves the same two files at `/browser-guide/` (`ROUTES`), for a Neo4j that is not the local server (the
+docker compose one, whose `browser.post_connect_cmd` points there); Browser's origin must then be one of
+`CORS_ORIGINS`, as Browser fetches them cross-origin.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from .graph_model import TYPES
 
@@ -184,8 +193,31 @@ def write_guide(folder: Path) -> list[Path]:
     return [guide, style]
 
 
-def post_connect_commands(browser_origin: str) -> str:
-    """The value of `browser.post_connect_cmd`: apply the style, then play the guide, both from `browser_origin`
-    (Browser's own origin, so that neither request is cross-origin)."""
-    base = f"{browser_origin}/browser/{GUIDE_FOLDER}"
+def post_connect_commands(base: str) -> str:
+    """The value of `browser.post_connect_cmd`: apply the style, then play the guide, both from `base`."""
     return f"style {base}/{STYLE_FILE}; play {base}/{GUIDE_FILE}"
+
+
+def local_post_connect_commands(browser_origin: str) -> str:
+    """The commands for the local server, which serves the files next to Browser, at Browser's own origin (so
+    that neither request is cross-origin)."""
+    return post_connect_commands(f"{browser_origin}/browser/{GUIDE_FOLDER}")
+
+
+@functools.cache
+def _served() -> dict[str, tuple[str, str]]:
+    return {
+        GUIDE_FILE: (render_guide(), "text/html; charset=utf-8"),
+        STYLE_FILE: (style_sheet(), "text/plain; charset=utf-8"),
+    }
+
+
+async def _serve(request: Request) -> Response:
+    """The guide or the style sheet, rendered once per process."""
+    text, media_type = _served()[request.url.path.rsplit("/", 1)[-1]]
+    return PlainTextResponse(text, media_type=media_type, headers={"cache-control": "no-cache"})
+
+
+#: The API's copy of the two files (`API_PATH`): for a Neo4j that does not serve them itself.
+API_PATH = "/browser-guide"
+ROUTES = [Route(f"{API_PATH}/{name}", _serve, methods=["GET"]) for name in (GUIDE_FILE, STYLE_FILE)]

@@ -268,7 +268,7 @@ def write_config(instance: Instance) -> Path:
         "server.config.strict_validation.enabled=true\n"
         # After connecting, Browser applies the ClusterGraph style and plays its guide, both served by this server
         # next to Browser itself (`ensure_browser_content`), from the only host it may fetch remote content from.
-        f"browser.post_connect_cmd={browser_guide.post_connect_commands(instance.browser_origin)}\n"
+        f"browser.post_connect_cmd={browser_guide.local_post_connect_commands(instance.browser_origin)}\n"
         "browser.remote_content_hostname_whitelist=127.0.0.1\n"
         # Browser would otherwise send product analytics to another host.
         "client.allow_telemetry=false\n"

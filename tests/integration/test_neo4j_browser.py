@@ -8,6 +8,7 @@ is saved in `build/screenshots/` (see the README).
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from collections.abc import Iterator
@@ -172,3 +173,39 @@ def test_browser_plays_the_guide_applies_the_style_and_draws_a_guide_query(
     captions = {s["caption"] for s in shown}
     assert recognitions, "the guide query draws no recognition"
     assert recognitions <= captions, f"recognitions {recognitions} not among {captions}"
+
+
+def test_the_api_serves_the_guide_and_style_to_browser_cross_origin(
+    dataset_graph: Driver, settings: Settings
+) -> None:
+    """For a Neo4j that does not serve them (docker compose), the API does, at /browser-guide/, to Browser's
+    origin when CORS_ORIGINS lists it: the preflight its fetch needs (it sends cache-control and pragma) passes."""
+    from starlette.testclient import TestClient
+
+    from clustergraph.app import create_app
+
+    browser = "http://127.0.0.1:7474"
+    app = create_app(settings.model_copy(update={"cors_origins": [browser]}))
+    with TestClient(app) as client:
+        preflight = client.options(
+            "/browser-guide/guide.html",
+            headers={
+                "origin": browser,
+                "access-control-request-method": "GET",
+                "access-control-request-headers": "cache-control,pragma",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == browser
+        guide = client.get("/browser-guide/guide.html", headers={"origin": browser})
+        style = client.get("/browser-guide/clustergraph.grass", headers={"origin": browser})
+        missing = client.get("/browser-guide/other.html")
+    assert guide.status_code == 200
+    assert guide.headers["access-control-allow-origin"] == browser
+    assert guide.text.startswith('<article class="guide">')
+    page = " ".join(html.unescape(guide.text).split())
+    assert GUIDE_TITLE in page
+    assert " ".join(statement_after(SLIDE_QUERY_COMMENT).split()) in page
+    assert style.status_code == 200
+    assert style.text == GRASS
+    assert missing.status_code == 404

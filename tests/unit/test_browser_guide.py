@@ -168,3 +168,15 @@ def test_browser_content_is_browser_unpacked_with_the_guide_beside_it(tmp_path: 
     ensure_browser_content(instance)
     assert (root / "browser" / "index.html").read_text() == "kept"
     assert (guide / "guide.html").read_text(encoding="utf-8") == browser_guide.render_guide()
+
+
+def test_the_cli_writes_the_guide_and_the_style(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from clustergraph.cli import app
+
+    result = CliRunner().invoke(app, ["browser-guide", str(tmp_path / "guide")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "guide" / "guide.html").read_text(encoding="utf-8") == browser_guide.render_guide()
+    assert (tmp_path / "guide" / "clustergraph.grass").read_text(encoding="utf-8") == GRASS
+    assert "browser.post_connect_cmd=style " in result.output
