@@ -23,8 +23,9 @@ COPY pyproject.toml uv.lock ./
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-project
 
-# The project itself. src/clustergraph/cypher/schema.cypher is a symlink to ../../../cypher/schema.cypher, so cypher/ is
-# copied next to src/ and the link resolves inside the image. README.md is the package's readme (pyproject.toml).
+# The project itself. src/clustergraph/cypher/schema.cypher, explore.cypher and clustergraph.grass (the last two make
+# the Neo4j Browser guide and style) are symlinks into ../../../cypher/, so cypher/ is copied next to src/ and the
+# links resolve inside the image. README.md is the package's readme (pyproject.toml).
 COPY README.md ./
 COPY src/ src/
 COPY cypher/ cypher/
@@ -32,7 +33,8 @@ COPY data/ data/
 COPY schema/ schema/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev \
-    && test -f src/clustergraph/cypher/schema.cypher
+    && test -f src/clustergraph/cypher/schema.cypher -a -f src/clustergraph/cypher/explore.cypher \
+        -a -f src/clustergraph/cypher/clustergraph.grass
 
 ENV PATH="/app/.venv/bin:$PATH" \
     HOST=0.0.0.0 \
