@@ -64,12 +64,21 @@ def expected_caption(node: Node, template: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: str(node.get(m.group(1), "")), inner).strip()
 
 
-def browser_origin(driver: Driver, settings: Settings) -> str:
+def browser_origin(driver: Driver) -> str:
+    """Where the test server serves Browser, as it says; fails clearly when it does not greet with the guide."""
     records, _, _ = driver.execute_query(
-        "SHOW SETTINGS YIELD name, value WHERE name = 'server.http.advertised_address' RETURN value",
+        "SHOW SETTINGS YIELD name, value "
+        "WHERE name IN ['server.http.advertised_address', 'browser.post_connect_cmd'] RETURN name, value",
         database_="system",
     )
-    return f"http://{records[0]['value']}"
+    found = {r["name"]: r["value"] for r in records}
+    if "guide.html" not in (found.get("browser.post_connect_cmd") or ""):
+        pytest.fail(
+            "The test Neo4j does not play the ClusterGraph guide after connecting (browser.post_connect_cmd is "
+            f"{found.get('browser.post_connect_cmd')!r}): start it with `clustergraph neo4j start` (`make test` "
+            "does), restarting it if it was started by an older version."
+        )
+    return f"http://{found['server.http.advertised_address']}"
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +100,7 @@ def chromium() -> Iterator[Any]:
 def test_browser_plays_the_guide_applies_the_style_and_draws_a_guide_query(
     chromium: Any, dataset_graph: Driver, settings: Settings
 ) -> None:
-    origin = browser_origin(dataset_graph, settings)
+    origin = browser_origin(dataset_graph)
     statement = statement_after(SLIDE_QUERY_COMMENT)
     records, _, _ = dataset_graph.execute_query(statement, database_=settings.neo4j_database, routing_="r")
     nodes: dict[str, Node] = {}
