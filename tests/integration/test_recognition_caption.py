@@ -51,3 +51,19 @@ def test_record_recognition_sets_the_caption(
         "RETURN r.caption AS caption",
     )
     assert rows == [{"caption": caption}]
+
+
+def test_migrate_gives_a_recognition_written_without_a_caption_its_caption(
+    fresh_dataset_graph: Driver, settings: Settings
+) -> None:
+    """A recognition written before captions were stored, or by hand in Cypher, gets its caption from migrate."""
+    from clustergraph.db import migrate
+
+    run_cypher(fresh_dataset_graph, settings, "MATCH (r:Recognition) REMOVE r.caption")
+    migrate(fresh_dataset_graph, settings.neo4j_database)
+    rows = run_cypher(
+        fresh_dataset_graph,
+        settings,
+        "MATCH (r:Recognition) RETURN r.level AS level, r.year AS year, r.caption AS caption",
+    )
+    assert [r["caption"] for r in rows] == [expected(r["level"], r["year"]) for r in rows]

@@ -183,6 +183,13 @@ SET_SORT_KEYS: LiteralString = """
     SET n += row.keys
 """
 
+#: A recognition written without its caption (before captions were stored, or by hand in Cypher) gets it from its
+#: level and year; `migrate` runs it.
+SET_MISSING_RECOGNITION_CAPTIONS: LiteralString = (
+    "MATCH (r:Recognition) WHERE r.caption IS NULL AND r.level IS NOT NULL SET r.caption = "
+    + _recognition_caption("r.level", "r.year")
+)
+
 # --- API reads with a fixed shape (the list and filter statements are built in builder.py) ---------------
 
 #: A cluster's related clusters, best first (ties: more shared enterprises, then the same county, then the same
