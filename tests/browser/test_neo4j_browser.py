@@ -2,8 +2,8 @@
 
 After connecting (the connect form, filled as a user would), with no other step: the guide plays, the style of
 `cypher/clustergraph.grass` is applied, and one guide query, clicked into the editor and run, draws the nodes a
-direct Cypher run of the same statement returns, each coloured and captioned as the style sheet says. The screenshot
-is saved in `build/screenshots/` (see the README).
+direct Cypher run of the same statement returns, each coloured and captioned as the style sheet says. The test saves
+what the browser showed in tests/browser/screenshots/ (git-ignored); docs/neo4j-browser.png is a copy.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CLUSTERGRAPH_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = ROOT / "build" / "screenshots"
+SCREENSHOTS = ROOT / "tests" / "browser" / "screenshots"
 GRASS = (ROOT / "cypher" / "clustergraph.grass").read_text(encoding="utf-8")
 EXPLORE = (ROOT / "cypher" / "explore.cypher").read_text(encoding="utf-8")
 #: What the test expects of the guide: its title and the slide whose query it runs.
