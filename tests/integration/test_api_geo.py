@@ -368,7 +368,7 @@ REFUSED = {
     ),
     "radius too large": (
         "{ near(latitude: 30, longitude: 104, radiusKm: 30000) { totalCount } }",
-        "radiusKm: 30000 km is more than the maximum 20000 km",
+        "radiusKm: 30000 km is more than the maximum 20040 km",
     ),
     "filter latitude": (
         "{ cities(where: {location: {distance: {from: {latitude: 100, longitude: 104}, lte: 5}}}) { totalCount } }",

@@ -25,9 +25,9 @@ from . import patterns
 from . import statements as q
 
 MAX_FILTER_DEPTH = 8
-#: The largest distance a filter or `near` takes, in km: about half the Earth's circumference (20,004 km from pole
-#: to pole along a meridian), beyond which every point is nearer anyway.
-MAX_DISTANCE_KM = 20_000.0
+#: The largest distance a filter or `near` takes, in km: half the Earth's circumference as Neo4j's point.distance
+#: reckons it (20,037.5 km between antipodes), so that every point is within it.
+MAX_DISTANCE_KM = 20_040.0
 #: A filter's conditions (operators and relationship tests) at most: beyond, Neo4j spends long just planning it.
 MAX_FILTER_CONDITIONS = 50
 

@@ -265,7 +265,7 @@ class Query:
         latitude: Annotated[float, strawberry.argument(description="Latitude of the point, -90 to 90.")],
         longitude: Annotated[float, strawberry.argument(description="Longitude of the point, -180 to 180.")],
         radius_km: Annotated[
-            float, strawberry.argument(description="How far from the point, in km (above 0, at most 20,000).")
+            float, strawberry.argument(description="How far from the point, in km (above 0, at most 20,040).")
         ],
         where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
         first: First = None,
