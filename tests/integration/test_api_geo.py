@@ -214,15 +214,14 @@ LOCATED_LISTS = [("cities", "City", "(n:City) WITH n, n AS c"), ("clusters", "Cl
 
 
 def distance_order(
-    driver: Driver, settings: Settings, match: str, point: dict[str, float], direction: str
+    driver: Driver, settings: Settings, match: str, point: dict[str, float], direction: str, **params: Any
 ) -> list[str]:
     query = (
         f"MATCH {match} WITH n, point.distance(c.location, point({{latitude: $lat, longitude: $lon}})) AS s "
         f"RETURN n.id AS key ORDER BY s IS NULL, s {direction}, n.id"
     )
-    return [
-        r["key"] for r in run_cypher(driver, settings, query, lat=point["latitude"], lon=point["longitude"])
-    ]
+    rows = run_cypher(driver, settings, query, lat=point["latitude"], lon=point["longitude"], **params)
+    return [r["key"] for r in rows]
 
 
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
@@ -250,6 +249,41 @@ def test_order_by_distance_walks_both_ways_in_cypher_order(
     for size in (2, 5):
         assert flatten(walk_forward(fetch, size, len(expected) + 2)) == expected
         assert flatten(walk_backward(fetch, size, len(expected) + 2)) == expected
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+def test_a_nested_list_orders_by_distance_both_ways(
+    client: Any, dataset_graph: Driver, settings: Settings, direction: str
+) -> None:
+    """A nested list (the clusters of the industry with the most) sorted by DISTANCE walks both ways in Cypher's
+    order: distance from the point, nulls last, then key."""
+    [row] = run_cypher(
+        dataset_graph,
+        settings,
+        "MATCH (i:Industry) RETURN i.id AS key ORDER BY COUNT { (i)<-[:IN_INDUSTRY]-(:Cluster) } DESC, key LIMIT 1",
+    )
+    point = POINTS[1]
+    match = (
+        "(:Industry {id: $industry})<-[:IN_INDUSTRY]-(n:Cluster) "
+        "OPTIONAL MATCH (n)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(c:City) WITH n, c"
+    )
+    expected = distance_order(dataset_graph, settings, match, point, direction, industry=row["key"])
+    query = """
+    query($i: ID!, $o: [ClusterOrder!], $first: Int, $after: String, $last: Int, $before: String) {
+      industry(id: $i) { clusters(orderBy: $o, first: $first, after: $after, last: $last, before: $before) {
+        edges { cursor node { key } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      } }
+    }"""
+    order_by = [{"field": "DISTANCE", "direction": direction, "from": point}]
+
+    def fetch(**variables: Any) -> dict[str, Any]:
+        data = gql_data(client, query, {**variables, "i": row["key"], "o": order_by})
+        return data["industry"]["clusters"]  # type: ignore[no-any-return]
+
+    assert len(expected) > 3
+    assert flatten(walk_forward(fetch, 3, len(expected) + 2)) == expected
+    assert flatten(walk_backward(fetch, 3, len(expected) + 2)) == expected
 
 
 def test_order_by_distance_puts_unlocated_cities_last_both_ways(
