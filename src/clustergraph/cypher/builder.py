@@ -274,9 +274,8 @@ def check_km(value: Any, where: str, *, above_zero: bool = False) -> float:
     `MAX_DISTANCE_KM`."""
     km = _number(value, where)
     if km < 0 or (above_zero and km == 0):
-        raise QueryInputError(
-            f"{where}: {km:g} km is not a distance: give more than 0" + ("" if above_zero else " or 0")
-        )
+        wanted = "more than 0" if above_zero else "0 or more"
+        raise QueryInputError(f"{where}: {km:g} km is not a distance: give {wanted}")
     if km > MAX_DISTANCE_KM:
         raise QueryInputError(f"{where}: {km:g} km is more than the maximum {MAX_DISTANCE_KM:g} km")
     return km
