@@ -113,6 +113,20 @@ def test_near_with_a_filter_is_cypher_with_the_same_condition(
     assert conn["totalCount"] == len(expected)
 
 
+def test_near_with_a_location_filter_of_its_own_is_a_ring(
+    client: Any, dataset_graph: Driver, settings: Settings
+) -> None:
+    """A `where` with its own distance test joins the radius: at least 100 km from Chengdu and within 300 km."""
+    expected = [
+        r["key"] for r in cluster_distances(dataset_graph, settings, CHENGDU, 300) if r["d"] >= 100_000
+    ]
+    assert expected
+    where = {"location": {"distance": {"from": CHENGDU, "gte": 100}}}
+    conn = near_page(client, CHENGDU, 300, first=100, where=where)
+    assert [e["node"]["key"] for e in conn["edges"]] == expected
+    assert min(e["distanceKm"] for e in conn["edges"]) >= 100
+
+
 CITY_FILTERS = {
     # where, the Cypher condition on city `c` with `d` its distance in metres from Chengdu
     "within 200 km": ({"location": {"distance": {"from": CHENGDU, "lte": 200}}}, "d <= 200000"),

@@ -989,7 +989,12 @@ class _Planner:
             else None
         )
         if near is not None:
-            where = {**near[1], **({"and_": [where]} if where else {})}
+            # The radius joins the client's filter (under AND when that filter has a location test of its own).
+            where = (
+                {**near[1], "and_": [where]}
+                if where and "location" in where
+                else {**(where or {}), **near[1]}
+            )
         sel = cb.ListSelection(
             key, rel, TYPES[target], where or None, order, page, cb.Parts(False), node, rel_args
         )
