@@ -37,6 +37,7 @@ from .graphql.context import Context
 from .graphql.schema import create_schema
 from .httpcache import HttpCache, matches
 from .limits import QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES
+from .playground import check_assets, graphiql_page
 from .repository import Repository
 from .settings import Settings
 
@@ -94,10 +95,16 @@ class GraphQLApp(GraphQL[Context, None]):
         graphql_ide: Literal["graphiql"] | None = (
             "graphiql" if settings.graphiql and not settings.production else None
         )
+        if graphql_ide is not None:
+            check_assets()
         super().__init__(create_schema(settings), graphql_ide=graphql_ide, **kwargs)
         self.settings = settings
         self.http_cache = HttpCache(settings) if settings.http_cache else None
         self.on_statement = on_statement
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """ClusterGraph's own GraphiQL (`playground`): every asset from this service, under a strict CSP."""
+        return graphiql_page(request.url.path)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -207,6 +214,13 @@ class GraphQLApp(GraphQL[Context, None]):
             )
 
     async def _handle(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.graphql_ide and self.should_render_graphql_ide(request):  # type: ignore[arg-type]
+            # The page holds no data: it is served before the token check, so that GraphiQL opens even where
+            # every query needs a token (REQUIRE_TOKEN_FOR_READS); the token goes in its headers editor.
+            response = await self.render_graphql_ide(request)
+            request.state.status_code = response.status_code
+            await response(scope, receive, send)
+            return
         timeout_s = self.settings.request_timeout_s
         request_id = getattr(request.state, "request_id", None)
         try:
