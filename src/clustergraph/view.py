@@ -311,7 +311,7 @@ class GraphQLApp(GraphQL[Context, None]):
             )
 
     async def _handle(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.graphql_ide and self.should_render_graphql_ide(request):  # type: ignore[arg-type]
+        if self.graphql_ide and self.should_render_graphql_ide(request):
             # The page holds no data: it is served before the token check, so that GraphiQL opens even where
             # every query needs a token (REQUIRE_TOKEN_FOR_READS); the token goes in its headers editor.
             response = await self.render_graphql_ide(request)
