@@ -1,8 +1,8 @@
 """The ASGI application: an app factory whose lifespan owns the Neo4j driver.
 
 Routes: `/graphql` (GraphQL over HTTP, GraphiQL in a browser unless in production; `view`), `/graphiql/assets/`
-(GraphiQL's own bundle, with it; `playground`), `/healthz` (the process is alive) and `/readyz` (Neo4j answers;
-503 when it does not; `health`).
+(GraphiQL's own bundle, with it; `playground`), `/healthz` (the process is alive), `/readyz` (Neo4j answers;
+503 when it does not; `health`) and `/browser-guide/` (the Neo4j Browser guide and style; `browser_guide`).
 
 A request body over `max_body_bytes` is refused with 413 before it is read (`middleware`); a GraphQL request gets
 `request_timeout_s` seconds (past it: 504 with code TIMEOUT, or 503 SERVICE_UNAVAILABLE when Neo4j cannot be
@@ -23,7 +23,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route
 
-from . import metrics, playground, tracing
+from . import browser_guide, metrics, playground, tracing
 from .cypher_extension import CYPHER_HEADER
 from .db import StatementObserver, create_async_driver, migrate_async
 from .health import healthz, readyz
@@ -84,6 +84,7 @@ def create_app(
             Route("/graphql", GraphQLApp(settings, on_statement=on_statement), methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *browser_guide.ROUTES,
             *([Route("/metrics", metrics.endpoint)] if settings.metrics_on else []),
             # GraphiQL's bundle, wherever the page is served (`view`): not in production.
             *(
@@ -104,6 +105,9 @@ def create_app(
                     "x-request-id",
                     "if-none-match",
                     BOOKMARK_HEADER.lower(),
+                    # Neo4j Browser sends these when it fetches the guide (`browser_guide.ROUTES`).
+                    "cache-control",
+                    "pragma",
                     CYPHER_HEADER.lower(),
                 ],
                 expose_headers=[

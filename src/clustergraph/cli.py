@@ -321,6 +321,24 @@ def soak(
         raise typer.Exit(1)
 
 
+@app.command("browser-guide")
+def browser_guide_files(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to write guide.html and clustergraph.grass into.")
+    ],
+) -> None:
+    """Write the Neo4j Browser guide (generated from cypher/explore.cypher and the model) and the style sheet,
+    for a Neo4j Browser served elsewhere (the local server and the API serve them already)."""
+    from . import browser_guide
+
+    for path in browser_guide.write_guide(directory):
+        typer.echo(f"Wrote {path}")
+    typer.echo(
+        "Serve the folder over HTTP and set browser.post_connect_cmd="
+        + browser_guide.post_connect_commands("<its URL>")
+    )
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema/schema.graphql"),

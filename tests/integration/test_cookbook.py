@@ -30,7 +30,7 @@ pytestmark = [
 ]
 
 README = ROOT / "README.md"
-EXPECTED_BLOCKS = 12
+EXPECTED_BLOCKS = 13
 
 BLOCKS = read_cookbook(README)
 
@@ -307,6 +307,36 @@ def check_timeline(data: dict[str, Any], ctx: Ctx) -> None:
     }
 
 
+def check_near_chengdu(data: dict[str, Any], ctx: Ctx) -> None:
+    latitude, longitude = (
+        float(literal(ctx.block, r"latitude: ([\d.]+)")),
+        float(literal(ctx.block, r"longitude: ([\d.]+)")),
+    )
+    km = float(literal(ctx.block, r"lte: (\d+)"))
+    rows = ctx.cypher(
+        "MATCH (n:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(c:City) "
+        "WHERE EXISTS { (n)-[:RECOGNIZED]->(:Recognition {level: 'NATIONAL'}) } "
+        "WITH n, c, point.distance(c.location, point({latitude: $lat, longitude: $lon})) AS d WHERE d <= $m "
+        "RETURN n.id AS key, n.outputValueCny AS value, c.location AS at, d",
+        lat=latitude,
+        lon=longitude,
+        m=km * 1000,
+    )
+    assert rows, "the example should find clusters"
+    by_output = sorted(rows, key=lambda r: (r["value"] is None, -(r["value"] or 0), r["key"]))
+    assert data["byOutput"]["totalCount"] == len(rows)
+    assert [n["key"] for n in data["byOutput"]["nodes"]] == [r["key"] for r in by_output][:20]
+    assert [n["outputValueCny"] for n in data["byOutput"]["nodes"]] == [r["value"] for r in by_output][:20]
+    nearest = sorted(rows, key=lambda r: (r["d"], r["key"]))
+    edges = data["nearest"]["edges"]
+    assert data["nearest"]["totalCount"] == len(rows)
+    assert [e["node"]["key"] for e in edges] == [r["key"] for r in nearest][:20]
+    assert [e["distanceKm"] for e in edges] == pytest.approx([r["d"] / 1000 for r in nearest][:20])
+    assert [e["node"]["location"]["geoJson"] for e in edges] == [
+        {"type": "Point", "coordinates": [r["at"].longitude, r["at"].latitude]} for r in nearest
+    ][:20]
+
+
 CHECKERS: dict[str, Callable[[dict[str, Any], Ctx], None]] = {
     "Cluster cards for a frontend: fragments, aliases, variables and `__typename`": check_cluster_cards,
     "The clusters of a city, with their industries": check_city_industries,
@@ -322,11 +352,12 @@ CHECKERS: dict[str, Callable[[dict[str, Any], Ctx], None]] = {
     "A cluster's member enterprises and their roles": check_roles,
     "Industries by the number of cities they have clusters in": check_industries_by_cities,
     "The timeline: clusters recognised per year and level, and the recognitions of unknown year": check_timeline,
+    "National clusters within 150 km of Chengdu, by output value, and the same nearest first": check_near_chengdu,
 }
 
 
 def test_cookbook_has_one_checked_block_per_example() -> None:
-    """The README's cookbook section has exactly the twelve titled examples that CHECKERS checks, in order; the
+    """The README's cookbook section has exactly the thirteen titled examples that CHECKERS checks, in order; the
     frontend example comes with its variables, and uses fragments, aliases, variables and __typename."""
     assert cookbook_section(README.read_text(encoding="utf-8")), f"README.md has no {SECTION!r} section"
     assert [b.title for b in BLOCKS] == list(CHECKERS)
