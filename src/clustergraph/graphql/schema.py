@@ -19,6 +19,7 @@ from ..settings import Settings
 from .engine import Executor
 from .inputs import RecognitionLevel
 from .mutations import Mutation
+from .subscriptions import live_type
 from .types import (
     NODE_CLASSES,
     Batch,
@@ -279,6 +280,10 @@ class Query:
         return answered_by_engine()  # type: ignore[no-any-return]
 
 
+#: Every root field of `Query` as a live query (see `live`).
+Subscription = live_type(Query)
+
+
 class TextValidationCache(SchemaExtension):
     """Validation results of the most recent distinct documents, keyed by their text.
 
@@ -405,7 +410,13 @@ def create_schema(settings: Settings | None = None) -> ClusterGraphSchema:
     Without settings, the defaults (no environment, no `.env`) apply. The limits do not change the SDL.
     """
     settings = settings or Settings(_env_file=None)
-    return ClusterGraphSchema(settings, query=Query, mutation=Mutation, types=list(NODE_CLASSES.values()))
+    return ClusterGraphSchema(
+        settings,
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=list(NODE_CLASSES.values()),
+    )
 
 
 def schema_sdl() -> str:
