@@ -158,7 +158,7 @@ class LiveQuery:
         self.principal = principal
         self.subscribers: set[Subscriber] = set()
         self.current: Snapshot | None = None
-        #: Times the answer was read (the first one included).
+        #: Times the answer was read and compared (the first one included).
         self.executions = 0
         self._dirty = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -200,13 +200,14 @@ class LiveQuery:
                 self.current = answer
                 for subscriber in list(self.subscribers):
                     subscriber.offer(answer)
+            # Counted once the answer is compared (and handed on when it changed).
+            self.executions += 1
+            self.live.executions += 1
             await self._dirty.wait()
 
     async def _execute(self) -> Snapshot:
         """The answer now: the document run as a query, in a scope of its own (deadline, request id)."""
         settings = self.live.settings
-        self.executions += 1
-        self.live.executions += 1
         loop = asyncio.get_running_loop()
         scope = RequestScope(deadline=loop.time() + settings.request_timeout_s, request_id="live")
         context = Context(
@@ -244,7 +245,7 @@ class LiveQueries:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.queries: dict[LiveKey, LiveQuery] = {}
-        #: Reads of live answers made so far, all live queries together.
+        #: Reads of live answers made (and compared) so far, all live queries together.
         self.executions = 0
         self.reads = asyncio.Semaphore(max(1, settings.neo4j_max_pool_size // 2))
         self._repo: Repository | None = None

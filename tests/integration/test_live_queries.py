@@ -187,3 +187,89 @@ async def test_a_live_query_sends_each_changed_answer_in_order_and_nothing_for_a
         ["live-cypher-cluster"],
         [],
     ]
+
+
+async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
+    """The events of a GraphQL-over-SSE response: (event, decoded data); comments (pings) skipped."""
+    event, data = None, []
+    async for line in response.aiter_lines():
+        if line.startswith(":"):
+            continue
+        if not line:
+            if event is not None:
+                yield event, orjson.loads("\n".join(data)) if data else None
+            event, data = None, []
+        elif line.startswith("event:"):
+            event = line.removeprefix("event:").strip()
+        elif line.startswith("data:"):
+            data.append(line.removeprefix("data:").strip())
+
+
+async def test_over_sse_the_answer_comes_at_once_then_after_a_write_and_the_subscriber_goes_with_the_stream(
+    served, fresh_dataset_graph, settings, editor
+):
+    """GraphQL over SSE (POST, Accept: text/event-stream): the answer, then the changed one after a mutation;
+    closing the stream ends the subscription on the server."""
+    app, address = served
+    live = app.state.live
+    body = {"query": LIVE, "variables": {"where": MATCHING}}
+    async with (
+        httpx.AsyncClient(base_url=f"http://{address}", timeout=WAIT_S) as http,
+        httpx.AsyncClient(base_url=f"http://{address}", timeout=WAIT_S) as writer,
+        http.stream("POST", "/graphql", json=body, headers={"Accept": "text/event-stream"}) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = sse_events(response)
+        event, first = await asyncio.wait_for(anext(events), WAIT_S)
+        assert event == "next"
+        before = expected(fresh_dataset_graph, settings)
+        created = await writer.post(
+            "/graphql", json={"query": CREATE, "variables": {"input": API_CLUSTER}}, headers=editor
+        )
+        assert created.json()["data"]["createCluster"]["errors"] == []
+        event, second = await asyncio.wait_for(anext(events), WAIT_S)
+        assert event == "next"
+        after = expected(fresh_dataset_graph, settings)
+        await events.aclose()
+    assert [seen(first), seen(second)] == [before, after]
+    assert after["keys"] == ["live-api-cluster"]
+    await wait_until(lambda: live.subscriber_count == 0)
+    assert live.queries == {}
+
+
+async def test_subscribers_of_the_same_document_variables_and_scope_share_one_read_per_change(
+    served, fresh_dataset_graph, settings
+):
+    """Three subscriptions of one document and variables (two on one connection) and one with other variables:
+    two live queries; a write straight in Cypher reads each once, and only the changed answer is sent."""
+    app, address = served
+    live = app.state.live
+    other = {"key": {"startsWith": "live-x"}}
+    async with connect(address) as a, connect(address) as b:
+        for client, operation_id, where in ((a, "a1", MATCHING), (a, "a2", MATCHING), (b, "b1", MATCHING)):
+            subscribe = {"query": LIVE, "variables": {"where": where}}
+            await client.send({"id": operation_id, "type": "subscribe", "payload": subscribe})
+            assert seen(await client.next_payload(operation_id))["keys"] == []
+        await b.send(
+            {"id": "b2", "type": "subscribe", "payload": {"query": LIVE, "variables": {"where": other}}}
+        )
+        assert seen(await b.next_payload("b2"))["keys"] == []
+        assert len(live.queries) == 2
+        assert live.subscriber_count == 4
+        before = live.executions
+        run_cypher(
+            fresh_dataset_graph,
+            settings,
+            "CREATE (:Cluster {id: 'live-shared', name: 'Live Shared', nameZh: '实时共享集群'})",
+        )
+        on_a = [await a.receive(), await a.receive()]  # a1 and a2, in either order
+        assert sorted(m["id"] for m in on_a) == ["a1", "a2"]
+        answers = [*(seen(m["payload"]) for m in on_a), seen(await b.next_payload("b1"))]
+        await wait_until(lambda: live.executions >= before + 2)
+        assert live.executions == before + 2
+        # b2's answer did not change: nothing for it before the answer to a query sent now.
+        await b.send({"id": "q", "type": "subscribe", "payload": {"query": "{ __typename }"}})
+        assert (await b.receive())["id"] == "q"
+    assert answers == [expected(fresh_dataset_graph, settings)] * 3
+    assert answers[0]["keys"] == ["live-shared"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from functools import partial
 from typing import Annotated, Any
 
@@ -12,6 +12,7 @@ from graphql import GraphQLError, OperationDefinitionNode
 from strawberry import relay
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.printer import print_schema
+from strawberry.types.execution import PreExecutionError
 
 from ..limits import limit_extensions
 from ..lru import LRUCache
@@ -401,6 +402,28 @@ class ClusterGraphSchema(strawberry.Schema):
         self.plans: LRUCache[Any, Any] | None = (
             LRUCache(settings.plan_cache_size) if settings.plan_cache_size > 0 else None
         )
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        """Strawberry's (subscriptions, and any operation over WebSocket or SSE), with a refusal that a limit raises
+        from its hook (the cost estimate, once the document is valid) given as the stream's pre-execution error,
+        as `execute` gives it, instead of failing the stream."""
+        return _refusals_as_errors(await super().stream(*args, **kwargs))
+
+
+async def _refusals_as_errors(results: AsyncIterator[Any]) -> AsyncGenerator[Any, None]:
+    started = False
+    try:
+        async for result in results:
+            started = True
+            yield result
+    except GraphQLError as error:
+        if started:
+            raise
+        yield PreExecutionError(data=None, errors=[error])
+    finally:
+        aclose = getattr(results, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def create_schema(settings: Settings | None = None) -> ClusterGraphSchema:
