@@ -230,7 +230,11 @@ async def measure(args: argparse.Namespace, settings: Settings) -> dict[str, Any
         "subscribers": args.subscribers,
         "documents": args.documents,
         "poll_interval_ms": args.poll_interval_ms,
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_average_at_start": os.getloadavg(),
+        },
         "note": "synthetic clusters bench-live-<n>, created and deleted by the bench",
     }
     driver = AsyncGraphDatabase.driver(
@@ -363,6 +367,7 @@ async def measure(args: argparse.Namespace, settings: Settings) -> dict[str, Any
             }
             extra = [len(s.arrivals) - 1 - 2 * args.rounds for s in subscribers]
             result["messages_beyond_changes"] = sum(extra)
+            result["machine"]["load_average_at_end"] = os.getloadavg()
     finally:
         for subscriber in subscribers:
             if subscriber.task is not None:

@@ -195,7 +195,12 @@ class LiveQuery:
             await self.live.watcher.baseline()
         while True:
             self._dirty.clear()
-            answer = await self._execute()
+            try:
+                answer = await self._execute()
+            except Exception:  # the schema reports errors in its result; anything else is a fault of the service
+                log.exception("live_query_failed")
+                failure = GraphQLError("Unexpected error.", extensions={"code": "INTERNAL_SERVER_ERROR"})
+                answer = snapshot(None, [failure])
             if self.current is None or answer.digest != self.current.digest:
                 self.current = answer
                 for subscriber in list(self.subscribers):
