@@ -4,6 +4,7 @@ on subscription documents, the subscriptions allowed per connection and per work
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -167,3 +168,25 @@ def test_at_shutdown_every_subscription_is_completed(app_with):
         client.portal.call(client.app.state.live.close)
         assert {ws.receive_json()["id"], ws.receive_json()["id"]} == {"a", "b"}
         assert client.app.state.live.subscriber_count == 0
+
+
+def test_the_live_subscriptions_gauge_follows_subscribe_and_complete(app_with):
+    """/metrics counts the open live queries: one more while subscribed, as many as before once completed."""
+    client = app_with(metrics=True)
+
+    def gauge() -> float:
+        text = client.get("/metrics").text
+        (line,) = [ln for ln in text.splitlines() if ln.startswith("clustergraph_live_subscriptions ")]
+        return float(line.split()[1])
+
+    before = gauge()
+    with client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws:
+        initialised(ws)
+        subscribe(ws, "count", COUNT)
+        assert ws.receive_json()["type"] == "next"
+        assert gauge() == before + 1
+        ws.send_json({"id": "count", "type": "complete"})
+        deadline = time.monotonic() + 30
+        while gauge() != before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert gauge() == before
