@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -99,18 +100,33 @@ def snapshot(data: dict[str, Any] | None, errors: list[GraphQLError]) -> Snapsho
     return Snapshot(data, tuple(errors), hashlib.blake2b(body, digest_size=16).digest())
 
 
+#: What a subscriber is sent when its token expires, before its subscription ends.
+TOKEN_EXPIRED = snapshot(
+    None,
+    [
+        GraphQLError(
+            "The token has expired: this subscription has ended. Connect again with a new token.",
+            extensions={"code": "UNAUTHENTICATED"},
+        )
+    ],
+)
+
+
 class Subscriber:
     """One subscription's stream of answers: the latest answer not yet taken, and the end."""
 
-    __slots__ = ("_closed", "_event", "_pending", "live_query")
+    __slots__ = ("_closed", "_event", "_expiry", "_pending", "live_query")
 
     def __init__(self, live_query: LiveQuery) -> None:
         self.live_query = live_query
         self._pending: Snapshot | None = live_query.current
         self._event = asyncio.Event()
         self._closed = False
+        self._expiry: asyncio.TimerHandle | None = None
 
     def offer(self, answer: Snapshot) -> None:
+        if self._closed:
+            return
         self._pending = answer
         self._event.set()
 
@@ -118,12 +134,22 @@ class Subscriber:
         self._closed = True
         self._event.set()
 
+    def expire_after(self, seconds: float) -> None:
+        """End the subscription when its token expires, with an UNAUTHENTICATED error as its last answer."""
+        self._expiry = asyncio.get_running_loop().call_later(seconds, self._expired)
+
+    def _expired(self) -> None:
+        self.offer(TOKEN_EXPIRED)
+        self.end()
+        self.live_query.leave(self)
+
     def __aiter__(self) -> Subscriber:
         return self
 
     async def __anext__(self) -> Snapshot:
         while self._pending is None:
             if self._closed:
+                self.live_query.leave(self)
                 raise StopAsyncIteration
             await self._event.wait()
             self._event.clear()
@@ -133,6 +159,8 @@ class Subscriber:
     async def aclose(self) -> None:
         """The client unsubscribed or went away (graphql-core closes the stream)."""
         self._closed = True
+        if self._expiry is not None:
+            self._expiry.cancel()
         self.live_query.leave(self)
 
 
@@ -197,7 +225,9 @@ class LiveQuery:
             self._dirty.clear()
             try:
                 answer = await self._execute()
-            except Exception:  # the schema reports errors in its result; anything else is a fault of the service
+            except (
+                Exception
+            ):  # the schema reports errors in its result; anything else is a fault of the service
                 log.exception("live_query_failed")
                 failure = GraphQLError("Unexpected error.", extensions={"code": "INTERNAL_SERVER_ERROR"})
                 answer = snapshot(None, [failure])
@@ -307,6 +337,14 @@ class LiveQueries:
             if source.value is not Undefined
         }
         principal: Principal | None = getattr(info.context, "principal", None)
+        expires_in = (
+            None if principal is None or principal.expires_at is None else principal.expires_at - time.time()
+        )
+        if expires_in is not None and expires_in <= 0:
+            raise GraphQLError(
+                "The token has expired: connect again with a new token.",
+                extensions={"code": "UNAUTHENTICATED"},
+            )
         key = LiveKey(
             document=hashlib.blake2b(document.encode(), digest_size=16).digest(),
             operation_name=name,
@@ -324,6 +362,8 @@ class LiveQueries:
             live_query.start()
         subscriber = live_query.join()
         metrics.live_subscriptions(1)
+        if expires_in is not None:
+            subscriber.expire_after(expires_in)
         return subscriber
 
     def _changed(self, version: str) -> None:

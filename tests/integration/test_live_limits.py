@@ -190,3 +190,24 @@ def test_the_live_subscriptions_gauge_follows_subscribe_and_complete(app_with):
         while gauge() != before and time.monotonic() < deadline:
             time.sleep(0.01)
         assert gauge() == before
+
+
+def test_a_subscription_ends_when_its_token_expires(app_with, settings):
+    """With a token that expires, the subscription's last answer is an UNAUTHENTICATED error, then `complete`;
+    a new subscription on that connection is refused."""
+    client = app_with(require_token_for_reads=True)
+    token = create_token(settings, Role.READER, ttl_s=2)
+    with client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws:
+        initialised(ws, {"Authorization": f"Bearer {token}"})
+        subscribe(ws, "count", COUNT)
+        assert ws.receive_json()["type"] == "next"
+        last = ws.receive_json()  # nothing is written meanwhile: the next message is the expiry
+        assert last["type"] == "next"
+        assert last["payload"]["data"] is None
+        assert last["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert ws.receive_json() == {"id": "count", "type": "complete"}
+        subscribe(ws, "again", COUNT)
+        refused = ws.receive_json()
+        assert refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert client.app.state.live.subscriber_count == 0
