@@ -225,9 +225,8 @@ class LiveQuery:
             self._dirty.clear()
             try:
                 answer = await self._execute()
-            except (
-                Exception
-            ):  # the schema reports errors in its result; anything else is a fault of the service
+            except Exception:
+                # The schema reports errors in its result: anything raised is a fault of the service.
                 log.exception("live_query_failed")
                 failure = GraphQLError("Unexpected error.", extensions={"code": "INTERNAL_SERVER_ERROR"})
                 answer = snapshot(None, [failure])
@@ -243,16 +242,17 @@ class LiveQuery:
     async def _execute(self) -> Snapshot:
         """The answer now: the document run as a query, in a scope of its own (deadline, request id)."""
         settings = self.live.settings
-        loop = asyncio.get_running_loop()
-        scope = RequestScope(deadline=loop.time() + settings.request_timeout_s, request_id="live")
-        context = Context(
-            repo=self.live.repo.bound(scope),
-            settings=settings,
-            principal=self.principal,
-            scope=scope,
-            live=self.live,
-        )
         async with self.live.reads:
+            # The deadline starts once this read may go (not while it waits for the others of the change).
+            loop = asyncio.get_running_loop()
+            scope = RequestScope(deadline=loop.time() + settings.request_timeout_s, request_id="live")
+            context = Context(
+                repo=self.live.repo.bound(scope),
+                settings=settings,
+                principal=self.principal,
+                scope=scope,
+                live=self.live,
+            )
             try:
                 async with asyncio.timeout_at(scope.deadline):
                     result = await self.schema.execute(
@@ -282,7 +282,8 @@ class LiveQueries:
         self.queries: dict[LiveKey, LiveQuery] = {}
         #: Reads of live answers made (and compared) so far, all live queries together.
         self.executions = 0
-        self.reads = asyncio.Semaphore(max(1, settings.neo4j_max_pool_size // 2))
+        #: Reads of live answers running at a time: at most half the driver's pool (made on the app's loop, at start).
+        self.reads = asyncio.Semaphore(1)
         self._repo: Repository | None = None
         self._watcher: GraphVersionWatcher | None = None
         self._stop_listening: Callable[[], None] | None = None
@@ -292,6 +293,7 @@ class LiveQueries:
         """Serve live queries with `repo` (the app's lifespan calls it once the driver is open)."""
         self._repo = repo
         self._closing = False
+        self.reads = asyncio.Semaphore(max(1, self.settings.neo4j_max_pool_size // 2))
         self._watcher = GraphVersionWatcher(repo.graph_version, self.settings.live_poll_interval_ms / 1000)
 
     @property
