@@ -16,6 +16,9 @@ The API, for any user of the version in this worker:
 - `version` is the last version read (None before the first read), and `read_at` when (the loop's clock), so
   that a caller content with a version at most a few milliseconds old (the HTTP cache's check, for instance) can
   take it without a round trip of its own: `await fresh(max_age_s)` returns it, reading only when it is older.
+  The app's watcher is `app.state.live.watcher`. Its reads carry no request's bookmarks: a caller whose request
+  sent some (`X-Neo4j-Bookmarks`) must still read in its own scope, as `httpcache` does today, or it could see a
+  version older than the client's own write on another replica.
 - `baseline()` reads the version if none was read yet: what a listener calls before the first read it wants
   kept up to date, so that a write landing between that read and the watcher's first one is not missed.
 - `close()` stops the task (the app's lifespan calls it).

@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.printer import print_schema
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from ..limits import limit_extensions
 from ..lru import LRUCache
@@ -403,11 +404,28 @@ class ClusterGraphSchema(strawberry.Schema):
             LRUCache(settings.plan_cache_size) if settings.plan_cache_size > 0 else None
         )
 
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Strawberry's logging of errors, but for a live query's answers: the read that made an answer logged its
+        errors once, and its subscribers do not log them again each (a failure with a cause still is)."""
+        if _is_live_answer(execution_context):
+            errors = [e for e in errors if e.original_error is not None]
+        if errors:
+            super().process_errors(errors, execution_context)
+
     async def stream(self, *args: Any, **kwargs: Any) -> Any:
         """Strawberry's (subscriptions, and any operation over WebSocket or SSE), with a refusal that a limit raises
         from its hook (the cost estimate, once the document is valid) given as the stream's pre-execution error,
         as `execute` gives it, instead of failing the stream."""
         return _refusals_as_errors(await super().stream(*args, **kwargs))
+
+
+def _is_live_answer(execution_context: Any) -> bool:
+    if execution_context is None or execution_context.graphql_document is None:
+        return False
+    try:
+        return execution_context.operation_type is StrawberryOperationType.SUBSCRIPTION
+    except RuntimeError:  # no such operation: a request error, logged as such
+        return False
 
 
 async def _refusals_as_errors(results: AsyncIterator[Any]) -> AsyncGenerator[Any, None]:
