@@ -25,6 +25,8 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 # The project itself. src/clustergraph/cypher/schema.cypher is a symlink to ../../../cypher/schema.cypher, so cypher/ is
 # copied next to src/ and the link resolves inside the image. README.md is the package's readme (pyproject.toml).
+# GraphiQL's bundle comes with src/ (src/clustergraph/playground/static/, committed; built from npm by `make
+# playground`), so the image needs no Node.js; its node_modules/, if any, stays out (.dockerignore).
 COPY README.md ./
 COPY src/ src/
 COPY cypher/ cypher/
@@ -32,7 +34,9 @@ COPY data/ data/
 COPY schema/ schema/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev \
-    && test -f src/clustergraph/cypher/schema.cypher
+    && test -f src/clustergraph/cypher/schema.cypher \
+    && test -f src/clustergraph/playground/static/graphiql.js \
+    && test -f src/clustergraph/playground/static/graphql.worker.js
 
 ENV PATH="/app/.venv/bin:$PATH" \
     HOST=0.0.0.0 \

@@ -1,8 +1,8 @@
 """The ASGI application: an app factory whose lifespan owns the Neo4j driver.
 
 Routes: `/graphql` (GraphQL over HTTP, GraphiQL in a browser unless in production, and the live queries over
-graphql-transport-ws and GraphQL over SSE; `view`, `live`), `/healthz` (the process is alive) and `/readyz`
-(Neo4j answers; 503 when it does not; `health`).
+graphql-transport-ws and GraphQL over SSE; `view`, `live`), `/graphiql/assets/` (GraphiQL's own bundle, with it;
+`playground`), `/healthz` (the process is alive) and `/readyz` (Neo4j answers; 503 when it does not; `health`).
 
 A request body over `max_body_bytes` is refused with 413 before it is read (`middleware`); a GraphQL request gets
 `request_timeout_s` seconds (past it: 504 with code TIMEOUT, or 503 SERVICE_UNAVAILABLE when Neo4j cannot be
@@ -21,9 +21,9 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
-from . import metrics, tracing
+from . import metrics, playground, tracing
 from .db import StatementObserver, create_async_driver, migrate_async
 from .health import healthz, readyz
 from .live import LiveQueries
@@ -91,6 +91,12 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *([Route("/metrics", metrics.endpoint)] if settings.metrics_on else []),
+            # GraphiQL's bundle, wherever the page is served (`view`): not in production.
+            *(
+                [Mount(playground.ASSETS_PATH, playground.Assets())]
+                if settings.graphiql and not settings.production
+                else []
+            ),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

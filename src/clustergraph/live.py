@@ -43,6 +43,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 from . import metrics
 from .auth import Principal
 from .db import RequestScope
+from .documents import DocumentError
 from .errors import format_error
 from .graph_version import GraphVersionWatcher
 from .graphql.context import Context
@@ -425,6 +426,22 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
                 await self.send_message({"type": "ping"})
             except Exception:  # the connection is gone: the handler's own loop ends it
                 return
+
+    async def handle_subscribe(self, message: Any) -> None:
+        """Strawberry's, with the document resolved first as an HTTP request's is (`documents`: by hash, or checked
+        against the trusted documents); one that may not run gets an `error` message, unparsed."""
+        documents = getattr(self.view, "documents", None)
+        payload = message.get("payload")
+        if documents is not None and self.connection_acknowledged and isinstance(payload, dict):
+            try:
+                resolved = documents.resolve(payload.get("query"), payload.get("extensions"))
+            except DocumentError as refused:
+                error = refused.graphql_error()
+                await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+                return
+            if resolved.query is not None and resolved.query is not payload.get("query"):
+                message = {**message, "payload": {**payload, "query": resolved.query}}
+        await super().handle_subscribe(message)
 
     async def shutdown(self) -> None:
         if self._pinger is not None:

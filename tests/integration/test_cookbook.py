@@ -9,7 +9,6 @@ renamed without its checker fails the suite.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
+from clustergraph.playground.cookbook import SECTION, Block, cookbook_section, read_cookbook
 from clustergraph.settings import Settings
 from conftest import RELATED_CLUSTERS_EXPECTED, ROOT, gql, run_cypher
 
@@ -30,57 +30,9 @@ pytestmark = [
 ]
 
 README = ROOT / "README.md"
-SECTION = "## Query cookbook"
 EXPECTED_BLOCKS = 12
 
-
-@dataclass(frozen=True)
-class Block:
-    """One cookbook example: its title, its GraphQL document and its variables (None without a json block)."""
-
-    index: int
-    title: str
-    query: str
-    variables: dict[str, Any] | None
-
-
-_FENCE = re.compile(r"^```(?P<lang>[a-z]*)\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
-_TITLE = re.compile(r"^\*\*(?P<title>[^*\n]+)\*\*[ \t]*$", re.M)
-
-
-def cookbook_section(text: str) -> str:
-    """The text of the cookbook section, up to the next `## ` heading (or the end)."""
-    start = text.find(f"\n{SECTION}\n")
-    if start < 0:
-        return ""
-    body = text[start + len(SECTION) + 2 :]
-    following = re.search(r"^## ", body, re.M)
-    return body[: following.start()] if following else body
-
-
-def parse_cookbook(section: str) -> list[Block]:
-    """Each graphql fence with the bold title line before it and the json fence right after it, if any."""
-    fences = list(_FENCE.finditer(section))
-    blocks: list[Block] = []
-    for i, fence in enumerate(fences):
-        if fence.group("lang") != "graphql":
-            continue
-        before = section[fences[i - 1].end() if i else 0 : fence.start()]
-        titles = _TITLE.findall(before)
-        assert titles, f"the graphql block at offset {fence.start()} has no bold title line before it"
-        assert before.rstrip().endswith(f"**{titles[-1]}**"), (
-            f"text between the title {titles[-1]!r} and its block"
-        )
-        variables = None
-        if i + 1 < len(fences) and fences[i + 1].group("lang") == "json":
-            between = section[fence.end() : fences[i + 1].start()]
-            if not between.strip():
-                variables = json.loads(fences[i + 1].group("body"))
-        blocks.append(Block(len(blocks), titles[-1].strip(), fence.group("body"), variables))
-    return blocks
-
-
-BLOCKS = parse_cookbook(cookbook_section(README.read_text(encoding="utf-8")))
+BLOCKS = read_cookbook(README)
 
 
 @dataclass

@@ -4,6 +4,8 @@ on subscription documents, the subscriptions allowed per connection and per work
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -211,3 +213,31 @@ def test_a_subscription_ends_when_its_token_expires(app_with, settings):
         assert refused["type"] == "error"
         assert refused["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert client.app.state.live.subscriber_count == 0
+
+
+def test_with_trusted_documents_only_an_unregistered_subscription_is_refused_unparsed(app_with, tmp_path):
+    """TRUSTED_DOCUMENTS_ONLY holds for live queries: over WebSocket and over SSE an unregistered document is
+    refused with UNTRUSTED_DOCUMENT before it is parsed; a registered one, sent by hash, runs."""
+    registered = "subscription Count { clusters { totalCount } }"
+    digest = hashlib.sha256(registered.encode()).hexdigest()
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({digest: registered}), encoding="utf-8")
+    client = app_with(trusted_documents=manifest, trusted_documents_only=True)
+    by_hash = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    with client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws:
+        initialised(ws)
+        ws.send_json({"id": "bad", "type": "subscribe", "payload": {"query": "subscription { clusters { "}})
+        refused = ws.receive_json()
+        assert refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "UNTRUSTED_DOCUMENT"
+        ws.send_json({"id": "good", "type": "subscribe", "payload": {"extensions": by_hash}})
+        answered = ws.receive_json()
+        assert answered["id"] == "good"
+        assert answered["type"] == "next"
+        assert "totalCount" in answered["payload"]["data"]["clusters"]
+    response = client.post(
+        "/graphql",
+        json={"query": "subscription { cities { totalCount } }"},
+        headers={"Accept": "text/event-stream"},
+    )
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["UNTRUSTED_DOCUMENT"]
