@@ -20,7 +20,7 @@ from clustergraph.app import create_app
 from clustergraph.auth import Role, create_token
 from clustergraph.settings import Settings
 from conftest import run_cypher
-from serving import npm_clients, running_server
+from serving import running_server
 
 SCRIPT = "live.test.mjs"
 NODE_TIMEOUT_S = 180
@@ -80,10 +80,11 @@ def cypher_helper(fresh_dataset_graph: Driver, settings: Settings) -> Iterator[s
         server.server_close()
 
 
-def test_apollo_and_graphql_sse_clients_follow_live_answers_and_unsubscribe(settings, cypher_helper):
+def test_apollo_and_graphql_sse_clients_follow_live_answers_and_unsubscribe(
+    settings, cypher_helper, npm_clients
+):
     """`node --test tests/clients/live.test.mjs` passes against the served API, and afterwards the server holds
     no subscription: both clients unsubscribed cleanly."""
-    clients = npm_clients()
     app = create_app(settings)
     with running_server(app) as address:
         env = {
@@ -94,8 +95,8 @@ def test_apollo_and_graphql_sse_clients_follow_live_answers_and_unsubscribe(sett
             "CLUSTERGRAPH_CYPHER_URL": cypher_helper,
         }
         done = subprocess.run(  # noqa: S603 -- a fixed command line
-            ["node", "--test", SCRIPT],  # noqa: S607 -- node from PATH, checked by npm_clients
-            cwd=clients,
+            ["node", "--test", SCRIPT],  # noqa: S607 -- node from PATH, checked by the npm_clients fixture
+            cwd=npm_clients,
             env=env,
             capture_output=True,
             text=True,
