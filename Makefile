@@ -115,6 +115,12 @@ SIZE ?= small
 bench: install
 	.venv/bin/python bench/run.py --size $(SIZE) $(BENCH_ARGS)
 
+# Live queries: 1,000 subscribers on one worker across 100 documents, writes in Cypher and through the API, idle CPU
+# and memory per subscriber (bench/live.py; the bench instance with the real dataset; BENCH_LIVE_ARGS adds options).
+.PHONY: bench-live
+bench-live: install
+	.venv/bin/python bench/live.py $(BENCH_LIVE_ARGS)
+
 # A few seconds: tiny synthetic graph, ClusterGraph only, no npm (what tests/integration/test_bench_smoke.py runs).
 bench-smoke: install
 	.venv/bin/python bench/run.py --smoke $(BENCH_ARGS)
