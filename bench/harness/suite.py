@@ -123,29 +123,26 @@ def cypher_text(name: str) -> str:
     return (QUERIES_DIR / "cypher" / f"{name}.cypher").read_text()
 
 
-def variables(peer: str, name: str, params: Params, cursor: Any = None) -> dict[str, Any]:
-    """The variables of one query for one peer (`cursor`: where page 20 starts, in the peer's own terms)."""
-    if name in ("cluster_by_key", "related_clusters"):
-        return {"cluster": params.cluster}
-    if name == "clusters_page":
-        return {"industry": params.industry, "year": params.year}
-    if name == "city_clusters_enterprises":
-        return {"city": params.city}
-    if name == "search":
-        return {"text": params.text}
-    if name == "stats":
-        return {}
-    if name == "deep_page":
-        base: dict[str, Any] = {"levels": params.deep_levels, "size": params.deep_size}
-        if peer == RAW:
-            after_name, after_id = cursor if cursor is not None else (None, None)
-            return {**base, "afterName": after_name, "afterId": after_id}
-        return {**base, "after": cursor}
-    raise KeyError(name)
+def variables(
+    peer: str, name: str, case: dict[str, Any], params: Params, cursors: list[Any] | None = None
+) -> dict[str, Any]:
+    """The variables of one request for one peer. `case` is the peer-neutral set of variables
+    (`workload.cases`); for the deep page it names a page, and `cursors[page - 1]` is where that page starts in
+    the peer's own terms (None for page 1)."""
+    if name != "deep_page":
+        return dict(case)
+    cursor = (cursors or [None])[case["page"] - 1] if case["page"] > 1 else None
+    base: dict[str, Any] = {"levels": params.deep_levels, "size": params.deep_size}
+    if peer == RAW:
+        after_name, after_id = cursor if cursor is not None else (None, None)
+        return {**base, "afterName": after_name, "afterId": after_id}
+    return {**base, "after": cursor}
 
 
-def body(peer: str, name: str, params: Params, cursor: Any = None) -> dict[str, Any]:
-    return {"query": document(peer, name), "variables": variables(peer, name, params, cursor)}
+def body(
+    peer: str, name: str, case: dict[str, Any], params: Params, cursors: list[Any] | None = None
+) -> dict[str, Any]:
+    return {"query": document(peer, name), "variables": variables(peer, name, case, params, cursors)}
 
 
 class SuiteError(RuntimeError):
@@ -175,16 +172,20 @@ def _deep_page_rows(peer: str, data: dict[str, Any]) -> tuple[list[dict[str, Any
     return rows, ((rows[-1]["name"], rows[-1]["id"]) if rows else None)
 
 
-def deep_cursor(client: httpx.Client, peer: str, url: str, params: Params) -> Any:
-    """Walk pages 1 to 19 as a client would, and return the cursor after page 19."""
-    cursor: Any = None
-    for _page in range(1, DEEP_PAGE):
-        rows, cursor = _deep_page_rows(peer, post(client, url, body(peer, "deep_page", params, cursor)))
-        if not rows:
+def page_cursors(client: httpx.Client, peer: str, url: str, params: Params, pages: int) -> list[Any]:
+    """Walk the deep page's list from page 1 as a client would, and return where each of its first `pages` pages
+    starts in the peer's own cursors: `[None, after page 1, after page 2, ...]`."""
+    cursors: list[Any] = [None]
+    while len(cursors) < pages:
+        answer = post(client, url, body(peer, "deep_page", {"page": len(cursors)}, params, cursors))
+        rows, cursor = _deep_page_rows(peer, answer)
+        if not rows or cursor is None:
             raise SuiteError(
-                f"{url}: the deep page's list ends before page {DEEP_PAGE} ({params.deep_total} rows)"
+                f"{url}: the deep page's list ends at page {len(cursors)}, before page {pages} "
+                f"({params.deep_total} rows)"
             )
-    return cursor
+        cursors.append(cursor)
+    return cursors
 
 
 def identities(value: Any) -> Counter[str]:
