@@ -467,19 +467,35 @@ def mix_table(rows: list[dict[str, Any]]) -> str:
     ratio_by = {(r["size"], r["query"], r["concurrency"]): r for r in ratios(rows)}
     mix = sorted(
         (r for r in rows if r["query"] == MIX),
-        key=lambda r: (r["concurrency"], PEERS.index(r["peer"])),
+        key=lambda r: (
+            instance.SIZES.index(r["size"]) if r.get("size") in instance.SIZES else 0,
+            r["concurrency"],
+            PEERS.index(r["peer"]),
+        ),
     )
-    lines = [["peer", "c", "rps", "p50", "p99", "CG/peer rps", "CG/peer p50", "CG/peer p99", "plan hits"]]
+    head = [
+        "size",
+        "peer",
+        "c",
+        "rps",
+        "p50",
+        "p99",
+        "CG/peer rps",
+        "CG/peer p50",
+        "CG/peer p99",
+        "plan hits",
+    ]
+    lines = [head]
     for r in mix:
         other = {NEO4J_GRAPHQL: "vs_neo4j_graphql", RAW: "vs_raw_cypher"}.get(r["peer"])
         x = (ratio_by.get((r.get("size"), MIX, r["concurrency"])) or {}).get(other or "") or {}
         lines.append([
-            PEER_LABELS[r["peer"]], str(r["concurrency"]),
+            str(r.get("size")), PEER_LABELS[r["peer"]], str(r["concurrency"]),
             _fmt(r["rps"], 0), _fmt(r["p50_ms"], 2), _fmt(r["p99_ms"], 2),
             _fmt(x.get("rps"), 2), _fmt(x.get("p50"), 2), _fmt(x.get("p99"), 2), _hit_rate(r),
         ])  # fmt: skip
     weights = ", ".join(f"{name} {weight}" for name, weight in FRONTEND_MIX.items())
-    return f"frontend mix (weights out of {sum(FRONTEND_MIX.values())}: {weights})\n" + _columns(lines, 1)
+    return f"frontend mix (weights out of {sum(FRONTEND_MIX.values())}: {weights})\n" + _columns(lines, 2)
 
 
 def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,8 +2,10 @@
 
 Each query exists three times: bench/queries/clustergraph/<name>.graphql (ClusterGraph's schema),
 bench/queries/neo4j-graphql/<name>.graphql (the schema @neo4j/graphql generates from the same model) and
-bench/queries/cypher/<name>.cypher (the hand-written floor). The parameters (which cluster, city, industry, year)
-are chosen from the loaded graph by `discover`, so the same suite runs on the real dataset and on synthetic ones.
+bench/queries/cypher/<name>.cypher (the hand-written floor). The values the requests carry come from the loaded
+graph (`workload.py` draws the varied lists; `discover` chooses the one set of `--same-variables` and the deep
+page's size), so the same suite runs on the real dataset and on synthetic ones. `variables` turns a peer-neutral
+set of values into one peer's variables (the deep page's cursor in that peer's own format, from `page_cursors`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ QUERIES = (
     "related_clusters",
     "deep_page",
 )
-#: The page that `deep_page` asks for, and the largest page size it uses.
+#: The page that `deep_page` asks for with `--same-variables`, and the largest page size it uses.
 DEEP_PAGE = 20
 DEEP_PAGE_MAX_SIZE = 50
 #: A broad full-text term: it matches the name of every cluster (real and synthetic), and no other node's.
