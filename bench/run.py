@@ -202,6 +202,8 @@ def summarise(runs: list[loadgen.Measurement], plans: list[tuple[float, float]] 
     requests = sum(r.requests for r in runs)
     duration = sum(r.duration_s for r in runs)
     extra: dict[str, Any] = {}
+    # Each round's counts too, when every scrape answered.
+    counts = plans if plans is not None and len(plans) == len(runs) else None
     if plans:
         hits, misses = sum(h for h, _m in plans), sum(m for _h, m in plans)
         extra["plan_cache"] = {
@@ -216,7 +218,10 @@ def summarise(runs: list[loadgen.Measurement], plans: list[tuple[float, float]] 
         "p50_ms": round(statistics.median(r.p50_ms for r in runs), 3),
         "p99_ms": round(statistics.median(r.p99_ms for r in runs), 3),
         "max_ms": round(max(r.max_ms for r in runs), 3),
-        "rounds": [r.as_dict() for r in runs],
+        "rounds": [
+            {**r.as_dict(), **({"plan_cache": {"hits": int(h), "misses": int(m)}} if counts else {})}
+            for r, (h, m) in zip(runs, counts or [(0.0, 0.0)] * len(runs), strict=True)
+        ],
         **extra,
     }
 
