@@ -2,7 +2,8 @@
 
 Both send a list of POST bodies in turn (one body over and over with `--same-variables`) on `concurrency`
 keep-alive connections for a fixed time, starting at a given place in the list, and report the number of completed
-requests, errors, and the latency distribution (wrk's, from its `done` function). The bodies are rendered before
+requests, errors (including answers that carry a GraphQL `errors` entry), and the latency distribution (wrk's,
+from its `done` function). The bodies are rendered before
 the run (wrk's script builds every request once, in `init`), so the generator does no JSON work while it measures.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import shutil
 import subprocess
 import time
@@ -22,6 +24,8 @@ import httpx
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "wrk" / "post.lua.tmpl"
 MARK = "BENCH_JSON "
+#: An answer with a GraphQL `errors` entry (HTTP 200, so not an error to wrk): counted as an error of the run.
+GRAPHQL_ERRORS = re.compile(rb'"errors"\s*:\s*\[')
 
 
 @dataclass
@@ -142,7 +146,7 @@ async def _python_load(
     position = offset
     headers = {"content-type": "application/json", "accept": "application/json"}
     latencies: list[float] = []
-    errors = {"status": 0, "other": 0}
+    errors = {"status": 0, "graphql": 0, "other": 0}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=timeout_s, limits=limits) as client:
         started = time.perf_counter()
@@ -163,6 +167,8 @@ async def _python_load(
                 latencies.append(time.perf_counter() - t0)
                 if response.status_code >= 400:
                     errors["status"] += 1
+                elif GRAPHQL_ERRORS.search(response.content):
+                    errors["graphql"] += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started

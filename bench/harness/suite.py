@@ -174,20 +174,25 @@ def _deep_page_rows(peer: str, data: dict[str, Any]) -> tuple[list[dict[str, Any
     return rows, ((rows[-1]["name"], rows[-1]["id"]) if rows else None)
 
 
-def page_cursors(client: httpx.Client, peer: str, url: str, params: Params, pages: int) -> list[Any]:
-    """Walk the deep page's list from page 1 as a client would, and return where each of its first `pages` pages
-    starts in the peer's own cursors: `[None, after page 1, after page 2, ...]`."""
+def page_cursors(
+    client: httpx.Client, peer: str, url: str, params: Params, pages: int
+) -> tuple[list[Any], str | None]:
+    """Walk the deep page's list from page 1 to page `pages` as a client would. Returns where each page the peer
+    answered starts, in its own cursors (`[None, after page 1, after page 2, ...]`), and why the walk stopped
+    before page `pages` (None when every page answered)."""
     cursors: list[Any] = [None]
-    while len(cursors) < pages:
-        answer = post(client, url, body(peer, "deep_page", {"page": len(cursors)}, params, cursors))
+    while True:
+        page = len(cursors)
+        try:
+            answer = post(client, url, body(peer, "deep_page", {"page": page}, params, cursors))
+        except SuiteError as exc:
+            return cursors[:-1], f"page {page}: {exc}"
         rows, cursor = _deep_page_rows(peer, answer)
         if not rows or cursor is None:
-            raise SuiteError(
-                f"{url}: the deep page's list ends at page {len(cursors)}, before page {pages} "
-                f"({params.deep_total} rows)"
-            )
+            return cursors[:-1], f"page {page} is empty: the list has {params.deep_total} rows"
+        if page == pages:
+            return cursors, None
         cursors.append(cursor)
-    return cursors
 
 
 def identities(value: Any) -> Counter[str]:
