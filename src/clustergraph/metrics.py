@@ -18,6 +18,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -53,6 +54,11 @@ STATEMENT_SECONDS = Histogram(
     "clustergraph_neo4j_statement_seconds",
     "Time of one Cypher statement sent to Neo4j (a read, or one statement of a write transaction), in seconds.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0),
+)
+LIVE_SUBSCRIPTIONS = Gauge(
+    "clustergraph_live_subscriptions",
+    "Live queries (subscriptions) open now, all of them in this worker (summed over workers).",
+    multiprocess_mode="livesum",
 )
 
 #: Longest operation name kept as a label (client-chosen: longer ones are cut).
@@ -96,6 +102,11 @@ def http_cache(result: str) -> None:
 def statement(seconds: float) -> None:
     if _on:
         STATEMENT_SECONDS.observe(seconds)
+
+
+def live_subscriptions(delta: int) -> None:
+    if _on and delta:
+        LIVE_SUBSCRIPTIONS.inc(delta)
 
 
 async def endpoint(request: Request) -> Response:

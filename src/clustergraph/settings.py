@@ -120,6 +120,14 @@ class Settings(BaseSettings):
     # Batching: a JSON array of at most this many operations in one POST; 0: arrays are refused.
     batch_max_operations: int = Field(default=0, ge=0)
 
+    # Live queries (subscriptions, see `live`): how often each worker reads the graph version while anyone
+    # subscribes (a write through the API is noticed at once; one made elsewhere, within this interval), the most
+    # subscriptions a worker serves and one connection holds, and the keep-alive ping of graphql-transport-ws.
+    live_poll_interval_ms: int = Field(default=250, ge=10)
+    live_max_subscriptions: int = Field(default=10_000, ge=0)
+    live_max_subscriptions_per_connection: int = Field(default=100, ge=1)
+    live_keep_alive_s: float = Field(default=15.0, gt=0)
+
     # Rate limiting by cost (see `ratelimit`): a token bucket per client (its token's subject, else its address)
     # holding at most RATE_LIMIT_BURST, refilled at RATE_LIMIT_BUDGET per minute, spent by each request's estimated
     # cost. Per worker, in memory: with W workers (and R replicas) a client may spend up to W (x R) budgets.
