@@ -25,11 +25,13 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from . import browser_guide, metrics, playground, tracing
+from .cypher_extension import CYPHER_HEADER
 from .db import StatementObserver, create_async_driver, migrate_async
 from .health import healthz, readyz
 from .live import LiveQueries
 from .log import configure_logging
 from .middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from .ratelimit import RATE_LIMIT_HEADERS
 from .repository import Repository
 from .settings import Settings
 from .view import BOOKMARK_HEADER, GraphQLApp
@@ -115,8 +117,15 @@ def create_app(
                     # Neo4j Browser sends these when it fetches the guide (`browser_guide.ROUTES`).
                     "cache-control",
                     "pragma",
+                    CYPHER_HEADER.lower(),
                 ],
-                expose_headers=["x-request-id", "etag", "x-cache", BOOKMARK_HEADER.lower()],
+                expose_headers=[
+                    "x-request-id",
+                    "etag",
+                    "x-cache",
+                    BOOKMARK_HEADER.lower(),
+                    *RATE_LIMIT_HEADERS,
+                ],
             ),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],

@@ -241,6 +241,9 @@ def serve(
         # At shutdown, in-flight requests get their own time limit to finish; streams that never do (a live query
         # over SSE) are then ended, so the worker exits (WebSockets are closed at once, with 1012).
         timeout_graceful_shutdown=max(1, math.ceil(settings.request_timeout_s)),
+        # The client's address is the connection's peer unless TRUSTED_PROXIES says otherwise (`ratelimit`):
+        # uvicorn's own X-Forwarded-For handling (on for 127.0.0.1 by default) would bypass that setting.
+        proxy_headers=False,
     )
 
 

@@ -59,6 +59,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.types import ExecutionContext
 
 from .cypher.statements import MAX_PATH_LENGTH
 from .lru import LRUCache
@@ -383,6 +384,44 @@ _FIELD_COUNTS: LRUCache[str, int | None] = LRUCache(WALK_CACHE_SIZE)
 _COSTS: LRUCache[tuple[str, str | None, bytes, int, int, int], tuple[int, bool]] = LRUCache(WALK_CACHE_SIZE)
 
 
+def cost_of(
+    context: ExecutionContext, default_page_size: int, max_page_size: int, max_cost: int
+) -> tuple[int, bool]:
+    """The estimated cost of a validated operation (`estimate_cost` with the request's variables, walked only until
+    past `max_cost`), and whether the walk stopped there (the cost is then a lower bound). Memoised per document,
+    operation, variables and limits: the rate limiter reads the cost the limit checked without walking again."""
+    key = (
+        context.query or "",
+        context.operation_name,
+        orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS, default=repr),
+        default_page_size,
+        max_page_size,
+        max_cost,
+    )
+    if key in _COSTS:
+        return _COSTS[key]
+    document = context.graphql_document
+    if document is None:
+        return 0, False
+    partial_count = False
+    try:
+        cost = estimate_cost(
+            context.schema._schema,
+            document,
+            default_page_size=default_page_size,
+            variables=context.variables,
+            operation_name=context.operation_name,
+            max_page_size=max_page_size,
+            limit=max_cost,
+        )
+    except CostOverLimit as over:
+        cost, partial_count = over.counted, True
+    except RecursionError:
+        cost = max_cost + 1
+    _COSTS[key] = (cost, partial_count)
+    return cost, partial_count
+
+
 class QueryCostLimiter(SchemaExtension):
     """Refuses a document too large once its fragments are expanded (after parsing), then one whose estimated
     cost is over the limit (after validation, when the document is valid)."""
@@ -423,33 +462,7 @@ class QueryCostLimiter(SchemaExtension):
         context = self.execution_context
         if context.pre_execution_errors or context.graphql_document is None:
             return  # an invalid document is reported as such
-        key = (
-            context.query or "",
-            context.operation_name,
-            orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS, default=repr),
-            self.default_page_size,
-            self.max_page_size,
-            self.max_cost,
-        )
-        if key in _COSTS:
-            cost, partial_count = _COSTS[key]
-        else:
-            partial_count = False
-            try:
-                cost = estimate_cost(
-                    context.schema._schema,
-                    context.graphql_document,
-                    default_page_size=self.default_page_size,
-                    variables=context.variables,
-                    operation_name=context.operation_name,
-                    max_page_size=self.max_page_size,
-                    limit=self.max_cost,
-                )
-            except CostOverLimit as over:
-                cost, partial_count = over.counted, True
-            except RecursionError:
-                cost = self.max_cost + 1
-            _COSTS[key] = (cost, partial_count)
+        cost, partial_count = cost_of(context, self.default_page_size, self.max_page_size, self.max_cost)
         if cost > self.max_cost:
             raise too_complex(cost, self.max_cost, at_least=partial_count)
 

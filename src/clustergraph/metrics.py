@@ -41,7 +41,7 @@ REQUEST_SECONDS = Histogram(
 )
 REFUSED = Counter(
     "clustergraph_requests_refused",
-    "Requests refused before running, by error code (the query limits).",
+    "Requests refused before running, by error code (the query limits, and RATE_LIMITED).",
     ["code"],
 )
 PLAN_CACHE = Counter("clustergraph_plan_cache", "Plan cache look-ups, by result (hit or miss).", ["result"])

@@ -127,6 +127,21 @@ class Settings(BaseSettings):
     live_max_subscriptions: int = Field(default=10_000, ge=0)
     live_max_subscriptions_per_connection: int = Field(default=100, ge=1)
     live_keep_alive_s: float = Field(default=15.0, gt=0)
+
+    # Rate limiting by cost (see `ratelimit`): a token bucket per client (its token's subject, else its address)
+    # holding at most RATE_LIMIT_BURST, refilled at RATE_LIMIT_BUDGET per minute, spent by each request's estimated
+    # cost. Per worker, in memory: with W workers (and R replicas) a client may spend up to W (x R) budgets.
+    rate_limit: bool = True
+    rate_limit_budget: int = Field(default=600_000, ge=1)
+    rate_limit_burst: int = Field(default=100_000, ge=1)
+    # Clients whose buckets each worker keeps (the least recently seen are forgotten: they start full again).
+    rate_limit_clients: int = Field(default=10_000, ge=1)
+    # Proxies (CIDRs, a JSON list such as ["10.0.0.0/8"]) whose X-Forwarded-For names the client; by default
+    # none: the connection's peer is the client, whatever the header says.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Outside production, a request with the X-ClusterGraph-Cypher header gets the Cypher it ran in its
+    # extensions, with links into Neo4j Browser at this address.
+    neo4j_browser_url: str = "http://127.0.0.1:7474/browser/"
     # Public deployment: no introspection and no GraphiQL, and the development JWT secret is refused.
     production: bool = False
     # Prometheus metrics at /metrics, on the service's own port. Unset: on in development, off in production
@@ -171,6 +186,19 @@ class Settings(BaseSettings):
                 f"JWT_SECRET is the public development default, which only a service on a loopback address may "
                 f"use, and HOST is {self.host!r}: set a secret of your own (at least 32 random bytes)"
             )
+        if self.rate_limit and self.rate_limit_burst < self.max_query_cost:
+            raise ValueError(
+                f"RATE_LIMIT_BURST ({self.rate_limit_burst}) is less than MAX_QUERY_COST ({self.max_query_cost}): "
+                "a request the limits allow could never be served; raise the burst or lower the cost limit"
+            )
+        for cidr in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TRUSTED_PROXIES holds {cidr!r}, which is not an address or a network (CIDR) such as "
+                    "10.0.0.0/8"
+                ) from None
         if self.bookmark_secret is not None and len(self.bookmark_secret.get_secret_value().encode()) < 32:
             raise ValueError("BOOKMARK_SECRET must be at least 32 bytes long")
         if not self.has_shared_bookmark_secret and (self.workers > 1 or self.production):

@@ -293,7 +293,9 @@ def _service(settings: Settings, dataset: Path | None, workers: int = 1) -> Iter
             load_dataset(driver, settings.neo4j_database, dataset or settings.dataset_dir)
         port = _free_port()
         env = {**os.environ, "NEO4J_URI": settings.bolt_uri, "NEO4J_PASSWORD": settings.neo4j_secret.get_secret_value(),
-               "JWT_SECRET": settings.jwt_secret.get_secret_value(), "LOG_LEVEL": "warning"}  # fmt: skip
+               "JWT_SECRET": settings.jwt_secret.get_secret_value(), "LOG_LEVEL": "warning",
+               # Its clients share one address and would spend its budget: the soak measures outages, not fair use.
+               "RATE_LIMIT": "false"}  # fmt: skip
         api = subprocess.Popen(  # noqa: S603 -- fixed argv
             [sys.executable, "-m", "uvicorn", "clustergraph.app:create_app", "--factory", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning", "--workers", str(workers)],

@@ -37,7 +37,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from . import metrics, tracing
+from . import cypher_extension, metrics, tracing
 from .auth import AuthError, Principal, authenticate
 from .batch import BatchRefused, check_batch, check_batch_cost, operation_cost
 from .bookmarks import BookmarkError, seal, unseal
@@ -50,6 +50,7 @@ from .httpcache import VARY, HttpCache, matches
 from .limits import QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES
 from .live import KeepAliveTransportWSHandler, LiveQueries, TextWebSocketAdapter
 from .playground import check_assets, graphiql_page
+from .ratelimit import RateLimiter
 from .repository import Repository
 from .settings import Settings
 
@@ -134,6 +135,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.http_cache = HttpCache(settings, self.documents) if settings.http_cache else None
         self.on_statement = on_statement
         self.live = live
+        self.rate_limiter = RateLimiter(settings) if settings.rate_limit else None
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """ClusterGraph's own GraphiQL (`playground`): every asset from this service, under a strict CSP."""
@@ -347,6 +349,7 @@ class GraphQLApp(GraphQL[Context, None]):
                         metrics.refused(code)
         if result.extensions:
             response["extensions"] = result.extensions
+        cypher_extension.add_to(request, response)
         return response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -395,7 +398,7 @@ class GraphQLApp(GraphQL[Context, None]):
             causal_chain=CausalChain(given=given),
             deadline=asyncio.get_running_loop().time() + timeout_s,
             request_id=request_id,
-            on_statement=self.on_statement,
+            on_statement=cypher_extension.observer(self.settings, request, self.on_statement),
         )
         request.state.request_scope = request_scope
         deadline = asyncio.timeout_at(request_scope.deadline)
@@ -410,6 +413,12 @@ class GraphQLApp(GraphQL[Context, None]):
             }
             request.state.status_code = status
             await JSONResponse(refused, status_code=status, headers=headers)(scope, receive, send)
+            return
+        limiter = self.rate_limiter
+        spent_client = limiter.admit(request, request.state.principal) if limiter is not None else None
+        if spent_client is not None:  # 429 at once: the client's bucket is empty
+            request.state.status_code = spent_client.status_code
+            await spent_client(scope, receive, send)
             return
         try:
             async with deadline:
@@ -436,17 +445,23 @@ class GraphQLApp(GraphQL[Context, None]):
             produced = request_scope.causal_chain.produced
             if produced:
                 response.headers[BOOKMARK_HEADER] = seal(self.settings, produced)
+        if limiter is not None:
+            limiter.finish(request, response)
         request.state.status_code = response.status_code
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
         """Run the request; with the HTTP cache on, a query first checks the graph version and may be answered
         from the cache (or with 304 Not Modified) without running."""
-        cache = self.http_cache
+        # A request that asks for its Cypher runs (to have statements), and its answer is kept by no cache.
+        showing_cypher = cypher_extension.collector_of(request) is not None
+        cache = self.http_cache if not showing_cypher else None
         key = await cache.request_key(request) if cache is not None else None
         if cache is None or key is None:
             response = await self.run(request)
-            if cache is not None and cache.uncacheable is not None:
+            if showing_cypher:
+                response.headers["Cache-Control"] = "no-store"
+            elif cache is not None and cache.uncacheable is not None:
                 response.headers.setdefault("Cache-Control", cache.uncacheable)
             return response
         chain: CausalChain = request.state.request_scope.causal_chain

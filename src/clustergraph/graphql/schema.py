@@ -17,6 +17,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from ..limits import limit_extensions
 from ..lru import LRUCache
+from ..ratelimit import RateLimitExtension
 from ..settings import Settings
 from .engine import Executor
 from .inputs import ClusterWhere, RecognitionLevel
@@ -420,6 +421,13 @@ class ClusterGraphSchema(strawberry.Schema):
             execution_context_class=ProductionExecutor if settings.production else Executor,
             extensions=[
                 partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
+                # Before the cost limit: its check runs after the estimate (see `ratelimit`).
+                partial(
+                    RateLimitExtension,
+                    default_page_size=settings.default_page_size,
+                    max_page_size=settings.max_page_size,
+                    max_cost=settings.max_query_cost,
+                ),
                 *limit_extensions(settings),
                 partial(
                     TextValidationCache, results=self.validation_results, hide_suggestions=settings.production
