@@ -11,17 +11,22 @@ Off, nothing is counted: each helper returns at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -53,6 +58,13 @@ STATEMENT_SECONDS = Histogram(
     "clustergraph_neo4j_statement_seconds",
     "Time of one Cypher statement sent to Neo4j (a read, or one statement of a write transaction), in seconds.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0),
+)
+
+SESSIONS_IN_USE = Gauge(
+    "clustergraph_neo4j_sessions_in_use",
+    "Neo4j sessions open now, each holding at most one of the driver's pooled connections while its unit of work "
+    "runs (a read, or a write transaction); the pool of each worker holds NEO4J_MAX_POOL_SIZE connections at most.",
+    multiprocess_mode="livesum",
 )
 
 #: Longest operation name kept as a label (client-chosen: longer ones are cut).
@@ -98,9 +110,42 @@ def statement(seconds: float) -> None:
         STATEMENT_SECONDS.observe(seconds)
 
 
+@contextlib.contextmanager
+def session_in_use() -> Iterator[None]:
+    """Count a Neo4j session as in use while the block runs."""
+    if not _on:
+        yield
+        return
+    SESSIONS_IN_USE.inc()
+    try:
+        yield
+    finally:
+        SESSIONS_IN_USE.dec()
+
+
+_LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w+_(\d+)\.db$")
+
+
+def _forget_dead_workers(folder: Path) -> None:
+    """Drop the live gauges of workers that are gone (killed, say), so that a dead worker's sessions do not count
+    as in use for ever; its counters and histograms stay, as Prometheus expects of a counter."""
+    for path in folder.glob("gauge_live*.db"):
+        match = _LIVE_GAUGE_FILE.match(path.name)
+        if match is None:
+            continue
+        pid = int(match.group(1))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            mark_process_dead(pid, str(folder))  # type: ignore[no-untyped-call]
+        except PermissionError:  # alive, another user's
+            continue
+
+
 async def endpoint(request: Request) -> Response:
     """The metrics in Prometheus' text format: this process's, or every worker's in multiprocess mode."""
-    if os.environ.get(MULTIPROC_DIR):
+    if folder := os.environ.get(MULTIPROC_DIR):
+        _forget_dead_workers(Path(folder))
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
