@@ -247,6 +247,17 @@ async def _client(
                     report.writes_acknowledged += 1
 
 
+async def _warm_up(url: str, rounds: int = 2) -> None:
+    """Send each read a few times, each on a connection of its own (so that both workers get some) before the clock
+    starts: the first answer of each query plans it, in the service and in a fresh Neo4j, which on a busy machine
+    can take longer than the soak's first phase."""
+    for _ in range(rounds):
+        for query in READS:
+            async with httpx.AsyncClient(timeout=60.0) as http:
+                with contextlib.suppress(httpx.HTTPError):
+                    await http.post(url, json={"query": query})
+
+
 async def _wait_answering(url: str, deadline: float) -> bool:
     async with httpx.AsyncClient(timeout=5.0) as http:
         while time.monotonic() < deadline:
@@ -339,6 +350,7 @@ async def _run(settings: Settings, url: str, seconds: float, clients: int, max_r
     )
     acknowledged: list[str] = []
     attempted: list[str] = []
+    await _warm_up(url)
     started = time.monotonic()
     deadline = started + seconds
     workers = [
