@@ -23,8 +23,11 @@ COPY pyproject.toml uv.lock ./
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-project
 
-# The project itself. src/clustergraph/cypher/schema.cypher is a symlink to ../../../cypher/schema.cypher, so cypher/ is
-# copied next to src/ and the link resolves inside the image. README.md is the package's readme (pyproject.toml).
+# The project itself. src/clustergraph/cypher/schema.cypher, explore.cypher and clustergraph.grass (the last two make
+# the Neo4j Browser guide and style) are symlinks into ../../../cypher/, so cypher/ is copied next to src/ and the
+# links resolve inside the image. README.md is the package's readme (pyproject.toml).
+# GraphiQL's bundle comes with src/ (src/clustergraph/playground/static/, committed; built from npm by `make
+# playground`), so the image needs no Node.js; its node_modules/, if any, stays out (.dockerignore).
 COPY README.md ./
 COPY src/ src/
 COPY cypher/ cypher/
@@ -32,7 +35,10 @@ COPY data/ data/
 COPY schema/ schema/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev \
-    && test -f src/clustergraph/cypher/schema.cypher
+    && test -f src/clustergraph/cypher/schema.cypher -a -f src/clustergraph/cypher/explore.cypher \
+        -a -f src/clustergraph/cypher/clustergraph.grass \
+    && test -f src/clustergraph/playground/static/graphiql.js \
+    && test -f src/clustergraph/playground/static/graphql.worker.js
 
 ENV PATH="/app/.venv/bin:$PATH" \
     HOST=0.0.0.0 \

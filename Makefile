@@ -12,7 +12,7 @@ TEST_NEO4J_URI := bolt://127.0.0.1:7688
 
 
 .PHONY: help install run serve neo4j-start neo4j-stop neo4j-status test test-neo4j-start test-neo4j-stop \
-	soak soak-abuse lint format typecheck check export-schema lock clean
+	soak soak-abuse lint format typecheck check export-schema export-cookbook playground lock clean
 
 help:
 	@echo "make run      install, start the local Neo4j (unless NEO4J_URI is set), migrate, load data/, serve :8000"
@@ -22,6 +22,7 @@ help:
 	@echo "make soak-abuse  ordinary queries while others send abusive requests; checks the ordinary p99 and refusals"
 	@echo "make bench    ClusterGraph against @neo4j/graphql and raw Cypher (bench/README.md)"
 	@echo "make neo4j-start | neo4j-stop | neo4j-status     the local development Neo4j"
+	@echo "make playground  rebuild GraphiQL's committed bundle from its package-lock.json (needs npm)"
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -88,6 +89,17 @@ check: lint typecheck
 
 export-schema: install
 	$(CG) export-schema
+
+# The README's cookbook as the data GraphiQL lists (the installed package has no README); a test checks it.
+export-cookbook: install
+	.venv/bin/python -m clustergraph.playground.cookbook README.md
+
+# GraphiQL's bundle in src/clustergraph/playground/static/, committed: `npm ci` installs the packages of its
+# package-lock.json (integrity checked), esbuild bundles them. Only for changing them: installing needs no npm.
+PLAYGROUND := src/clustergraph/playground
+playground:
+	@command -v npm >/dev/null || { echo "make playground needs Node.js 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	cd $(PLAYGROUND) && npm ci --no-audit --no-fund && node build.mjs
 
 lock: $(UV)
 	$(UV) lock

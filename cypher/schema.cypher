@@ -29,6 +29,9 @@ CREATE INDEX recognition_level IF NOT EXISTS FOR (n:Recognition) ON (n.level);
 CREATE INDEX recognition_year_prop IF NOT EXISTS FOR (n:Recognition) ON (n.year);
 CREATE INDEX batch_year IF NOT EXISTS FOR (n:Batch) ON (n.year);
 
+// A city's seat (a WGS-84 point): distance filters, `orderBy: DISTANCE` and `near` seek it (point.distance).
+CREATE POINT INDEX city_location IF NOT EXISTS FOR (n:City) ON (n.location);
+
 // The names' stored sort keys (see `sort_keys.py`): NAME ignores case, NAME_ZH sorts by pinyin.
 CREATE INDEX province_name_sort IF NOT EXISTS FOR (n:Province) ON (n.nameSort);
 CREATE INDEX province_name_zh_sort IF NOT EXISTS FOR (n:Province) ON (n.nameZhSort);

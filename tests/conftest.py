@@ -59,6 +59,36 @@ class StatementLog:
 STATEMENTS = StatementLog()
 
 
+CLIENTS_DIR = ROOT / "tests" / "clients"
+
+
+@pytest.fixture(scope="session")
+def npm_clients() -> Path:
+    """tests/clients with its pinned JavaScript clients installed (`npm ci` from the lock file, when node_modules
+    is missing); fails (never skips) when node or npm is not there."""
+    import shutil
+    import subprocess
+
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(
+            f"{' and '.join(missing)} not found: the JavaScript client tests need Node.js 20+ and npm "
+            "(CI installs them, see .ci/run)."
+        )
+    if not (CLIENTS_DIR / "node_modules").is_dir():
+        done = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],  # noqa: S607 -- npm from PATH, checked above
+            cwd=CLIENTS_DIR,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.fail(f"`npm ci` in {CLIENTS_DIR} failed:\n{done.stdout}\n{done.stderr}")
+    return CLIENTS_DIR
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     """Settings for the test Neo4j; the environment's NEO4J_* and any .env file are deliberately ignored.

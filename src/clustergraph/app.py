@@ -1,7 +1,8 @@
 """The ASGI application: an app factory whose lifespan owns the Neo4j driver.
 
-Routes: `/graphql` (GraphQL over HTTP, GraphiQL in a browser unless in production; `view`), `/healthz` (the
-process is alive) and `/readyz` (Neo4j answers; 503 when it does not; `health`).
+Routes: `/graphql` (GraphQL over HTTP, GraphiQL in a browser unless in production; `view`), `/graphiql/assets/`
+(GraphiQL's own bundle, with it; `playground`), `/healthz` (the process is alive), `/readyz` (Neo4j answers;
+503 when it does not; `health`) and `/browser-guide/` (the Neo4j Browser guide and style; `browser_guide`).
 
 A request body over `max_body_bytes` is refused with 413 before it is read (`middleware`); a GraphQL request gets
 `request_timeout_s` seconds (past it: 504 with code TIMEOUT, or 503 SERVICE_UNAVAILABLE when Neo4j cannot be
@@ -20,9 +21,9 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
-from . import metrics, tracing
+from . import browser_guide, metrics, playground, tracing
 from .db import StatementObserver, create_async_driver, migrate_async
 from .health import healthz, readyz
 from .log import configure_logging
@@ -81,7 +82,14 @@ def create_app(
             Route("/graphql", GraphQLApp(settings, on_statement=on_statement), methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *browser_guide.ROUTES,
             *([Route("/metrics", metrics.endpoint)] if settings.metrics_on else []),
+            # GraphiQL's bundle, wherever the page is served (`view`): not in production.
+            *(
+                [Mount(playground.ASSETS_PATH, playground.Assets())]
+                if settings.graphiql and not settings.production
+                else []
+            ),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
@@ -95,6 +103,9 @@ def create_app(
                     "x-request-id",
                     "if-none-match",
                     BOOKMARK_HEADER.lower(),
+                    # Neo4j Browser sends these when it fetches the guide (`browser_guide.ROUTES`).
+                    "cache-control",
+                    "pragma",
                 ],
                 expose_headers=["x-request-id", "etag", "x-cache", BOOKMARK_HEADER.lower()],
             ),

@@ -214,6 +214,16 @@ def serve(
     except ValidationError as exc:
         _fail("; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()))
         return
+    if settings.trusted_documents is not None:
+        from .documents import DocumentStore, ManifestError
+        from .graphql.schema import create_schema
+
+        try:
+            # Checked here too, so that a bad manifest is one clear message rather than a worker's traceback.
+            DocumentStore.from_settings(settings, create_schema(settings)._schema)
+        except ManifestError as exc:
+            _fail(str(exc))
+            return
     served_workers = workers or settings.workers
     if served_workers > 1 and settings.metrics_on and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each worker counts in its own process: they keep their values in one folder, which /metrics sums.
@@ -320,6 +330,24 @@ def soak(
         raise typer.Exit(1)
 
 
+@app.command("browser-guide")
+def browser_guide_files(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to write guide.html and clustergraph.grass into.")
+    ],
+) -> None:
+    """Write the Neo4j Browser guide (generated from cypher/explore.cypher and the model) and the style sheet,
+    for a Neo4j Browser served elsewhere (the local server and the API serve them already)."""
+    from . import browser_guide
+
+    for path in browser_guide.write_guide(directory):
+        typer.echo(f"Wrote {path}")
+    typer.echo(
+        "Serve the folder over HTTP and set browser.post_connect_cmd="
+        + browser_guide.post_connect_commands("<its URL>")
+    )
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema/schema.graphql"),
@@ -330,6 +358,43 @@ def export_schema(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(schema_sdl(), encoding="utf-8")
     typer.echo(f"Wrote {output}")
+
+
+documents_app = typer.Typer(
+    help="Trusted documents: the operations a frontend may run (TRUSTED_DOCUMENTS).", no_args_is_help=True
+)
+app.add_typer(documents_app, name="documents")
+
+
+@documents_app.command("build")
+def documents_build(
+    directory: Annotated[
+        Path, typer.Argument(help="Where the frontend's .graphql files are (searched recursively).")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the manifest.")] = Path(
+        "manifest.json"
+    ),
+) -> None:
+    """Write the manifest of the .graphql documents under DIRECTORY ({"<sha256 of the file's text>": "<text>"}),
+    after checking that each one runs on this service (syntax, schema, query limits); refuses to write it when one
+    does not, naming the file and its operations."""
+    import orjson
+
+    from .documents import ManifestError, build_manifest
+    from .graphql.schema import create_schema
+
+    if not directory.is_dir():
+        _fail(f"{directory} is not a folder")
+        return
+    settings = _settings()
+    try:
+        manifest = build_manifest(directory, create_schema(settings)._schema, settings)
+    except ManifestError as exc:
+        _fail(str(exc))
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
+    typer.echo(f"Wrote {output}: {len(manifest)} document(s) from {directory}")
 
 
 def main() -> None:

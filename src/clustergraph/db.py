@@ -39,6 +39,7 @@ from .cypher.statements import (
     DROP_INDEX,
     FULLTEXT_INDEXES,
     MISSING_SORT_KEYS,
+    SET_MISSING_RECOGNITION_CAPTIONS,
     SET_SORT_KEYS,
     WIPE,
 )
@@ -132,7 +133,7 @@ def _sort_key_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
 def migrate(driver: Driver, database: str) -> int:
     """Apply every constraint and index idempotently (a full-text index whose definition changed is dropped and
     created anew), wait for the indexes to come online, and give every named node the sort keys of its names
-    (`sort_keys`) it lacks."""
+    (`sort_keys`) it lacks, and every recognition its caption."""
     statements = schema_statements()
     with driver.session(database=database) as session:
         for drop in _changed_fulltext_indexes(session.run(FULLTEXT_INDEXES).data()):
@@ -144,6 +145,7 @@ def migrate(driver: Driver, database: str) -> int:
             rows := _sort_key_rows(session.run(MISSING_SORT_KEYS, limit=_SORT_KEY_BATCH).data())
         ) is not None:
             session.run(SET_SORT_KEYS, rows=rows).consume()
+        session.run(SET_MISSING_RECOGNITION_CAPTIONS).consume()
     return len(statements)
 
 
@@ -160,6 +162,7 @@ async def migrate_async(driver: AsyncDriver, database: str) -> int:
             rows := _sort_key_rows(await (await session.run(MISSING_SORT_KEYS, limit=_SORT_KEY_BATCH)).data())
         ) is not None:
             await (await session.run(SET_SORT_KEYS, rows=rows)).consume()
+        await (await session.run(SET_MISSING_RECOGNITION_CAPTIONS)).consume()
     return len(statements)
 
 

@@ -67,6 +67,8 @@ class Prop:
     #: The stored property its `orderBy` key sorts by, when not the value itself (the names' sort keys, see
     #: `sort_keys`: written with the name, indexed).
     sort_prop: LiteralString | None = None
+    #: The node field is deprecated, for this reason (what to use instead).
+    deprecation: str | None = None
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.ENUM) != (self.enum is not None):
@@ -221,6 +223,8 @@ class Computed:
     field: str
     by: Count | Least | Via
     description: str
+    #: The field is deprecated, for this reason (what to use instead).
+    deprecation: str | None = None
 
     @property
     def kind(self) -> Kind:
@@ -229,6 +233,32 @@ class Computed:
     @property
     def nullable(self) -> bool:
         return not isinstance(self.by, Count)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a node is on a map: a WGS-84 point property (`prop`) of the node itself, or, with `path`, of the node a
+    to-one path from it reaches (a cluster's city).
+
+    The node type gets a `location` field (a `GeoPoint`, null where the point is unknown) described by
+    `description`, a `location` filter (distance from a point) described by `where`, and a `DISTANCE` sort key
+    (distance from the point the order names). A point index on the label at the end of the path serves the
+    distance filters (`cypher/schema.cypher`).
+    """
+
+    prop: LiteralString
+    description: str
+    where: str
+    path: Path = ()
+    #: The label that holds the point: the node type's own, or the one the path ends at.
+    label: LiteralString | None = None
+
+    @property
+    def value(self) -> LiteralString:
+        """The point over `{n}` (null when there is none)."""
+        if not self.path:
+            return patterns.property_value(self.prop)
+        return patterns.related_value(self.path, self.prop, None)
 
 
 def camel(field: str) -> str:
@@ -257,6 +287,8 @@ class SortKey:
     #: Every node has the property (the schema makes the field non-null): a keyset on it can bound an index seek.
     required: bool = False
     description: str | None = None
+    #: The expression is a point, and the key is its distance in metres from the point the order names.
+    distance: bool = False
 
 
 @dataclass(frozen=True)
@@ -280,6 +312,8 @@ class NodeType:
     gloss: str | None = None
     #: The description of `<Type>Aggregate` (types with aggregated properties); a standard one when not given.
     aggregate_description: str | None = None
+    #: Where the node is, when the graph knows (its `location` field, filter and `DISTANCE` sort key).
+    location: Location | None = None
     #: A node type's label is its name.
     label: LiteralString = dataclasses.field(init=False)
     sort_keys: tuple[SortKey, ...] = dataclasses.field(init=False)
@@ -302,7 +336,14 @@ class NodeType:
         self.prop_by_field.update({p.field: p for p in self.props if p.where is not None})
         self.rel_by_field.update({r.field: r for r in self.rels})
         self.computed_expressions.update({c.field: self._expression(c.by) for c in self.computed})
-        object.__setattr__(self, "sort_keys", tuple(self._sort_key(s) for s in self.sorts))
+        keys = tuple(self._sort_key(s) for s in self.sorts)
+        if self.location is not None:
+            last = self.location.path[-1].label if self.location.path else self.name
+            object.__setattr__(self.location, "label", last)
+            keys += (
+                SortKey("DISTANCE", self.location.value, Kind.FLOAT, False, DISTANCE_SORT, distance=True),
+            )
+        object.__setattr__(self, "sort_keys", keys)
         self.sort_by_name.update({s.name: s for s in self.sort_keys})
 
     def prop(self, field: str) -> Prop:
@@ -338,6 +379,10 @@ class NodeType:
         return SortKey(sort.name, self._expression(by), Kind.INT if isinstance(by, Count) else by.kind, False,
                        sort.description)  # fmt: skip
 
+
+DISTANCE_SORT = (
+    "Distance from the point the order gives in `from` (nearest first ascending); null locations last."
+)
 
 S, INT, F, E, D = Kind.STRING, Kind.INT, Kind.FLOAT, Kind.ENUM, Kind.DATE
 
@@ -453,6 +498,7 @@ TYPES: dict[str, NodeType] = {
                     "Approximate latitude of the seat.",
                     nullable=True,
                     coordinate="y",
+                    deprecation="Use location { latitude }.",
                 ),
                 Prop(
                     "longitude",
@@ -461,10 +507,17 @@ TYPES: dict[str, NodeType] = {
                     "Approximate longitude of the seat.",
                     nullable=True,
                     coordinate="x",
+                    deprecation="Use location { longitude }.",
                 ),
                 _sources(),
             ),
             gloss="prefecture-level divisions",
+            location=Location(
+                "location",
+                "Approximate seat of the division (2 decimals, from the dataset's sources; not survey-grade); null "
+                "when the graph has none.",
+                "Its seat's location: distance from a point.",
+            ),
             rels=(
                 Rel(
                     "province",
@@ -625,6 +678,13 @@ TYPES: dict[str, NodeType] = {
             aggregate_description=(
                 "Aggregates over all clusters of the list that match its `where` (not just the page)."
             ),
+            location=Location(
+                "location",
+                "Its city's approximate seat: neither the sources nor the dataset locate a cluster or its county, so "
+                "every cluster of a city has the city's point; null when the city has none.",
+                "Its city's seat: distance from a point.",
+                _CLUSTER_CITY,
+            ),
             rels=(
                 Rel(
                     "county",
@@ -699,11 +759,13 @@ TYPES: dict[str, NodeType] = {
                     "latitude",
                     Via(_CLUSTER_CITY, "location", "y"),
                     "Approximate latitude of its city's seat (the sources do not locate the cluster itself).",
+                    "Use location { latitude }.",
                 ),
                 Computed(
                     "longitude",
                     Via(_CLUSTER_CITY, "location", "x"),
                     "Approximate longitude of its city's seat (the sources do not locate the cluster itself).",
+                    "Use location { longitude }.",
                 ),
             ),
             sorts=(

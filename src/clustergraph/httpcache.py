@@ -8,6 +8,14 @@ stored only when every read that made it ran at the version checked, so a write 
 never leaves a stale answer behind; mutations, answers with errors and answers over `http_cache_max_body_bytes`
 are never stored. No read depends on who asks, so one entry serves every client (a token, when reads need one, is
 still checked before the cache).
+
+A request that names its document by hash (`extensions.persistedQuery`, see `documents`) is keyed by that document,
+like the same request sent with it; Apollo Client's `extensions.clientLibrary` is part of the key, and any other
+extension makes a request uncacheable. What shared caches are told: `Cache-Control` (`cache_control`) is
+`no-cache`, or with `edge_cache_max_age_s` `public, max-age=N[, stale-while-revalidate=M]` for a request without an
+`Authorization` header; with one (valid or not: an invalid one is refused before the cache anyway), or when reads
+need a token, it is `private, no-cache`. `Vary` names every request header an answer or its headers depend on
+(`VARY`).
 """
 
 from __future__ import annotations
@@ -19,23 +27,47 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from strawberry.extensions.parser_cache import _get_parse_cache
 
+from .documents import DocumentError, DocumentStore
 from .graphql.schema import PARSER_CACHE_SIZE
 from .lru import LRUCache
 from .settings import Settings
 
 #: Documents whose kind (query or not) is remembered.
 KINDS_CACHE_SIZE = 1024
+#: The request headers an answer depends on: the media type (`Accept`), whether a token was sent (`Authorization`:
+#: public or private, and refused or not when reads need one) and the client's bookmarks (`X-Neo4j-Bookmarks`: a
+#: request carrying them must not get an answer made before the write they name). CORS adds `Origin` itself.
+VARY = "Accept, Authorization, X-Neo4j-Bookmarks"
+#: The request extensions a cached answer may have: the persisted query's hash (the document is in the key) and
+#: the name and version Apollo Client 4 sends (`clientLibrary`, in the key too). Any other extension may change the
+#: answer or depend on who asks: such a request is not cached.
+KEYED_EXTENSIONS = frozenset({"persistedQuery", "clientLibrary"})
 
 
 class HttpCache:
     """The answers of one worker, and what it needs to key them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, documents: DocumentStore | None = None) -> None:
         self.max_body_bytes = settings.http_cache_max_body_bytes
         self.max_tokens = settings.max_tokens
-        self.cache_control = "private, no-cache" if settings.require_token_for_reads else "no-cache"
+        self.documents = documents if documents is not None else DocumentStore(settings)
+        self.require_token = settings.require_token_for_reads
+        public = "no-cache"
+        if settings.edge_cache_max_age_s:
+            public = f"public, max-age={settings.edge_cache_max_age_s}"
+            if settings.edge_cache_stale_while_revalidate_s:
+                public += f", stale-while-revalidate={settings.edge_cache_stale_while_revalidate_s}"
+        self.public_cache_control = public
+        #: What a response that may not be kept is told, with edge caching on (None: nothing, as without it).
+        self.uncacheable = "no-store" if settings.edge_cache_max_age_s else None
         self._answers: LRUCache[bytes, tuple[str, bytes]] = LRUCache(settings.http_cache_size)
         self._is_query: LRUCache[tuple[str, str | None], bool] = LRUCache(KINDS_CACHE_SIZE)
+
+    def cache_control(self, request: Request) -> str:
+        """The Cache-Control of an answer to `request`: never public when a token is involved."""
+        if self.require_token or "authorization" in request.headers:
+            return "private, no-cache"
+        return self.public_cache_control
 
     async def request_key(self, request: Request) -> bytes | None:
         """The key of a request for one query operation (GET, or POST of JSON), or None when it may not be cached:
@@ -45,9 +77,9 @@ class HttpCache:
         if request.method == "GET":
             params = request.query_params
             query, operation = params.get("query"), params.get("operationName")
-            extensions = params.get("extensions")
             try:
                 variables = orjson.loads(params["variables"]) if params.get("variables") else None
+                extensions = orjson.loads(params["extensions"]) if params.get("extensions") else None
             except orjson.JSONDecodeError:
                 return None
         elif request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
@@ -61,11 +93,26 @@ class HttpCache:
             variables, extensions = payload.get("variables"), payload.get("extensions")
         else:
             return None
-        if not isinstance(query, str) or not (operation is None or isinstance(operation, str)) or extensions:
+        if extensions is not None and not isinstance(extensions, dict):
+            return None
+        if extensions and not set(extensions) <= KEYED_EXTENSIONS:
+            return None  # an extension may change the answer, or depend on who asks
+        if not (query is None or isinstance(query, str)) or not (
+            operation is None or isinstance(operation, str)
+        ):
+            return None
+        try:
+            # Before any parse: a document the service refuses unparsed (trusted documents only) stays unparsed.
+            query = self.documents.resolve(query, extensions).query
+        except DocumentError:
+            return None  # the request reports it
+        if query is None:
             return None
         if not self._query_operation(query, operation):
             return None
-        material = orjson.dumps([query, operation, variables], option=orjson.OPT_SORT_KEYS)
+        # The client's name and version are part of the key; the hash is not: it names the document, which is.
+        others = {k: v for k, v in extensions.items() if k != "persistedQuery"} if extensions else None
+        material = orjson.dumps([query, operation, variables, others or None], option=orjson.OPT_SORT_KEYS)
         return hashlib.blake2b(material, digest_size=16).digest()
 
     def _query_operation(self, query: str, operation: str | None) -> bool:

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
+from . import browser_guide
 from .cypher.statements import CHANGE_OWN_PASSWORD
 from .settings import NEO4J_BROWSER_VERSION, NEO4J_VERSION, PASSWORD_FILE, Settings
 
@@ -107,6 +109,12 @@ class Instance:
     def browser_origin(self) -> str:
         """The origin Neo4j Browser is served from: the only one allowed to call the HTTP API cross-origin."""
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def browser_content(self) -> Path:
+        """A class-path folder holding Neo4j Browser's files (`browser/`) with the ClusterGraph guide and style
+        in `browser/clustergraph/`: Neo4j serves /browser/ from the first `browser` folder on its class path."""
+        return self.home / "browser-content"
 
     @property
     def pid_file(self) -> Path:
@@ -213,6 +221,26 @@ def port_in_use(port: int) -> bool:
 # --- configuration -------------------------------------------------------------------------------------------
 
 
+def ensure_browser_content(instance: Instance) -> Path:
+    """Unpack Neo4j Browser into the instance's `browser_content` folder (once per Browser version) and write
+    the ClusterGraph guide and style beside it (at every start, so they follow explore.cypher and the model)."""
+    root = instance.browser_content
+    marker = root / ".neo4j-browser-version"
+    if not marker.exists() or marker.read_text().strip() != NEO4J_BROWSER_VERSION:
+        jar = instance.lib / f"neo4j-browser-{NEO4J_BROWSER_VERSION}.jar"
+        if not jar.exists():
+            raise Neo4jServerError(f"{jar} is missing; remove {instance.lib.parent} to fetch the jars again")
+        shutil.rmtree(root, ignore_errors=True)
+        with zipfile.ZipFile(jar) as archive:
+            members = [m for m in archive.namelist() if m.startswith("browser/")]
+            archive.extractall(
+                root, members
+            )  # Maven Central's Browser artifact; zipfile drops '..' from names
+        marker.write_text(f"{NEO4J_BROWSER_VERSION}\n")
+    browser_guide.write_guide(root / "browser" / browser_guide.GUIDE_FOLDER)
+    return root
+
+
 def write_config(instance: Instance) -> Path:
     """Write the instance's neo4j.conf (rewritten at every start, so settings changes take effect)."""
     instance.conf_dir.mkdir(parents=True, exist_ok=True)
@@ -238,6 +266,12 @@ def write_config(instance: Instance) -> Path:
         "db.tx_log.rotation.retention_policy=2 files\n"
         "dbms.usage_report.enabled=false\n"
         "server.config.strict_validation.enabled=true\n"
+        # After connecting, Browser applies the ClusterGraph style and plays its guide, both served by this server
+        # next to Browser itself (`ensure_browser_content`), from the only host it may fetch remote content from.
+        f"browser.post_connect_cmd={browser_guide.local_post_connect_commands(instance.browser_origin)}\n"
+        "browser.remote_content_hostname_whitelist=127.0.0.1\n"
+        # Browser would otherwise send product analytics to another host.
+        "client.allow_telemetry=false\n"
     )
     return conf
 
@@ -384,6 +418,7 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
                     "names it), or choose other ports with LOCAL_NEO4J_BOLT_PORT / LOCAL_NEO4J_HTTP_PORT."
                 )
         ensure_jars(instance)
+        ensure_browser_content(instance)
         write_config(instance)
         for folder in (instance.logs_dir, instance.pid_file.parent, instance.home / "plugins"):
             folder.mkdir(parents=True, exist_ok=True)
@@ -395,7 +430,7 @@ def start(settings: Settings, timeout_s: float = 180.0) -> Instance:
             f"-Xmx{instance.heap}",
             *JVM_OPTIONS,
             "-cp",
-            f"{instance.lib}/*",
+            f"{instance.browser_content}{os.pathsep}{instance.lib}/*",
             ENTRY_POINT,
             f"--home-dir={instance.home}",
             f"--config-dir={instance.conf_dir}",

@@ -104,6 +104,21 @@ class Settings(BaseSettings):
     # Answers kept per worker (the least recently used go first; 0: ETags only), and the largest kept, in bytes.
     http_cache_size: int = Field(default=1000, ge=0)
     http_cache_max_body_bytes: int = Field(default=100_000, ge=0)
+    # Edge caching (needs HTTP_CACHE): anonymous query answers are `Cache-Control: public, max-age=N,
+    # stale-while-revalidate=M`, so that a CDN or reverse proxy may serve them for N seconds (and M more while it
+    # revalidates) without asking; 0: `no-cache`, every use revalidated. A request with a token is always private.
+    edge_cache_max_age_s: int = Field(default=0, ge=0)
+    edge_cache_stale_while_revalidate_s: int = Field(default=0, ge=0)
+
+    # Persisted documents (see `documents`). Automatic persisted queries (Apollo's protocol): the documents each
+    # worker remembers by hash, the least recently used forgotten first; 0: the protocol is off.
+    persisted_query_cache_size: int = Field(default=1000, ge=0)
+    # A manifest of trusted documents ({sha256: document}, written by `clustergraph documents build`), loaded and
+    # validated at start; with trusted_documents_only, no other document runs.
+    trusted_documents: Path | None = None
+    trusted_documents_only: bool = False
+    # Batching: a JSON array of at most this many operations in one POST; 0: arrays are refused.
+    batch_max_operations: int = Field(default=0, ge=0)
     # Public deployment: no introspection and no GraphiQL, and the development JWT secret is refused.
     production: bool = False
     # Prometheus metrics at /metrics, on the service's own port. Unset: on in development, off in production
@@ -154,6 +169,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 "WORKERS > 1 or PRODUCTION needs a bookmark key shared by every worker and replica: set "
                 "BOOKMARK_SECRET (at least 32 random bytes), or an HS256 JWT_SECRET of your own to derive it from"
+            )
+        if self.edge_cache_max_age_s and not self.http_cache:
+            raise ValueError(
+                "EDGE_CACHE_MAX_AGE_S needs HTTP_CACHE=true: an answer a CDN keeps must carry the ETag that lets it "
+                "revalidate"
+            )
+        if self.edge_cache_stale_while_revalidate_s and not self.edge_cache_max_age_s:
+            raise ValueError("EDGE_CACHE_STALE_WHILE_REVALIDATE_S needs EDGE_CACHE_MAX_AGE_S > 0")
+        if self.trusted_documents_only and self.trusted_documents is None:
+            raise ValueError(
+                "TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS, the manifest written by "
+                "`clustergraph documents build`"
             )
         return self
 

@@ -8,35 +8,44 @@ query may then be answered without running (see `httpcache`). A mutation sent wi
 Strawberry's parse, bounded by the token limit, has found it. After it: the media type the client asked for, with
 the status codes of application/graphql-response+json, and the bookmarks of the request's writes in the response,
 sealed.
+
+A document named by hash (`extensions.persistedQuery`) or checked against the trusted documents is resolved before
+Strawberry parses it (`documents`); a JSON array of operations is a batch (`batch`), run in order, each operation
+with its own context.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from typing import Any, Literal
 
 import orjson
 import structlog
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from . import metrics, tracing
 from .auth import AuthError, Principal, authenticate
+from .batch import BatchRefused, check_batch, check_batch_cost, operation_cost
 from .bookmarks import BookmarkError, seal, unseal
 from .db import CausalChain, RequestScope, StatementObserver
+from .documents import DocumentError, DocumentStore
 from .errors import format_error, timed_out
 from .graphql.context import Context
 from .graphql.schema import create_schema
-from .httpcache import HttpCache, matches
+from .httpcache import VARY, HttpCache, matches
 from .limits import QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES
+from .playground import check_assets, graphiql_page
 from .repository import Repository
 from .settings import Settings
 
@@ -58,7 +67,7 @@ _JSON_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boo
 
 def json_problem(value: object, limit: int = MAX_JSON_DEPTH) -> str | None:
     """What is wrong with a decoded request body (or GET's `variables`), or None: it must be an object (a list is
-    a batch, which Strawberry refuses by name) nested at most `limit` deep."""
+    a batch, see `batch`) nested at most `limit` deep."""
     if not isinstance(value, dict | list):
         return (
             f'The JSON of the request must be an object such as {{"query": "{{ __typename }}"}}, not '
@@ -94,10 +103,21 @@ class GraphQLApp(GraphQL[Context, None]):
         graphql_ide: Literal["graphiql"] | None = (
             "graphiql" if settings.graphiql and not settings.production else None
         )
-        super().__init__(create_schema(settings), graphql_ide=graphql_ide, **kwargs)
+        if graphql_ide is not None:
+            check_assets()
+        schema = create_schema(settings)
+        super().__init__(schema, graphql_ide=graphql_ide, **kwargs)
+        #: graphql-core's schema, for the checks made before Strawberry runs a document (trusted documents, batches).
+        self.graphql_schema = schema._schema
         self.settings = settings
-        self.http_cache = HttpCache(settings) if settings.http_cache else None
+        # The manifest of trusted documents is read and every document in it validated here, at start.
+        self.documents = DocumentStore.from_settings(settings, self.graphql_schema)
+        self.http_cache = HttpCache(settings, self.documents) if settings.http_cache else None
         self.on_statement = on_statement
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """ClusterGraph's own GraphiQL (`playground`): every asset from this service, under a strict CSP."""
+        return graphiql_page(request.url.path)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -138,6 +158,11 @@ class GraphQLApp(GraphQL[Context, None]):
                 '({"query": "...", "variables": {...}, "operationName": "..."}), or use GET with query parameters.',
             ) from exc
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET naming its document by hash has no `query`, and a client accepting */* (curl) must still get the
+        # answer, not GraphiQL.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
     def _authenticate(self, request: Request) -> Principal | None:
         return _authenticate_request(self.settings, request)
 
@@ -156,7 +181,13 @@ class GraphQLApp(GraphQL[Context, None]):
         parse, bounded by the token limit: the method is checked there, not by a parse of its own."""
         request.state.operation_name = request_data.operation_name
         try:
-            return await super().execute_single(
+            resolved = self.documents.resolve(request_data.query, request_data.extensions)
+        except DocumentError as refused:
+            return ExecutionResult(data=None, errors=[refused.graphql_error(_request_id(request))])
+        if resolved.query is not request_data.query:
+            request_data = dataclasses.replace(request_data, query=resolved.query)
+        try:
+            result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         except HTTPException as exc:
@@ -165,15 +196,88 @@ class GraphQLApp(GraphQL[Context, None]):
                 kind = cause.operation_type.value
                 raise HTTPException(405, f"A {kind} cannot be sent with GET; use POST.") from cause
             raise
+        if resolved.remember_as is not None and not _is_request_error(result):
+            self.documents.remember(resolved)
+        return result
+
+    # --- batches (see `batch`) ---------------------------------------------------------------------------------
+
+    def _validate_batch_request(
+        self, request_data: list[GraphQLRequestData], protocol: GraphQLRequestProtocol
+    ) -> None:
+        # Strawberry's check of a JSON array, before it reads the operations out of it: the settings' bound and
+        # each operation's shape, with errors that say which operation is wrong.
+        if transport := self._get_stream_transport(protocol):
+            raise HTTPException(400, transport.batching_error)
+        check_batch(request_data, self.settings.batch_max_operations)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Any,
+    ) -> Any:
+        if not isinstance(request_data, list):
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        return await self._execute_batch(request, request_adapter, request_data, context, sub_response)
+
+    async def _execute_batch(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        operations: list[GraphQLRequestData],
+        context: Context,
+        sub_response: Any,
+    ) -> list[ExecutionResult]:
+        """The operations of a batch, one after the other, each with its own context (the request's scope is
+        shared: bookmarks, deadline, request id); refused whole when their estimated costs add up to more than
+        the cost limit. An operation's errors stay in its own result."""
+        request.state.batch = True
+        costs = []
+        for operation in operations:
+            try:
+                query = self.documents.resolve(operation.query, operation.extensions).query
+            except DocumentError:
+                query = None  # refused unparsed; its result says why
+            costs.append(
+                operation_cost(
+                    self.graphql_schema, self.settings, query, operation.variables, operation.operation_name
+                )
+            )
+        check_batch_cost(costs, self.settings.max_query_cost)
+        results = []
+        for index, operation in enumerate(operations):
+            own = context if index == 0 else await self.get_context(request, sub_response)
+            try:
+                result = await self.execute_single(
+                    request, request_adapter, sub_response, own, None, operation
+                )
+            except HTTPException as exc:
+                error = GraphQLError(
+                    exc.reason, extensions={"code": "BAD_REQUEST", "requestId": _request_id(request)}
+                )
+                result = ExecutionResult(data=None, errors=[error])
+            results.append(result)
+        request.state.operation_name = "batch"
+        return results
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         # A request error (the document does not parse or validate) has no data entry at all; a field error that
         # nulls the whole result still has `data: null` (GraphQL over HTTP).
-        request_error = (
-            result.data is None and bool(result.errors) and not any(e.path for e in result.errors or [])
-        )
+        request_error = _is_request_error(result)
         request.state.graphql_has_data = not request_error
-        request.state.graphql_has_errors = bool(result.errors)
+        # In a batch (one result after the other): errors in any of its results.
+        before = (
+            getattr(request.state, "graphql_has_errors", False)
+            if getattr(request.state, "batch", False)
+            else False
+        )
+        request.state.graphql_has_errors = before or bool(result.errors)
         response: dict[str, Any] = {} if request_error else {"data": result.data}
         if result.errors:
             response["errors"] = [format_error(e, self.settings.request_timeout_s) for e in result.errors]
@@ -207,6 +311,13 @@ class GraphQLApp(GraphQL[Context, None]):
             )
 
     async def _handle(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.graphql_ide and self.should_render_graphql_ide(request):
+            # The page holds no data: it is served before the token check, so that GraphiQL opens even where
+            # every query needs a token (REQUIRE_TOKEN_FOR_READS); the token goes in its headers editor.
+            response = await self.render_graphql_ide(request)
+            request.state.status_code = response.status_code
+            await response(scope, receive, send)
+            return
         timeout_s = self.settings.request_timeout_s
         request_id = getattr(request.state, "request_id", None)
         try:
@@ -248,6 +359,8 @@ class GraphQLApp(GraphQL[Context, None]):
             if not deadline.expired():
                 raise
             response = await timed_out(request.app.state.repo.driver, timeout_s)
+        except BatchRefused as refused:
+            response = JSONResponse(refused.body(request_scope.request_id), status_code=400)
         except HTTPException as exc:
             status = exc.status_code
             code = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(
@@ -273,7 +386,10 @@ class GraphQLApp(GraphQL[Context, None]):
         cache = self.http_cache
         key = await cache.request_key(request) if cache is not None else None
         if cache is None or key is None:
-            return await self.run(request)
+            response = await self.run(request)
+            if cache is not None and cache.uncacheable is not None:
+                response.headers.setdefault("Cache-Control", cache.uncacheable)
+            return response
         chain: CausalChain = request.state.request_scope.causal_chain
         try:
             # In the request's scope: the version read waits for the client's bookmarks, like every read.
@@ -284,7 +400,7 @@ class GraphQLApp(GraphQL[Context, None]):
             return await self.run(request)
         media_type = GRAPHQL_RESPONSE if _wants_graphql_response(request) else "application/json"
         etag = cache.etag(key, version, media_type)
-        headers = {"ETag": etag, "Cache-Control": cache.cache_control, "Vary": "Accept"}
+        headers = {"ETag": etag, "Cache-Control": cache.cache_control(request), "Vary": VARY}
         if matches(request.headers.get("if-none-match"), etag):
             metrics.http_cache("not_modified")
             return Response(status_code=304, headers=headers)
@@ -301,6 +417,8 @@ class GraphQLApp(GraphQL[Context, None]):
         ):
             cache.store(key, version, bytes(response.body))
             response.headers.update({**headers, "X-Cache": "MISS"})
+        elif cache.uncacheable is not None:
+            response.headers.setdefault("Cache-Control", cache.uncacheable)
         return response
 
 
@@ -313,6 +431,16 @@ def _outcome(request: Request) -> str:
     if status == 304:
         return "not_modified"
     return f"http_{status}" if status is not None else "http_error"
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """The result is a request error (no data at all: the document was refused, does not parse or validate), not
+    field errors."""
+    return result.data is None and bool(result.errors) and not any(e.path for e in result.errors or [])
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
 
 
 def _repository(request: Request) -> Repository:
@@ -346,5 +474,10 @@ def _negotiate(request: Request, response: Response) -> None:
         return
     if _wants_graphql_response(request):
         response.headers["content-type"] = GRAPHQL_RESPONSE
-        if getattr(request.state, "graphql_has_data", True) is False and response.status_code == 200:
+        batch = getattr(request.state, "batch", False)  # an array of results is 200, whatever they hold
+        if (
+            not batch
+            and getattr(request.state, "graphql_has_data", True) is False
+            and response.status_code == 200
+        ):
             response.status_code = 400

@@ -9,7 +9,6 @@ renamed without its checker fails the suite.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
+from clustergraph.playground.cookbook import SECTION, Block, cookbook_section, read_cookbook
 from clustergraph.settings import Settings
 from conftest import RELATED_CLUSTERS_EXPECTED, ROOT, gql, run_cypher
 
@@ -30,57 +30,9 @@ pytestmark = [
 ]
 
 README = ROOT / "README.md"
-SECTION = "## Query cookbook"
-EXPECTED_BLOCKS = 12
+EXPECTED_BLOCKS = 13
 
-
-@dataclass(frozen=True)
-class Block:
-    """One cookbook example: its title, its GraphQL document and its variables (None without a json block)."""
-
-    index: int
-    title: str
-    query: str
-    variables: dict[str, Any] | None
-
-
-_FENCE = re.compile(r"^```(?P<lang>[a-z]*)\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
-_TITLE = re.compile(r"^\*\*(?P<title>[^*\n]+)\*\*[ \t]*$", re.M)
-
-
-def cookbook_section(text: str) -> str:
-    """The text of the cookbook section, up to the next `## ` heading (or the end)."""
-    start = text.find(f"\n{SECTION}\n")
-    if start < 0:
-        return ""
-    body = text[start + len(SECTION) + 2 :]
-    following = re.search(r"^## ", body, re.M)
-    return body[: following.start()] if following else body
-
-
-def parse_cookbook(section: str) -> list[Block]:
-    """Each graphql fence with the bold title line before it and the json fence right after it, if any."""
-    fences = list(_FENCE.finditer(section))
-    blocks: list[Block] = []
-    for i, fence in enumerate(fences):
-        if fence.group("lang") != "graphql":
-            continue
-        before = section[fences[i - 1].end() if i else 0 : fence.start()]
-        titles = _TITLE.findall(before)
-        assert titles, f"the graphql block at offset {fence.start()} has no bold title line before it"
-        assert before.rstrip().endswith(f"**{titles[-1]}**"), (
-            f"text between the title {titles[-1]!r} and its block"
-        )
-        variables = None
-        if i + 1 < len(fences) and fences[i + 1].group("lang") == "json":
-            between = section[fence.end() : fences[i + 1].start()]
-            if not between.strip():
-                variables = json.loads(fences[i + 1].group("body"))
-        blocks.append(Block(len(blocks), titles[-1].strip(), fence.group("body"), variables))
-    return blocks
-
-
-BLOCKS = parse_cookbook(cookbook_section(README.read_text(encoding="utf-8")))
+BLOCKS = read_cookbook(README)
 
 
 @dataclass
@@ -365,6 +317,36 @@ def check_timeline(data: dict[str, Any], ctx: Ctx) -> None:
     }
 
 
+def check_near_chengdu(data: dict[str, Any], ctx: Ctx) -> None:
+    latitude, longitude = (
+        float(literal(ctx.block, r"latitude: ([\d.]+)")),
+        float(literal(ctx.block, r"longitude: ([\d.]+)")),
+    )
+    km = float(literal(ctx.block, r"lte: (\d+)"))
+    rows = ctx.cypher(
+        "MATCH (n:Cluster)-[:LOCATED_IN]->(:County)-[:IN_CITY]->(c:City) "
+        "WHERE EXISTS { (n)-[:RECOGNIZED]->(:Recognition {level: 'NATIONAL'}) } "
+        "WITH n, c, point.distance(c.location, point({latitude: $lat, longitude: $lon})) AS d WHERE d <= $m "
+        "RETURN n.id AS key, n.outputValueCny AS value, c.location AS at, d",
+        lat=latitude,
+        lon=longitude,
+        m=km * 1000,
+    )
+    assert rows, "the example should find clusters"
+    by_output = sorted(rows, key=lambda r: (r["value"] is None, -(r["value"] or 0), r["key"]))
+    assert data["byOutput"]["totalCount"] == len(rows)
+    assert [n["key"] for n in data["byOutput"]["nodes"]] == [r["key"] for r in by_output][:20]
+    assert [n["outputValueCny"] for n in data["byOutput"]["nodes"]] == [r["value"] for r in by_output][:20]
+    nearest = sorted(rows, key=lambda r: (r["d"], r["key"]))
+    edges = data["nearest"]["edges"]
+    assert data["nearest"]["totalCount"] == len(rows)
+    assert [e["node"]["key"] for e in edges] == [r["key"] for r in nearest][:20]
+    assert [e["distanceKm"] for e in edges] == pytest.approx([r["d"] / 1000 for r in nearest][:20])
+    assert [e["node"]["location"]["geoJson"] for e in edges] == [
+        {"type": "Point", "coordinates": [r["at"].longitude, r["at"].latitude]} for r in nearest
+    ][:20]
+
+
 CHECKERS: dict[str, Callable[[dict[str, Any], Ctx], None]] = {
     "Cluster cards for a frontend: fragments, aliases, variables and `__typename`": check_cluster_cards,
     "The clusters of a city, with their industries": check_city_industries,
@@ -380,11 +362,12 @@ CHECKERS: dict[str, Callable[[dict[str, Any], Ctx], None]] = {
     "A cluster's member enterprises and their roles": check_roles,
     "Industries by the number of cities they have clusters in": check_industries_by_cities,
     "The timeline: clusters recognised per year and level, and the recognitions of unknown year": check_timeline,
+    "National clusters within 150 km of Chengdu, by output value, and the same nearest first": check_near_chengdu,
 }
 
 
 def test_cookbook_has_one_checked_block_per_example() -> None:
-    """The README's cookbook section has exactly the twelve titled examples that CHECKERS checks, in order; the
+    """The README's cookbook section has exactly the thirteen titled examples that CHECKERS checks, in order; the
     frontend example comes with its variables, and uses fragments, aliases, variables and __typename."""
     assert cookbook_section(README.read_text(encoding="utf-8")), f"README.md has no {SECTION!r} section"
     assert [b.title for b in BLOCKS] == list(CHECKERS)

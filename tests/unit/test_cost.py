@@ -201,3 +201,18 @@ def test_the_introspection_walk_stops_past_the_limit(schema: GraphQLSchema) -> N
     with pytest.raises(CostOverLimit) as over:
         cost(schema, get_introspection_query(descriptions=True), limit=1000)
     assert over.value.counted == 1001
+
+
+def test_near_costs_as_a_page_and_a_location_as_its_fields(schema: GraphQLSchema) -> None:
+    """`near` is a list with a page: its size multiplies what each edge selects; a `location` costs its fields
+    (the GeoJSON coordinates are one scalar list, not a list of objects)."""
+    query = (
+        "{ near(latitude: 30.67, longitude: 104.07, radiusKm: 150, first: 7) "
+        "{ totalCount edges { distanceKm node { key location { latitude geoJson { type coordinates } } } } } }"
+    )
+    # near: 1 + 7 * (totalCount 1 + edges 1 + (distanceKm 1 + node 1 + (key 1 + location 1 + (latitude 1
+    # + geoJson 1 + (type 1 + coordinates 1)))))
+    assert cost(schema, query) == 1 + 7 * (1 + 1 + (1 + 1 + (1 + 1 + (1 + 1 + (1 + 1)))))
+    assert cost(schema, query.replace("first: 7", "last: 30")) == 1 + 30 * 10
+    default = query.replace(", first: 7", "")
+    assert cost(schema, default) == 1 + 20 * 10

@@ -69,6 +69,8 @@ SORT_KEYS: dict[str, list[tuple[str, str, Kind, bool]]] = {
         ("ADMIN_CODE", "{n}.adminCode", S, True),
         ("CLUSTER_COUNT", "COUNT { ({n})<-[:IN_CITY]-(:County)<-[:LOCATED_IN]-(:Cluster) }", INT, False),
         ("COUNTY_COUNT", "COUNT { ({n})<-[:IN_CITY]-(:County) }", INT, False),
+        # The point; the statement builder measures its distance from the order's point.
+        ("DISTANCE", "{n}.location", F, False),
     ],
     "County": [*_names(), ("CLUSTER_COUNT", "COUNT { ({n})<-[:LOCATED_IN]-(:Cluster) }", INT, False)],
     "Industry": [
@@ -92,6 +94,12 @@ SORT_KEYS: dict[str, list[tuple[str, str, Kind, bool]]] = {
             "FIRST_RECOGNIZED",
             "COLLECT { MATCH ({n})-[:RECOGNIZED]->(r) WHERE r.year IS NOT NULL RETURN r.year ORDER BY r.year LIMIT 1 }[0]",
             INT,
+            False,
+        ),
+        (
+            "DISTANCE",
+            "COLLECT { MATCH ({n})-[:LOCATED_IN]->(:County)-[:IN_CITY]->(v:City) RETURN v.location LIMIT 1 }[0]",
+            F,
             False,
         ),
     ],

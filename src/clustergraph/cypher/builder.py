@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,11 +19,15 @@ from typing import Any, LiteralString, cast
 
 import orjson
 
-from ..graph_model import SEARCHABLE, TYPES, Kind, NodeType, Rel, SortKey, camel
+from ..graph_model import SEARCHABLE, TYPES, Kind, Location, NodeType, Rel, SortKey, camel
 from ..sort_keys import fold
+from . import patterns
 from . import statements as q
 
 MAX_FILTER_DEPTH = 8
+#: The largest distance a filter or `near` takes, in km: half the Earth's circumference as Neo4j's point.distance
+#: reckons it (20,037.5 km between antipodes), so that every point is within it.
+MAX_DISTANCE_KM = 20_040.0
 #: A filter's conditions (operators and relationship tests) at most: beyond, Neo4j spends long just planning it.
 MAX_FILTER_CONDITIONS = 50
 
@@ -185,6 +190,11 @@ def where_condition(
             # Two-valued NOT: a comparison with a missing property is false, so its negation is true.
             parts.append(_fmt("NOT coalesce({s}, false)", s=sub) if sub else "false")
             continue
+        if key == "location" and node_type.location is not None:
+            tests = _location_condition(node_type.location, value, var, params, here)
+            vars_.conditions += len(tests)
+            parts.extend(tests)
+            continue
         prop = node_type.prop_by_field.get(key)
         if prop is not None:
             expr = _fmt("{v}.{p}", v=var, p=prop.prop)
@@ -236,6 +246,106 @@ def _rel_condition(
     return out
 
 
+# --- locations ---------------------------------------------------------------------------------------------
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise QueryInputError(f"{where}: {value!r} is not a finite number")
+    return float(value)
+
+
+def check_point(
+    latitude: Any, longitude: Any, where_latitude: str, where_longitude: str
+) -> tuple[float, float]:
+    """(latitude, longitude) of a point a request gives, checked: -90..90 and -180..180 decimal degrees."""
+    lat, lon = _number(latitude, where_latitude), _number(longitude, where_longitude)
+    if not -90 <= lat <= 90:
+        raise QueryInputError(f"{where_latitude}: {lat:g} is not a latitude: give -90 to 90 (degrees north)")
+    if not -180 <= lon <= 180:
+        raise QueryInputError(
+            f"{where_longitude}: {lon:g} is not a longitude: give -180 to 180 (degrees east)"
+        )
+    return lat, lon
+
+
+def check_km(value: Any, where: str, *, above_zero: bool = False) -> float:
+    """A distance in km a request gives, checked: finite, not negative (above 0 with `above_zero`), at most
+    `MAX_DISTANCE_KM`."""
+    km = _number(value, where)
+    if km < 0 or (above_zero and km == 0):
+        wanted = "more than 0" if above_zero else "0 or more"
+        raise QueryInputError(f"{where}: {km:g} km is not a distance: give {wanted}")
+    if km > MAX_DISTANCE_KM:
+        raise QueryInputError(f"{where}: {km:g} km is more than the maximum {MAX_DISTANCE_KM:g} km")
+    return km
+
+
+def _origin(point: tuple[float, float], params: Params) -> LiteralString:
+    """The point as Cypher: a WGS-84 point made of two parameters (a constant for the planner: it can seek the
+    point index with it)."""
+    return _fmt("point({latitude: {a}, longitude: {b}})", a=params.add(point[0]), b=params.add(point[1]))
+
+
+_DISTANCE_OPS: dict[str, LiteralString] = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+
+def _distance_conditions(
+    expr: LiteralString, value: dict[str, Any], params: Params, where: str
+) -> list[LiteralString]:
+    """`point.distance(expr, from) <op> metres` for each bound of a `DistanceFilter` (bounds in km)."""
+    given = value.get("from_")
+    if not isinstance(given, dict):
+        raise QueryInputError(f"{where}.from: give the point to measure from ({{latitude, longitude}})")
+    origin = check_point(given.get("latitude"), given.get("longitude"), f"{where}.from.latitude",
+                         f"{where}.from.longitude")  # fmt: skip
+    bounds = {op: km for op, km in value.items() if op != "from_"}
+    unknown = set(bounds) - set(_DISTANCE_OPS)
+    if unknown:
+        raise QueryInputError(f"{where}: operator '{graphql_name(unknown.pop())}' does not apply here")
+    if not bounds:
+        raise QueryInputError(f"{where}: give at least one of lt, lte, gt, gte (km)")
+    distance = _fmt("point.distance({e}, {o})", e=expr, o=_origin(origin, params))
+    out: list[LiteralString] = []
+    for op, km in bounds.items():
+        metres = check_km(km, f"{where}.{op}") * 1000
+        out.append(_fmt("{d} {o} {p}", d=distance, o=_DISTANCE_OPS[op], p=params.add(metres)))
+    return out
+
+
+def _location_condition(
+    location: Location, value: dict[str, Any], var: LiteralString, params: Params, where: str
+) -> list[LiteralString]:
+    """The tests of a `LocationFilter` on `var`'s location (its own point, or the point its path reaches)."""
+    point = _fmt(location.value, n=var)
+    out: list[LiteralString] = []
+    for op, ops in value.items():
+        here = f"{where}.{graphql_name(op)}"
+        if op == "is_null":
+            out.append(_fmt("{e} IS NULL", e=point) if ops else _fmt("{e} IS NOT NULL", e=point))
+        elif op == "distance":
+            out.extend(_distance_conditions(point, ops, params, here))
+        else:
+            raise QueryInputError(f"{here}: expected distance or isNull")
+    return out
+
+
+def _location_anchor(
+    node_type: NodeType, where: dict[str, Any] | None
+) -> tuple[Location, dict[str, Any], dict[str, Any] | None] | None:
+    """A top-level `location: {distance: {from, lt or lte}}` of `where`, which a point index can answer: (the
+    location, the distance filter, the rest of `where`)."""
+    location = node_type.location
+    value = (where or {}).get("location")
+    if location is None or not isinstance(value, dict) or set(value) != {"distance"}:
+        return None
+    distance = value["distance"]
+    if not isinstance(distance, dict) or not {"lt", "lte"} & set(distance):
+        return None
+    rest = {k: v for k, v in (where or {}).items() if k != "location"}
+    return location, distance, rest or None
+
+
 # --- sorting and cursors -------------------------------------------------------------------------------------
 
 
@@ -245,27 +355,46 @@ class Order:
 
     keys: tuple[tuple[SortKey, bool], ...]  # (key, descending)
     type_name: str = ""
+    #: The point (latitude, longitude) a DISTANCE key measures from.
+    origin: tuple[float, float] | None = None
 
     @property
     def signature(self) -> str:
         text = self.type_name + ":" + ",".join(f"{k.name}:{'D' if d else 'A'}" for k, d in self.keys)
+        if self.origin is not None:
+            text += f"@{self.origin[0]!r},{self.origin[1]!r}"
         return hashlib.blake2s(text.encode(), digest_size=4).hexdigest()
 
 
-def resolve_order(node_type: NodeType, order_by: list[tuple[str, bool]] | None) -> Order:
-    """The sort keys of `order_by` ((enum name, descending) pairs), defaulting to the type's natural order."""
+def resolve_order(
+    node_type: NodeType,
+    order_by: list[tuple[str, bool]] | None,
+    origins: dict[int, tuple[float, float]] | None = None,
+) -> Order:
+    """The sort keys of `order_by` ((enum name, descending) pairs), defaulting to the type's natural order.
+
+    `origins` holds the points the items give in `from` (latitude, longitude), by position: DISTANCE takes one,
+    no other key does."""
     requested = order_by or [(name, False) for name in node_type.default_sort]
+    origins = origins or {}
     keys: list[tuple[SortKey, bool]] = []
+    origin: tuple[float, float] | None = None
     for i, (name, descending) in enumerate(requested):
         key = node_type.sort_by_name.get(name)
         if key is None:
             raise QueryInputError(f"orderBy[{i}].field: {node_type.name} cannot be sorted by {name}")
         if any(k.name == name for k, _ in keys):
             raise QueryInputError(f"orderBy[{i}].field: {name} is given twice")
+        if key.distance and i not in origins:
+            raise QueryInputError(f"orderBy[{i}].from: {name} needs the point to measure from")
+        if not key.distance and i in origins:
+            raise QueryInputError(f"orderBy[{i}].from: only DISTANCE takes a point, not {name}")
+        if key.distance:
+            origin = origins[i]
         keys.append((key, descending))
     if not any(k.name == "KEY" for k, _ in keys):
         keys.append((SortKey("KEY", "{n}.id", Kind.STRING, required=True), False))
-    return Order(tuple(keys), node_type.name)
+    return Order(tuple(keys), node_type.name, origin)
 
 
 def encode_cursor(order: Order, values: list[Any]) -> str:
@@ -326,13 +455,19 @@ def _keyset_condition(order: Order, values: tuple[Any, ...], params: Params, bac
     return _fmt("({s})", s=" OR ".join(alternatives)) if alternatives else "false"
 
 
-def _sort_projection(order: Order, var: LiteralString) -> tuple[LiteralString, LiteralString]:
-    """(`WITH` items computing s0..sN, the list of those sort values to return)."""
+def _sort_projection(order: Order, var: LiteralString, params: Params) -> tuple[LiteralString, LiteralString]:
+    """(`WITH` items computing s0..sN, the list of those sort values to return).
+
+    A DISTANCE key is the distance in metres from the order's point (null where the node has no location)."""
     items: list[LiteralString] = []
     values: list[LiteralString] = []
     for i, (key, _descending) in enumerate(order.keys):
         col = _fmt("s{i}", i=cast(LiteralString, str(i)))
-        items.append(_fmt("{e} AS {c}", e=_fmt(key.expression, n=var), c=col))
+        expression = _fmt(key.expression, n=var)
+        if key.distance:
+            assert order.origin is not None, "resolve_order gives a DISTANCE key its point"
+            expression = _fmt("point.distance({e}, {o})", e=expression, o=_origin(order.origin, params))
+        items.append(_fmt("{e} AS {c}", e=expression, c=col))
         values.append(col)
     return ", ".join(items), _fmt("[{v}]", v=", ".join(values))
 
@@ -658,6 +793,9 @@ class _Compiler:
         anchor = _anchor(sel.node_type, where_) if sel.rel is None else None
         if anchor is not None:
             anchor_rel, anchor_key, where_ = anchor
+        located = _location_anchor(sel.node_type, where_) if sel.rel is None and anchor is None else None
+        if located is not None:
+            location, distance, where_ = located
         conditions = [c for c in [where_condition(sel.node_type, where_, n, self.params)] if c]
         for name, value in (sel.rel_args or {}).items():
             template = dict(sel.rel.arg_conditions).get(name) if sel.rel is not None else None
@@ -672,7 +810,7 @@ class _Compiler:
                 conditions.append(
                     _fmt(template, a=cast(LiteralString, a), b=n, m=m, value=self.params.add(value))
                 )
-        plain_root = sel.rel is None and anchor is None
+        plain_root = sel.rel is None and anchor is None and located is None
         # The page (not the count) may also bound the first sort key, so that an index serves it in order.
         bound = _index_bound(sel.order, sel.page, n, self.params) if plain_root and sel.parts.rows else None
         where: LiteralString = _fmt(" WHERE {c}", c=" AND ".join(conditions)) if conditions else ""
@@ -685,6 +823,25 @@ class _Compiler:
             conditions.insert(0, _fmt("{b}.id = {k}", b=b, k=self.params.add(anchor_key)))
             where = _fmt(" WHERE {c}", c=" AND ".join(conditions))
             scope: LiteralString = "()"
+        elif located is not None:
+            # Start from the point index: the nodes (or, through the location's path, the related nodes) within
+            # the distance, found by an index seek; the hint makes the planner use it however small the graph.
+            holder = cast(LiteralString, location.label)
+            if location.path:
+                b = self.vars.new()
+                pattern = _fmt(
+                    patterns.relationship(location.path, names_middle=False),
+                    a=_fmt("{n}:{l}", n=n, l=sel.node_type.label),
+                    b=b,
+                    r=self.vars.new(),
+                )
+            else:
+                b, pattern = n, _fmt("({n}:{l})", n=n, l=sel.node_type.label)
+            match = _fmt("MATCH {p} USING INDEX {b}:{h}({x})", p=pattern, b=b, h=holder, x=location.prop)
+            point = _fmt("{b}.{x}", b=b, x=location.prop)
+            conditions[:0] = _distance_conditions(point, distance, self.params, "where.location.distance")
+            where = _fmt(" WHERE {c}", c=" AND ".join(conditions))
+            scope = "()"
         elif sel.rel is None:
             match = _fmt("MATCH ({n}:{l})", n=n, l=sel.node_type.label)
             scope = "()"
@@ -720,7 +877,7 @@ class _Compiler:
             )
         if sel.parts.rows:
             rows = self.vars.new()
-            items, sort_values = _sort_projection(sel.order, n)
+            items, sort_values = _sort_projection(sel.order, n, self.params)
             keyset: LiteralString = ""
             if sel.page.cursor_values is not None:
                 keyset = _fmt(

@@ -16,6 +16,17 @@ CHANGE_OWN_PASSWORD: LiteralString = "ALTER CURRENT USER SET PASSWORD FROM $old 
 
 # --- loading (one transaction; each statement UNWINDs a batch of rows) ---------------------------------------
 
+
+def _recognition_caption(level: LiteralString, year: LiteralString) -> LiteralString:
+    """`Recognition.caption`, the label Neo4j Browser draws on the node (`cypher/clustergraph.grass`): "Provincial
+    2024", or the level alone when no source states the year. Derived from the level and the year being written,
+    so every statement that writes those sets it in the same transaction."""
+    return (
+        "CASE " + level + " WHEN 'PROVINCIAL' THEN 'Provincial' WHEN 'NATIONAL' THEN 'National' END"
+        " + coalesce(' ' + toString(" + year + "), '')"
+    )
+
+
 LOAD_STATEMENTS: dict[str, LiteralString] = {
     "provinces": """
         UNWIND $rows AS row
@@ -101,7 +112,10 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
         UNWIND $rows AS row
         MATCH (c:Cluster {id: row.clusterId})
         MERGE (r:Recognition {id: row.id})
-        SET r.level = row.level, r.year = row.year, r.notes = row.notes, r.sources = row.sources
+        SET r.level = row.level, r.year = row.year, r.notes = row.notes, r.sources = row.sources,
+            r.caption = """
+    + _recognition_caption("row.level", "row.year")
+    + """
         MERGE (c)-[:RECOGNIZED]->(r)
         WITH r, row
         OPTIONAL MATCH (r)-[old:IN_BATCH|IN_YEAR]->(x)
@@ -176,6 +190,13 @@ SET_SORT_KEYS: LiteralString = """
     MATCH (n) WHERE elementId(n) = row.id
     SET n += row.keys
 """
+
+#: A recognition written without its caption (before captions were stored, or by hand in Cypher) gets it from its
+#: level and year; `migrate` runs it.
+SET_MISSING_RECOGNITION_CAPTIONS: LiteralString = (
+    "MATCH (r:Recognition) WHERE r.caption IS NULL AND r.level IS NOT NULL SET r.caption = "
+    + _recognition_caption("r.level", "r.year")
+)
 
 # --- API reads with a fixed shape (the list and filter statements are built in builder.py) ---------------
 
@@ -474,10 +495,14 @@ REMOVE_MEMBERSHIP: LiteralString = """
     RETURN count(*) AS deleted
 """
 
-RECORD_RECOGNITION: LiteralString = """
+RECORD_RECOGNITION: LiteralString = (
+    """
     MATCH (c:Cluster {id: $clusterKey})
     MERGE (r:Recognition {id: $key})
-    SET r.level = $level, r.year = $year, r.notes = $notes, r.sources = $sources
+    SET r.level = $level, r.year = $year, r.notes = $notes, r.sources = $sources,
+        r.caption = """
+    + _recognition_caption("$level", "$year")
+    + """
     MERGE (c)-[:RECOGNIZED]->(r)
     WITH r
     OPTIONAL MATCH (r)-[old:IN_BATCH|IN_YEAR]->()
@@ -490,6 +515,7 @@ RECORD_RECOGNITION: LiteralString = """
     }
     RETURN r {.*} AS node
 """
+)
 
 REMOVE_RECOGNITION: LiteralString = """
     MATCH (:Cluster {id: $clusterKey})-[:RECOGNIZED]->(r:Recognition {id: $key})

@@ -394,6 +394,28 @@ def _order_pairs(order_by: list[dict[str, Any]] | None) -> list[tuple[str, bool]
     return [(o["field"].value, o["direction"].value == "DESC") for o in order_by]
 
 
+def _order_origins(order_by: list[dict[str, Any]] | None) -> dict[int, tuple[float, float]]:
+    """The points the `orderBy` items give in `from` (for DISTANCE), checked, by position."""
+    origins = {}
+    for i, o in enumerate(order_by or []):
+        given = o.get("from")
+        if given is not None:
+            here = f"orderBy[{i}].from"
+            origins[i] = cb.check_point(given["latitude"], given["longitude"], f"{here}.latitude",
+                                        f"{here}.longitude")  # fmt: skip
+    return origins
+
+
+def _point_map(point: Any) -> dict[str, Any]:
+    """A WGS-84 point as `GeoPoint` reads it: its coordinates and the GeoJSON Point (longitude first)."""
+    latitude, longitude = float(point.latitude), float(point.longitude)
+    return {
+        "latitude": latitude,
+        "longitude": longitude,
+        "geoJson": {"type": "Point", "coordinates": [longitude, latitude]},
+    }
+
+
 # --- the answer of a connection ------------------------------------------------------------------------------
 
 
@@ -587,6 +609,8 @@ class _Planner:
             return self.search(root_type, details, key)
         if name == "path":
             return self.path(root_type, details, key)
+        if name == "near":
+            return self.near(root_type, details, key)
         raise PlanError(f"the root field {name} is not planned")
 
     def root_node(
@@ -665,6 +689,10 @@ class _Planner:
                 return None, lambda m, _e: to_base64(type_name, m["id"])
             if name == "key":
                 return "id", None
+            if name == "location" and node_type.location is not None:
+                sel.computed[name] = node_type.location.value
+                point = self.plain(_object_type(field_type), fdetails)
+                return None, lambda m, errs: None if (p := m[name]) is None else point(_point_map(p), errs)
             computed = cb.COMPUTED_FIELDS.get((type_name, name))
             if computed is not None:
                 sel.computed[name] = computed
@@ -701,6 +729,19 @@ class _Planner:
                 return _leaf(field_type, name)
             sel.props.add(name)
             return _leaf(field_type, name)
+
+        return self._entries(gql_type, details, plan_field)
+
+    def plain(self, gql_type: GraphQLObjectType, details: Details) -> Shaper:
+        """The shaper of an object computed in Python (a `GeoPoint`): each field read from the map by its name."""
+
+        def plan_field(
+            name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
+        ) -> tuple[str | None, Shaper | None]:
+            named = get_named_type(field_type)
+            if isinstance(named, GraphQLObjectType):
+                return None, _at(name, self.plain(named, fdetails))
+            return name, None
 
         return self._entries(gql_type, details, plan_field)
 
@@ -851,6 +892,20 @@ class _Planner:
             [h for h in value if h["label"] in SEARCHABLE], errs
         )
 
+    def near(
+        self, root_type: GraphQLObjectType, details: Details, key: str
+    ) -> tuple[cb.ListSelection, Shaper]:
+        """`near`: the root list of clusters filtered by distance from the point (the point index finds their
+        cities) and ordered by it, then by key; the cursors carry the distance and the key."""
+        args = self.arguments(root_type, details)
+        origin = cb.check_point(args["latitude"], args["longitude"], "latitude", "longitude")
+        radius = cb.check_km(args["radius_km"], "radiusKm", above_zero=True)
+        clusters = TYPES["Cluster"]
+        order = cb.resolve_order(clusters, [("DISTANCE", False)], {0: origin})
+        point = {"latitude": origin[0], "longitude": origin[1]}
+        within = {"location": {"distance": {"from_": point, "lte": radius}}}
+        return self.connection(root_type, details, "Cluster", None, key, near=(order, within))
+
     def path(
         self, root_type: GraphQLObjectType, details: Details, key: str
     ) -> tuple[cb.PathSelection, Shaper]:
@@ -914,10 +969,16 @@ class _Planner:
         rel: Any,
         key: str,
         rel_args: dict[str, Any] | None = None,
+        near: tuple[cb.Order, dict[str, Any]] | None = None,
     ) -> tuple[cb.ListSelection, Shaper]:
+        """A connection's selection and shaper; `near` (the `near` root field) gives its order and its filter."""
         args = self.arguments(parent_type, details)
         page_args = PageArgs(args.get("first"), args.get("after"), args.get("last"), args.get("before"))
-        order = cb.resolve_order(TYPES[target], _order_pairs(args.get("order_by")))
+        if near is None:
+            order_by = args.get("order_by")
+            order = cb.resolve_order(TYPES[target], _order_pairs(order_by), _order_origins(order_by))
+        else:
+            order = near[0]
         page = make_page(self.settings.default_page_size, self.settings.max_page_size, order, page_args)
         field = parent_type.fields[details[0].node.name.value]
         conn_type = _object_type(field.type)
@@ -927,6 +988,13 @@ class _Planner:
             if "where" in field.args
             else None
         )
+        if near is not None:
+            # The radius joins the client's filter (under AND when that filter has a location test of its own).
+            where = (
+                {**near[1], "and_": [where]}
+                if where and "location" in where
+                else {**(where or {}), **near[1]}
+            )
         sel = cb.ListSelection(
             key, rel, TYPES[target], where or None, order, page, cb.Parts(False), node, rel_args
         )
@@ -948,7 +1016,11 @@ class _Planner:
                 shape = _each(self.node(_object_type(field_type), fdetails, node), False, label, fdetails)
                 return None, lambda p, errs: shape([r["node"] for r in p.rows], errs)
             if name == "edges":
-                return None, self.edges(_object_type(field_type), fdetails, node, rel, label)
+                # A `near` edge's distance is the page's first sort value, in metres.
+                extra: dict[str, Shaper] = (
+                    {"distanceKm": lambda e, _e: e["sort"][0] / 1000} if near is not None else {}
+                )
+                return None, self.edges(_object_type(field_type), fdetails, node, rel, label, extra)
             raise PlanError(f"{conn_type.name}.{name} is not planned")
 
         shape_page = self._entries(conn_type, details, plan_field)
@@ -960,15 +1032,24 @@ class _Planner:
         return sel, lambda value, errs: shape_page(_Page(value, sel, page_args), errs)
 
     def edges(
-        self, edge_type: GraphQLObjectType, details: Details, node: cb.NodeSelection, rel: Any, label: str
+        self,
+        edge_type: GraphQLObjectType,
+        details: Details,
+        node: cb.NodeSelection,
+        rel: Any,
+        label: str,
+        extra: Mapping[str, Shaper] | None = None,
     ) -> Shaper:
         edge_props = set(rel.edge_props) if rel is not None else set()
+        extra = extra or {}
 
         def plan_field(
             name: str, field_type: GraphQLOutputType, fdetails: Details, _key: str
         ) -> tuple[str | None, Shaper | None]:
             if name == "cursor":
                 return "cursor", None
+            if name in extra:
+                return None, extra[name]
             if name == "node":
                 return None, _at("node", self.node(_object_type(field_type), fdetails, node))
             if name in edge_props:

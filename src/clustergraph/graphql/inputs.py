@@ -138,6 +138,37 @@ class FigureBoundFilter:
     in_: list[FigureBound] | None = strawberry.field(default=None, name="in", description="One of these.")
 
 
+# --- locations ---------------------------------------------------------------------------------------------------
+
+
+@strawberry.input(
+    description="A point on the WGS-84 ellipsoid, in decimal degrees (as GPS and web maps give it)."
+)
+class GeoPointInput:
+    latitude: float = strawberry.field(description="Latitude, from -90 (south) to 90 (north).")
+    longitude: float = strawberry.field(description="Longitude, from -180 (west) to 180 (east).")
+
+
+@strawberry.input(
+    description="The distance from a point, in kilometres (geodesic, as Neo4j's point.distance computes it); "
+    "several bounds are combined with AND. A node without a location matches none."
+)
+class DistanceFilter:
+    from_: GeoPointInput = strawberry.field(name="from", description="The point distances are measured from.")
+    lt: float | None = strawberry.field(default=None, description="Nearer than this many km.")
+    lte: float | None = strawberry.field(default=None, description="At most this many km away.")
+    gt: float | None = strawberry.field(default=None, description="Farther than this many km.")
+    gte: float | None = strawberry.field(default=None, description="At least this many km away.")
+
+
+@strawberry.input(description="Conditions on a location; several are combined with AND.")
+class LocationFilter:
+    distance: DistanceFilter | None = strawberry.field(default=None, description="Its distance from a point.")
+    is_null: bool | None = strawberry.field(
+        default=None, description="true: no location known; false: one is."
+    )
+
+
 # --- derived from the model ----------------------------------------------------------------------------------
 # Each `where` input combines its fields with AND; AND, OR and NOT nest. A filterable property takes the filter of
 # its kind; a to-one relationship takes the related type's `where`, a to-many one a `...ListFilter`
@@ -203,6 +234,8 @@ def _where_fields(
     for prop in node_type.props:
         if prop.where is not None:
             fields.append((prop.field, _filter_input(node_type, prop) | None, _optional(prop.where)))
+    if node_type.location is not None:
+        fields.append(("location", LocationFilter | None, _optional(node_type.location.where)))
     for rel in node_type.rels:
         related = lists[rel.target] if rel.many else where[rel.target]
         fields.append((rel.field, related | None, _optional(rel.where)))
@@ -220,12 +253,19 @@ def _sort_field(node_type: NodeType) -> Any:
     )
 
 
-def _order(name: str, field_enum: type[Enum]) -> Any:
-    namespace = {
+def _order(name: str, field_enum: type[Enum], located: bool = False) -> Any:
+    namespace: dict[str, Any] = {
         "__annotations__": {"field": field_enum, "direction": SortDirection},
         "field": strawberry.field(description="The sort key."),
         "direction": strawberry.field(default=SortDirection.ASC, description="ASC (default) or DESC."),
     }
+    if located:
+        namespace["__annotations__"]["from_"] = GeoPointInput | None
+        namespace["from_"] = strawberry.field(
+            default=None,
+            name="from",
+            description="For DISTANCE (and only for it): the point to measure from.",
+        )
     return strawberry.input(
         type(name, (), namespace),
         name=name,
@@ -255,7 +295,9 @@ def build_inputs(model: Mapping[str, NodeType]) -> ModelInputs:
             ],
         )
     sort_field = {name: _sort_field(t) for name, t in model.items()}
-    order = {name: _order(f"{name}Order", sort_field[name]) for name in model}
+    order = {
+        name: _order(f"{name}Order", sort_field[name], t.location is not None) for name, t in model.items()
+    }
     return ModelInputs(where=where, list_filter=lists, sort_field=sort_field, order=order)
 
 

@@ -17,16 +17,22 @@ from ..limits import limit_extensions
 from ..lru import LRUCache
 from ..settings import Settings
 from .engine import Executor
-from .inputs import RecognitionLevel
+from .inputs import ClusterWhere, RecognitionLevel
 from .mutations import Mutation
 from .types import (
     NODE_CLASSES,
+    WHERE_ARG,
+    After,
     Batch,
+    Before,
     City,
     Cluster,
     County,
     Enterprise,
+    First,
     Industry,
+    Last,
+    NearbyClusterConnection,
     NumericAggregate,
     Province,
     RecognitionYear,
@@ -247,6 +253,27 @@ class Query:
     batches = list_field("Batch", "Official lists (batches).", root=True)
 
     recognition_years = list_field("RecognitionYear", "Recognition years.", root=True)
+
+    @strawberry.field(
+        description="Clusters within `radiusKm` of a point, nearest first (equal distances by key), each with its "
+        "distance; a cluster's location is its city's seat (`Cluster.location`). Pages both ways with cursors. "
+        "Null, with its error, when an argument is refused (a latitude outside -90..90, a longitude outside "
+        "-180..180, a radius not above 0 or beyond the maximum)."
+    )
+    def near(
+        self,
+        latitude: Annotated[float, strawberry.argument(description="Latitude of the point, -90 to 90.")],
+        longitude: Annotated[float, strawberry.argument(description="Longitude of the point, -180 to 180.")],
+        radius_km: Annotated[
+            float, strawberry.argument(description="How far from the point, in km (above 0, at most 20,040).")
+        ],
+        where: Annotated[ClusterWhere | None, WHERE_ARG] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> NearbyClusterConnection | None:
+        return answered_by_engine()  # type: ignore[no-any-return]
 
     @strawberry.field(description="Counts and sums over the whole graph (null, with its error, if it fails).")
     def stats(self) -> Stats | None:

@@ -170,6 +170,27 @@ def list_field(target: str, description: str, returns: str | None = None, *, roo
     return strawberry.field(resolver=resolve, description=description)
 
 
+# --- locations ---------------------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A GeoJSON Point geometry (RFC 7946), as map libraries take it.")
+class GeoJsonPoint:
+    type: str = strawberry.field(description='Always "Point".')
+    coordinates: list[float] = strawberry.field(
+        description="[longitude, latitude], in that order (GeoJSON's), in decimal degrees."
+    )
+
+
+@strawberry.type(description="A point on the WGS-84 ellipsoid (Neo4j's `point` with SRID 4326).")
+class GeoPoint:
+    latitude: float = strawberry.field(description="Latitude in decimal degrees.")
+    longitude: float = strawberry.field(description="Longitude in decimal degrees.")
+    geo_json: GeoJsonPoint = strawberry.field(
+        name="geoJson",
+        description='The same point as a GeoJSON Point: `{type: "Point", coordinates: [lon, lat]}`.',
+    )
+
+
 # --- the node types' property fields, from the model ---------------------------------------------------------
 
 _SCALARS: dict[Kind, type] = {
@@ -189,19 +210,21 @@ def _python_type(prop: Prop) -> Any:
 
 
 def _property_field(prop: Prop) -> Any:
+    common: dict[str, Any] = {"description": prop.description, "deprecation_reason": prop.deprecation}
     if prop.is_list:
-        return strawberry.field(default_factory=list, description=prop.description)
+        return strawberry.field(default_factory=list, **common)
     if prop.nullable:
-        return strawberry.field(default=None, description=prop.description)
-    return strawberry.field(description=prop.description)
+        return strawberry.field(default=None, **common)
+    return strawberry.field(**common)
 
 
 def _computed_field(computed: Computed) -> tuple[Any, Any]:
     base = _SCALARS[computed.kind]
+    common: dict[str, Any] = {"description": computed.description, "deprecation_reason": computed.deprecation}
     if computed.nullable:
-        return base | None, strawberry.field(default=None, description=computed.description)
+        return base | None, strawberry.field(default=None, **common)
     # A default, as the property fields have: the class can be built without the engine (a test's bare types).
-    return base, strawberry.field(default=0, description=computed.description)
+    return base, strawberry.field(default=0, **common)
 
 
 def graph_node(type_name: str, model: Mapping[str, NodeType] = TYPES) -> Callable[[type[G]], type[G]]:
@@ -212,6 +235,11 @@ def graph_node(type_name: str, model: Mapping[str, NodeType] = TYPES) -> Callabl
     node_type = model[type_name]
     props = [p for p in node_type.props if p.node_field]
     computed = {c.field: _computed_field(c) for c in node_type.computed}
+    if node_type.location is not None:
+        computed["location"] = (
+            GeoPoint | None,
+            strawberry.field(default=None, description=node_type.location.description),
+        )
 
     def decorate(cls: type[G]) -> type[G]:
         own = dict(inspect.get_annotations(cls))
@@ -581,6 +609,31 @@ class ClusterMembershipConnection:
     page_info: PageInfo = strawberry.field(description="Where the page is in the list.")
     total_count: int = strawberry.field(description="Number of matching clusters.")
     aggregate: ClusterAggregate = strawberry.field(description="Aggregates over the whole filtered list.")
+
+
+# --- clusters near a point --------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A cluster near the point asked about, with its distance.")
+class NearbyClusterEdge:
+    cursor: str = strawberry.field(description="Opaque keyset cursor (it holds the distance and the key).")
+    node: Cluster = strawberry.field(description="The cluster.")
+    distance_km: float = strawberry.field(
+        description="Geodesic distance in km from the point to the cluster's location (its city's seat)."
+    )
+
+
+@strawberry.type(description="A page of clusters near a point, nearest first (equal distances by key).")
+class NearbyClusterConnection:
+    edges: list[NearbyClusterEdge] = strawberry.field(
+        description="The clusters of the page with their distances."
+    )
+    nodes: list[Cluster] = strawberry.field(description="The clusters of the page.")
+    page_info: PageInfo = strawberry.field(description="Where the page is in the list.")
+    total_count: int = strawberry.field(description="Number of matching clusters within the radius.")
+    aggregate: ClusterAggregate = strawberry.field(
+        description="Aggregates over every match within the radius."
+    )
 
 
 # --- graph answers -------------------------------------------------------------------------------------------
