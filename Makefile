@@ -111,9 +111,21 @@ clean:
 # own (instance `bench`, ports 7690/7477). SIZE=small is the real dataset, medium a synthetic graph, large the
 # scaling run (small, medium, large). Needs wrk (`apt-get install -y wrk`) and Node.js 20+; BENCH_ARGS adds options.
 SIZE ?= small
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-reference
 bench: install
 	.venv/bin/python bench/run.py --size $(SIZE) $(BENCH_ARGS)
+
+# Live queries: 1,000 subscribers on one worker across 100 documents, writes in Cypher and through the API, idle CPU
+# and memory per subscriber (bench/live.py; the bench instance with the real dataset; BENCH_LIVE_ARGS adds options).
+.PHONY: bench-live
+bench-live: install
+	.venv/bin/python bench/live.py $(BENCH_LIVE_ARGS)
+
+# The reference run whose results are committed (bench/results/reference-<size>.json, not git-ignored): the
+# defaults of `make bench`, on a machine doing nothing else. Commit the file with the README figures taken from it.
+.PHONY: bench-reference
+bench-reference: install
+	.venv/bin/python bench/run.py --size $(SIZE) --output bench/results/reference-$(SIZE).json $(BENCH_ARGS)
 
 # A few seconds: tiny synthetic graph, ClusterGraph only, no npm (what tests/integration/test_bench_smoke.py runs).
 bench-smoke: install

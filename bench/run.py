@@ -21,18 +21,32 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import instance, loadgen, servers, suite
+from harness import instance, loadgen, servers, suite, workload
 from harness.suite import CLUSTERGRAPH, NEO4J_GRAPHQL, PEER_LABELS, PEERS, QUERIES, RAW
+from harness.workload import FRONTEND_MIX, MIX
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 NODE_PEER = ROOT / "bench" / "peers" / "neo4j-graphql"
 SCALING_SIZES = ("small", "medium", "large")
+#: The report's order: the suite, then the frontend mix.
+ORDER = (*QUERIES, MIX)
+#: How many of a query's variables are sent once to every peer before the measured runs (an error stops the peer).
+CHECKED_CASES = 5
+#: The targets of the reference run (bench/README.md): (figure, concurrency, other peer, bound, higher is better).
+TARGETS = (
+    ("CG/NG rps", 16, NEO4J_GRAPHQL, "rps", 2.0, True),
+    ("CG/raw rps", 16, RAW, "rps", 0.8, True),
+    ("CG/NG p99", 16, NEO4J_GRAPHQL, "p99", 1.0, False),
+    ("CG/raw p50", 1, RAW, "p50", 1.25, False),
+)
 
 
 def log(message: str) -> None:
@@ -63,6 +77,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("BENCH_NEO4J_PASSWORD"),
         help="password of --neo4j-uri (default: the bench instance's generated one)",
     )
+    p.add_argument(
+        "--same-variables",
+        action="store_true",
+        help="repeat one set of variables per query (warm plans), not the varied lists drawn from the graph",
+    )
+    p.add_argument("--seed", type=int, default=workload.SEED, help="seed of the varied variables and the mix")
+    p.add_argument("--mix-concurrency", help="connection counts of the frontend mix (default 1,16,64)")
+    p.add_argument("--no-mix", action="store_true", help="leave the frontend mix out")
+    p.add_argument(
+        "--free-ports", action="store_true", help="serve the peers on free ports (default with --smoke)"
+    )
     p.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--output", type=Path, help="results file (default bench/results/<date>-<size>.json)")
     p.add_argument("--no-npm-ci", action="store_true", help="do not run `npm ci` for the @neo4j/graphql peer")
@@ -73,13 +98,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.smoke:
         args.size = args.size or "tiny"
-        defaults = {"peers": CLUSTERGRAPH, "concurrency": "1", "duration": 2.0, "warmup": 0.5, "rounds": 1}
+        defaults = {
+            "peers": CLUSTERGRAPH,
+            "concurrency": "1",
+            "mix_concurrency": "1,4",
+            "duration": 2.0,
+            "warmup": 0.5,
+            "rounds": 1,
+        }
         args.no_npm_ci = True
+        args.free_ports = True
     else:
         args.size = args.size or "small"
         defaults = {
             "peers": ",".join(PEERS),
             "concurrency": "1,16",
+            "mix_concurrency": "1,16,64",
             "duration": 10.0,
             "warmup": 3.0,
             "rounds": 2,
@@ -90,6 +124,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.peer_list = [x.strip() for x in args.peers.split(",") if x.strip()]
     args.query_list = [x.strip() for x in (args.queries or ",".join(QUERIES)).split(",") if x.strip()]
     args.concurrency_list = [int(x) for x in args.concurrency.split(",") if x.strip()]
+    args.mix_concurrency_list = (
+        [] if args.no_mix else [int(x) for x in args.mix_concurrency.split(",") if x.strip()]
+    )
     unknown = [x for x in args.peer_list if x not in PEERS] + [x for x in args.query_list if x not in QUERIES]
     if unknown:
         p.error(f"unknown peer or query: {', '.join(unknown)}")
@@ -117,25 +154,63 @@ def npm_ci() -> None:
         raise RuntimeError(f"npm ci failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
 
 
+@dataclass
+class Run:
+    """What one peer is sent for one query (or the mix): its wrk script and the same bodies for the Python client."""
+
+    script: Path
+    bodies: list[bytes]
+
+
 def measure(
     args: argparse.Namespace,
     server: servers.Server,
-    script: Path,
-    payload: dict[str, Any],
+    run: Run,
     concurrency: int,
     seconds: float,
+    offset: int,
 ) -> loadgen.Measurement:
     try:
         if args.load_generator == "wrk":
-            return loadgen.run_wrk(server.url, script, concurrency, seconds)
-        return loadgen.run_python(server.url, payload, concurrency, seconds)
+            return loadgen.run_wrk(server.url, run.script, concurrency, seconds, offset)
+        return loadgen.run_python(server.url, run.bodies, concurrency, seconds, offset)
     except RuntimeError as exc:
         raise RuntimeError(f"{exc}\n{servers.describe_exit(server)}") from exc
 
 
-def summarise(runs: list[loadgen.Measurement]) -> dict[str, Any]:
+def plan_cache_counts(client: httpx.Client, server: servers.Server) -> tuple[float, float] | None:
+    """ClusterGraph's plan-cache hits and misses so far, summed over its workers (from /metrics), or None when it
+    does not serve /metrics (METRICS=false)."""
+    url = server.url.rsplit("/", 1)[0] + "/metrics"
+    try:
+        response = client.get(url)
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    counts = {"hit": 0.0, "miss": 0.0}
+    for line in response.text.splitlines():
+        if line.startswith("clustergraph_plan_cache_total{"):
+            labels, _, value = line.rpartition(" ")
+            for result in counts:
+                if f'result="{result}"' in labels:
+                    counts[result] += float(value)
+    return counts["hit"], counts["miss"]
+
+
+def summarise(runs: list[loadgen.Measurement], plans: list[tuple[float, float]] | None) -> dict[str, Any]:
     requests = sum(r.requests for r in runs)
     duration = sum(r.duration_s for r in runs)
+    extra: dict[str, Any] = {}
+    # Each round's counts too, when every scrape answered.
+    counts = plans if plans is not None and len(plans) == len(runs) else None
+    if plans:
+        hits, misses = sum(h for h, _m in plans), sum(m for _h, m in plans)
+        extra["plan_cache"] = {
+            "hits": int(hits),
+            "misses": int(misses),
+            "hit_rate": round(hits / (hits + misses), 3) if hits + misses else None,
+        }
     return {
         "requests": requests,
         "errors": sum(r.errors for r in runs),
@@ -143,12 +218,16 @@ def summarise(runs: list[loadgen.Measurement]) -> dict[str, Any]:
         "p50_ms": round(statistics.median(r.p50_ms for r in runs), 3),
         "p99_ms": round(statistics.median(r.p99_ms for r in runs), 3),
         "max_ms": round(max(r.max_ms for r in runs), 3),
-        "rounds": [r.as_dict() for r in runs],
+        "rounds": [
+            {**r.as_dict(), **({"plan_cache": {"hits": int(h), "misses": int(m)}} if counts else {})}
+            for r, (h, m) in zip(runs, counts or [(0.0, 0.0)] * len(runs), strict=True)
+        ],
+        **extra,
     }
 
 
 def bench_size(args: argparse.Namespace, size: str, concurrency: list[int], work: Path) -> dict[str, Any]:
-    """Load `size`, start the peers, check their answers, measure every query, stop the peers."""
+    """Load `size`, start the peers, check their answers, measure every query and the mix, stop the peers."""
     settings = instance.bench_settings(size, args.neo4j_uri, args.neo4j_password)
     neo4j_pid: int | None = None
     if settings.uses_local_neo4j:
@@ -169,12 +248,17 @@ def bench_size(args: argparse.Namespace, size: str, concurrency: list[int], work
 
     with create_driver(settings) as driver:
         params = suite.discover(driver, settings.neo4j_database)
+        pools = None if args.same_variables else workload.build_pools(driver, settings.neo4j_database, params)
     log(f"parameters: {params.as_dict()}")
+    if pools is not None:
+        log(f"varied variables: {pools.summary()}")
 
     result: dict[str, Any] = {
         "size": size,
         "dataset": load.as_dict(),
         "params": params.as_dict(),
+        "variables": "same" if pools is None else {"varied": pools.summary(), "seed": args.seed},
+        "mix_weights": dict(FRONTEND_MIX),
         "peers": {},
         "rows": [],
         "checks": {},
@@ -182,6 +266,7 @@ def bench_size(args: argparse.Namespace, size: str, concurrency: list[int], work
     running: dict[str, servers.Server] = {}
     try:
         for peer in args.peer_list:
+            port = servers.free_port() if args.free_ports else None
             log(f"starting {PEER_LABELS[peer]} ({args.workers} workers)")
             running[peer] = servers.start(
                 peer,
@@ -189,25 +274,15 @@ def bench_size(args: argparse.Namespace, size: str, concurrency: list[int], work
                 settings.neo4j_secret.get_secret_value(),
                 work,
                 workers=args.workers,
+                port=port,
             )
-        payloads = prepare(args, params, running, result, work)
-        for c in concurrency:
-            for name in args.query_list:
-                peers = [p for p in args.peer_list if (p, name) in payloads]
-                for peer in peers:  # warm-up, not recorded
-                    script, payload = payloads[(peer, name)]
-                    measure(args, running[peer], script, payload, c, args.warmup)
-                runs: dict[str, list[loadgen.Measurement]] = {p: [] for p in peers}
-                for _round in range(args.rounds):  # interleaved: A B C A B C
-                    for peer in peers:
-                        script, payload = payloads[(peer, name)]
-                        runs[peer].append(measure(args, running[peer], script, payload, c, args.duration))
-                line = []
-                for peer in peers:
-                    row = {"query": name, "peer": peer, "concurrency": c, **summarise(runs[peer])}
-                    result["rows"].append(row)
-                    line.append(f"{PEER_LABELS[peer]} {row['rps']:.0f} rps p50 {row['p50_ms']:.2f} ms")
-                log(f"c={c} {name}: " + "; ".join(line))
+        plan = prepare(args, params, pools, running, result, work)
+        with httpx.Client(timeout=10) as client:
+            for c in concurrency:
+                for name in args.query_list:
+                    measure_all(args, running, plan, name, c, result, client)
+            for c in args.mix_concurrency_list:
+                measure_all(args, running, plan, MIX, c, result, client)
         for peer, server in running.items():
             result["peers"][peer] = {
                 "url": server.url,
@@ -223,55 +298,140 @@ def bench_size(args: argparse.Namespace, size: str, concurrency: list[int], work
     return result
 
 
+def measure_all(
+    args: argparse.Namespace,
+    running: dict[str, servers.Server],
+    plan: dict[tuple[str, str], Run],
+    name: str,
+    c: int,
+    result: dict[str, Any],
+    client: httpx.Client,
+) -> None:
+    """A warm-up per peer (not recorded), then `rounds` runs per peer, interleaved (A B C A B C), each round of
+    every peer starting at the same place in its list; ClusterGraph's plan-cache counts around each run."""
+    peers = [p for p in args.peer_list if (p, name) in plan]
+    if not peers:
+        return
+    starts = workload.offsets(len(plan[(peers[0], name)].bodies), args.rounds)
+    for peer in peers:
+        measure(args, running[peer], plan[(peer, name)], c, args.warmup, starts[0])
+    runs: dict[str, list[loadgen.Measurement]] = {p: [] for p in peers}
+    plans: dict[str, list[tuple[float, float]]] = {p: [] for p in peers}
+    for round_ in range(args.rounds):
+        for peer in peers:
+            before = plan_cache_counts(client, running[peer]) if peer == CLUSTERGRAPH else None
+            runs[peer].append(
+                measure(args, running[peer], plan[(peer, name)], c, args.duration, starts[round_ + 1])
+            )
+            after = plan_cache_counts(client, running[peer]) if before is not None else None
+            if before is not None and after is not None:
+                plans[peer].append((after[0] - before[0], after[1] - before[1]))
+    line = []
+    for peer in peers:
+        row = {"query": name, "peer": peer, "concurrency": c, **summarise(runs[peer], plans[peer])}
+        result["rows"].append(row)
+        text = f"{PEER_LABELS[peer]} {row['rps']:.0f} rps p50 {row['p50_ms']:.2f} ms"
+        if "plan_cache" in row and row["plan_cache"]["hit_rate"] is not None:
+            text += f" (plan cache hits {row['plan_cache']['hit_rate']:.0%})"
+        line.append(text)
+    log(f"c={c} {name}: " + "; ".join(line))
+
+
 def prepare(
     args: argparse.Namespace,
     params: suite.Params,
+    pools: workload.Pools | None,
     running: dict[str, servers.Server],
     result: dict[str, Any],
     work: Path,
-) -> dict[tuple[str, str], tuple[Path, dict[str, Any]]]:
-    """Fetch each peer's page-20 cursor, check one answer of every query, and write the wrk scripts."""
-    payloads: dict[tuple[str, str], tuple[Path, dict[str, Any]]] = {}
+) -> dict[tuple[str, str], Run]:
+    """Walk each peer's pages for its cursors, check a few answers of every query, and write the wrk scripts."""
+    names = list(args.query_list)
+    cases = {
+        name: workload.same_cases(params, name) if pools is None else workload.cases(pools, name, args.seed)
+        for name in names
+    }
+    pages = max((case["page"] for case in cases.get("deep_page", [])), default=0)
+    plan: dict[tuple[str, str], Run] = {}
     scripts = work / "wrk"
     scripts.mkdir(exist_ok=True)
     with httpx.Client(timeout=60) as client:
+        walks = {
+            peer: suite.page_cursors(client, peer, server.url, params, pages) if pages else ([None], None)
+            for peer, server in running.items()
+        }
+        failed: dict[str, dict[str, str]] = {peer: {} for peer in running}
+        for peer, (cursors, error) in walks.items():
+            result["checks"].setdefault("page_cursors", {})[peer] = {
+                "pages": len(cursors),
+                "sample": cursors[1:4],
+                **({"error": error[:600]} if error else {}),
+            }
+            if error and (pools is None or not cursors):
+                failed[peer]["deep_page"] = error[:600]  # page 20 (or page 1) is what the run asks for
+        answered = min(
+            (len(c) for p, (c, _e) in walks.items() if "deep_page" not in failed[p]), default=pages
+        )
+        if pages and answered < pages:
+            # A peer that cannot serve the later pages (Neo4j refusing its statement, say) would otherwise leave
+            # the deep page and the mix: every peer is asked the pages all of them answer, and the results say so.
+            stopped = {PEER_LABELS[p]: e for p, (c, e) in walks.items() if e and len(c) == answered}
+            log(f"deep_page: pages 1 to {answered} only, of {pages}: {str(stopped)[:400]}")
+            cases["deep_page"] = [case for case in cases["deep_page"] if case["page"] <= answered]
+            result["checks"]["deep_pages_asked"] = {"pages": answered, "of": pages, "stopped": stopped}
+    mix = workload.mix_cases(cases, seed=args.seed) if args.mix_concurrency_list else []
+    mix_names = sorted({n for n, _case in mix}, key=QUERIES.index)
+    with httpx.Client(timeout=60) as client:
         for peer, server in running.items():
-            failed: dict[str, str] = {}
-            cursor = None
-            if "deep_page" in args.query_list:
+            cursors = walks[peer][0]
+            for name in names:
                 try:
-                    cursor = suite.deep_cursor(client, peer, server.url, params)
-                except suite.SuiteError as exc:
-                    failed["deep_page"] = str(exc)[:600]
-            result["checks"].setdefault("deep_cursor", {})[peer] = cursor
-            for name in args.query_list:
-                payload = suite.body(peer, name, params, cursor)
-                try:
-                    if name in failed:
-                        raise suite.SuiteError(failed[name])
-                    answer = suite.post(client, server.url, payload)
+                    if name in failed[peer]:
+                        raise suite.SuiteError(failed[peer][name])
+                    ids: Counter[str] = Counter()
+                    size = 0
+                    for case in cases[name][:CHECKED_CASES]:
+                        answer = suite.post(client, server.url, suite.body(peer, name, case, params, cursors))
+                        ids += suite.identities(answer["data"])
+                        size += len(json.dumps(answer, ensure_ascii=False).encode())
                 except suite.SuiteError as exc:
                     # A peer that cannot answer a query (an error, or Neo4j refusing its statement) is not
-                    # measured on it; the others are, and the results say why it is missing.
+                    # measured on it (nor on the mix); the others are, and the results say why it is missing.
                     log(f"{PEER_LABELS[peer]} fails {name}, not measured: {str(exc)[:300]}")
                     result["checks"].setdefault(name, {})[peer] = {"error": str(exc)[:600]}
+                    failed[peer][name] = str(exc)[:600]
                     continue
-                ids = suite.identities(answer["data"])
+                checked = min(CHECKED_CASES, len(cases[name]))
                 result["checks"].setdefault(name, {})[peer] = {
-                    "response_bytes": len(json.dumps(answer, ensure_ascii=False).encode()),
+                    "cases": checked,
+                    "response_bytes": size // checked,
                     "ids": sum(ids.values()),
                     "distinct_ids": len(ids),
                     "ids_sample": sorted(ids)[:5],
                 }
-                payloads[(peer, name)] = (loadgen.write_script(scripts, f"{peer}-{name}", payload), payload)
-    for name in args.query_list:
+                run = loadgen.Workload(
+                    [suite.document(peer, name)],
+                    [(0, suite.variables(peer, name, case, params, cursors)) for case in cases[name]],
+                )
+                plan[(peer, name)] = Run(loadgen.write_script(scripts, f"{peer}-{name}", run), run.bodies())
+            if mix and not any(n in failed[peer] for n in mix_names):
+                index = {n: i for i, n in enumerate(mix_names)}
+                run = loadgen.Workload(
+                    [suite.document(peer, n) for n in mix_names],
+                    [(index[n], suite.variables(peer, n, case, params, cursors)) for n, case in mix],
+                )
+                plan[(peer, MIX)] = Run(loadgen.write_script(scripts, f"{peer}-{MIX}", run), run.bodies())
+            elif mix:
+                log(f"{PEER_LABELS[peer]} fails a query of the mix: the mix is not measured on it")
+    for name in names:
         seen = {peer: check for peer, check in result["checks"][name].items() if "error" not in check}
         if CLUSTERGRAPH in seen:
             for peer in seen:
                 seen[peer]["same_ids_as_clustergraph"] = (
                     seen[peer]["distinct_ids"] == seen[CLUSTERGRAPH]["distinct_ids"]
                 )
-    return payloads
+    result["cases"] = {name: len(cases[name]) for name in names} | ({MIX: len(mix)} if mix else {})
+    return plan
 
 
 # --- report ------------------------------------------------------------------------------------------------
@@ -302,6 +462,96 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _hit_rate(row: dict[str, Any] | None) -> str:
+    rate = ((row or {}).get("plan_cache") or {}).get("hit_rate")
+    return "-" if rate is None else f"{rate:.0%}"
+
+
+def _columns(lines: list[list[str]], left: int) -> str:
+    """Lines of cells as aligned text: the first `left` columns to the left, the others to the right."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    text = [
+        "  ".join(
+            cell.ljust(w) if i < left else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in lines
+    ]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(text)
+
+
+def mix_table(rows: list[dict[str, Any]]) -> str:
+    """The frontend mix: one line per peer and concurrency, with ClusterGraph's ratios to each other peer."""
+    ratio_by = {(r["size"], r["query"], r["concurrency"]): r for r in ratios(rows)}
+    mix = sorted(
+        (r for r in rows if r["query"] == MIX),
+        key=lambda r: (
+            instance.SIZES.index(r["size"]) if r.get("size") in instance.SIZES else 0,
+            r["concurrency"],
+            PEERS.index(r["peer"]),
+        ),
+    )
+    head = [
+        "size",
+        "peer",
+        "c",
+        "rps",
+        "p50",
+        "p99",
+        "CG/peer rps",
+        "CG/peer p50",
+        "CG/peer p99",
+        "plan hits",
+    ]
+    lines = [head]
+    for r in mix:
+        other = {NEO4J_GRAPHQL: "vs_neo4j_graphql", RAW: "vs_raw_cypher"}.get(r["peer"])
+        x = (ratio_by.get((r.get("size"), MIX, r["concurrency"])) or {}).get(other or "") or {}
+        lines.append([
+            str(r.get("size")), PEER_LABELS[r["peer"]], str(r["concurrency"]),
+            _fmt(r["rps"], 0), _fmt(r["p50_ms"], 2), _fmt(r["p99_ms"], 2),
+            _fmt(x.get("rps"), 2), _fmt(x.get("p50"), 2), _fmt(x.get("p99"), 2), _hit_rate(r),
+        ])  # fmt: skip
+    weights = ", ".join(f"{name} {weight}" for name, weight in FRONTEND_MIX.items())
+    return f"frontend mix (weights out of {sum(FRONTEND_MIX.values())}: {weights})\n" + _columns(lines, 2)
+
+
+def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per query and for the mix, ClusterGraph's ratios that the reference run must meet (`TARGETS`): each with
+    its bound and whether it is met (None when a peer or concurrency was not measured)."""
+    ratio_by = {(r["size"], r["query"], r["concurrency"]): r for r in ratios(rows)}
+    out = []
+    for size, query in sorted(
+        {(r.get("size"), r["query"]) for r in rows},
+        key=lambda k: (instance.SIZES.index(k[0]) if k[0] in instance.SIZES else 0, ORDER.index(k[1])),
+    ):
+        entry: dict[str, Any] = {"size": size, "query": query}
+        for label, c, other, figure, bound, higher in TARGETS:
+            key = "vs_neo4j_graphql" if other == NEO4J_GRAPHQL else "vs_raw_cypher"
+            value = ((ratio_by.get((size, query, c)) or {}).get(key) or {}).get(figure)
+            met = None if value is None else (value >= bound if higher else value <= bound)
+            entry[f"{label} c={c}"] = {"value": value, "bound": bound, "met": met}
+        out.append(entry)
+    return out
+
+
+def targets_table(rows: list[dict[str, Any]]) -> str:
+    """The targets as a table: each ratio, marked `miss` where it falls short of its bound."""
+    entries = targets(rows)
+    labels = [
+        f"{label} c={c} ({'>=' if higher else '<='}{bound:g})" for label, c, _o, _f, bound, higher in TARGETS
+    ]
+    lines = [["size", "query", *labels]]
+    for entry in entries:
+        cells = []
+        for label, c, *_rest in TARGETS:
+            t = entry[f"{label} c={c}"]
+            cells.append("-" if t["value"] is None else f"{t['value']:.2f}" + ("" if t["met"] else " miss"))
+        lines.append([str(entry["size"]), entry["query"], *cells])
+    return "targets (ClusterGraph's ratio; `miss` where it falls short)\n" + _columns(lines, 2)
+
+
 def table(rows: list[dict[str, Any]], peers: list[str]) -> str:
     """One line per query and concurrency: each peer's rps, p50 and p99, and ClusterGraph's ratios."""
     ratio_by = {(r["size"], r["query"], r["concurrency"]): r for r in ratios(rows)}
@@ -311,7 +561,7 @@ def table(rows: list[dict[str, Any]], peers: list[str]) -> str:
         key=lambda k: (
             instance.SIZES.index(k[0]) if k[0] in instance.SIZES else 0,
             k[2],
-            QUERIES.index(k[1]),
+            ORDER.index(k[1]),
         ),
     )
     short = {CLUSTERGRAPH: "CG", NEO4J_GRAPHQL: "NG", RAW: "raw"}
@@ -322,6 +572,8 @@ def table(rows: list[dict[str, Any]], peers: list[str]) -> str:
         head += ["CG/NG rps", "CG/NG p50", "CG/NG p99"]
     if RAW in peers and CLUSTERGRAPH in peers:
         head += ["CG/raw rps", "CG/raw p50", "CG/raw p99"]
+    if CLUSTERGRAPH in peers:
+        head += ["CG plan hits"]
     lines = [head]
     for key in keys:
         size, query, c = key
@@ -334,17 +586,10 @@ def table(rows: list[dict[str, Any]], peers: list[str]) -> str:
             if other in peers and CLUSTERGRAPH in peers:
                 x = ratio.get(name) or {}
                 line += [_fmt(x.get("rps"), 2), _fmt(x.get("p50"), 2), _fmt(x.get("p99"), 2)]
+        if CLUSTERGRAPH in peers:
+            line.append(_hit_rate(by.get((size, query, c, CLUSTERGRAPH))))
         lines.append(line)
-    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-    text = [
-        "  ".join(
-            cell.rjust(w) if i > 1 else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-        )
-        for line in lines
-    ]
-    text.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(text)
+    return _columns(lines, 2)
 
 
 def scaling_table(rows: list[dict[str, Any]], peers: list[str], sizes: Sequence[str]) -> str:
@@ -437,6 +682,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rounds": args.rounds,
             "workers": args.workers,
             "load_generator": args.load_generator,
+            "variables": "same" if args.same_variables else "varied",
+            "seed": args.seed,
+            "mix_concurrency": args.mix_concurrency_list,
+            "mix_weights": dict(FRONTEND_MIX),
             "neo4j": args.neo4j_uri or f"bench instance, bolt://127.0.0.1:{instance.BOLT_PORT}",
             "clustergraph_overrides": {
                 name: os.environ[name] for name in servers.CLUSTERGRAPH_OVERRIDES if name in os.environ
@@ -460,11 +709,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             log("stopping the bench Neo4j")
             instance.stop_instance(settings)
     report["ratios"] = ratios(report["rows"])
+    report["targets"] = targets(report["rows"])
     report["elapsed_s"] = round(time.perf_counter() - started, 1)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print()
-    print(table(report["rows"], args.peer_list))
+    query_rows = [r for r in report["rows"] if r["query"] != MIX]
+    print(table(query_rows, args.peer_list))
+    if any(r["query"] == MIX for r in report["rows"]):
+        print()
+        print(mix_table(report["rows"]))
+    if len(args.peer_list) > 1:
+        print()
+        print(targets_table(report["rows"]))
     if scaling:
         print()
         print(scaling_table(report["rows"], args.peer_list, sizes))

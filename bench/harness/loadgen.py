@@ -1,7 +1,10 @@
 """Load generation: wrk with a Lua script per query, or a small asyncio client where wrk is not installed.
 
-Both send the same POST body over and over on `concurrency` keep-alive connections for a fixed time and report the
-number of completed requests, errors, and the latency distribution (wrk's, from its `done` function).
+Both send a list of POST bodies in turn (one body over and over with `--same-variables`) on `concurrency`
+keep-alive connections for a fixed time, starting at a given place in the list, and report the number of completed
+requests, errors (including answers that carry a GraphQL `errors` entry), and the latency distribution (wrk's,
+from its `done` function). The bodies are rendered before
+the run (wrk's script builds every request once, in `init`), so the generator does no JSON work while it measures.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import shutil
 import subprocess
 import time
@@ -20,6 +24,8 @@ import httpx
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "wrk" / "post.lua.tmpl"
 MARK = "BENCH_JSON "
+#: An answer with a GraphQL `errors` entry (HTTP 200, so not an error to wrk): counted as an error of the run.
+GRAPHQL_ERRORS = re.compile(rb'"errors"\s*:\s*\[')
 
 
 @dataclass
@@ -49,17 +55,47 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def write_script(directory: Path, name: str, payload: dict[str, Any]) -> Path:
-    """The Lua script of one query: the template with the JSON body in a Lua long string."""
-    text = json.dumps(payload, ensure_ascii=False)
-    if "]==]" in text:
-        raise ValueError(f"{name}: the body cannot be quoted in the Lua script")
+@dataclass
+class Workload:
+    """What one run sends: the documents, and the requests in order as (document index, variables)."""
+
+    documents: list[str]
+    items: list[tuple[int, dict[str, Any]]]
+
+    def bodies(self) -> list[bytes]:
+        return [
+            json.dumps({"query": self.documents[i], "variables": v}, ensure_ascii=False).encode()
+            for i, v in self.items
+        ]
+
+
+def _long_string(texts: list[str]) -> tuple[str, str]:
+    """Lua long-bracket delimiters that no text contains (level 1 at least: a text may end with `]`)."""
+    level = 1
+    while any(f"]{'=' * level}]" in t for t in texts):
+        level += 1
+    return f"[{'=' * level}[", f"]{'=' * level}]"
+
+
+def write_script(directory: Path, name: str, workload: Workload) -> Path:
+    """The Lua script of one query (or the mix) for one peer: the template with the documents and each request's
+    variables, as JSON in Lua long strings."""
+    documents = [json.dumps(d, ensure_ascii=False) for d in workload.documents]
+    variables = [json.dumps(v, ensure_ascii=False) for _i, v in workload.items]
+    open_, close = _long_string(documents + variables)
+    doc_lines = ",\n".join(f"  {open_}{d}{close}" for d in documents)
+    item_lines = ",\n".join(
+        f"  {{{i + 1}, {open_}{v}{close}}}" for (i, _v), v in zip(workload.items, variables, strict=True)
+    )
     path = directory / f"{name}.lua"
-    path.write_text(TEMPLATE.read_text().replace("@BODY@", text))
+    path.write_text(TEMPLATE.read_text().replace("@DOCUMENTS@", doc_lines).replace("@ITEMS@", item_lines))
     return path
 
 
-def run_wrk(url: str, script: Path, concurrency: int, seconds: float, timeout_s: float = 10.0) -> Measurement:
+def run_wrk(
+    url: str, script: Path, concurrency: int, seconds: float, offset: int = 0, timeout_s: float = 10.0
+) -> Measurement:
+    """One wrk run of `script`, its threads starting at `offset` in the script's list of requests."""
     threads = max(1, min(2, concurrency))
     cmd = [
         "wrk",
@@ -70,6 +106,9 @@ def run_wrk(url: str, script: Path, concurrency: int, seconds: float, timeout_s:
         "-s",
         str(script),
         url,
+        "--",
+        str(offset),
+        str(threads),
     ]
     result = subprocess.run(  # noqa: S603 -- fixed argv
         cmd, capture_output=True, text=True, check=False, timeout=seconds + timeout_s + 30
@@ -102,19 +141,22 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 async def _python_load(
-    url: str, payload: dict[str, Any], concurrency: int, seconds: float, timeout_s: float
+    url: str, bodies: list[bytes], offset: int, concurrency: int, seconds: float, timeout_s: float
 ) -> Measurement:
-    content = json.dumps(payload).encode()
+    position = offset
     headers = {"content-type": "application/json", "accept": "application/json"}
     latencies: list[float] = []
-    errors = {"status": 0, "other": 0}
+    errors = {"status": 0, "graphql": 0, "other": 0}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=timeout_s, limits=limits) as client:
         started = time.perf_counter()
         deadline = started + seconds
 
         async def worker() -> None:
+            nonlocal position
             while time.perf_counter() < deadline:
+                content = bodies[position % len(bodies)]
+                position += 1
                 t0 = time.perf_counter()
                 try:
                     response = await client.post(url, content=content, headers=headers)
@@ -125,6 +167,8 @@ async def _python_load(
                 latencies.append(time.perf_counter() - t0)
                 if response.status_code >= 400:
                     errors["status"] += 1
+                elif GRAPHQL_ERRORS.search(response.content):
+                    errors["graphql"] += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
@@ -144,7 +188,13 @@ async def _python_load(
 
 
 def run_python(
-    url: str, payload: dict[str, Any], concurrency: int, seconds: float, timeout_s: float = 10.0
+    url: str,
+    bodies: list[bytes],
+    concurrency: int,
+    seconds: float,
+    offset: int = 0,
+    timeout_s: float = 10.0,
 ) -> Measurement:
-    """The fallback generator (httpx on asyncio): slower than wrk, so its figures are only roughly comparable."""
-    return asyncio.run(_python_load(url, payload, concurrency, seconds, timeout_s))
+    """The fallback generator (httpx on asyncio): slower than wrk, so its figures are only roughly comparable.
+    Its connections share one place in `bodies`, so they send the list in order from `offset`."""
+    return asyncio.run(_python_load(url, bodies, offset, concurrency, seconds, timeout_s))

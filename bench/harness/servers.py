@@ -2,7 +2,8 @@
 
 Each server runs in a process group of its own (so that stopping it stops its workers), on 127.0.0.1, with two
 worker processes (the machine's cores): ClusterGraph as in production (`clustergraph serve`, WORKERS=2,
-LOG_LEVEL=warning, GRAPHIQL=false, PRODUCTION=true with a fresh JWT_SECRET), @neo4j/graphql under Apollo Server in two Node.js cluster
+LOG_LEVEL=warning, GRAPHIQL=false, PRODUCTION=true with a fresh JWT_SECRET; METRICS=true, so that the run can read
+the plan cache's hits and misses from /metrics), @neo4j/graphql under Apollo Server in two Node.js cluster
 workers, and the raw-Cypher floor under uvicorn with two workers.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -45,7 +47,15 @@ class Server:
 
 
 #: ClusterGraph settings the bench passes on from its environment.
-CLUSTERGRAPH_OVERRIDES = ("PLAN_CACHE_SIZE", "HTTP_CACHE", "HTTP_CACHE_SIZE")
+CLUSTERGRAPH_OVERRIDES = ("PLAN_CACHE_SIZE", "HTTP_CACHE", "HTTP_CACHE_SIZE", "METRICS")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (the smoke mode's, so parallel runs do not collide)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _base_env(uri: str, user: str, password: str, database: str) -> dict[str, str]:
@@ -67,6 +77,9 @@ def command(peer: str, port: int, workers: int) -> tuple[list[str], dict[str, st
             "PRODUCTION": "true",
             # Production refuses the development signing key; reads need no token, so any fresh secret will do.
             "JWT_SECRET": secrets.token_urlsafe(32),
+            # /metrics on, for the plan cache's hits and misses of each run (`METRICS=false make bench` turns
+            # it off; the run then reports no hit rates).
+            "METRICS": "true",
         }
         # The bench's own environment may turn ClusterGraph's plan cache off, or its HTTP cache
         # on, to measure the difference (e.g. `PLAN_CACHE_SIZE=0 make bench`, `HTTP_CACHE=true make bench`).

@@ -2,8 +2,10 @@
 
 Each query exists three times: bench/queries/clustergraph/<name>.graphql (ClusterGraph's schema),
 bench/queries/neo4j-graphql/<name>.graphql (the schema @neo4j/graphql generates from the same model) and
-bench/queries/cypher/<name>.cypher (the hand-written floor). The parameters (which cluster, city, industry, year)
-are chosen from the loaded graph by `discover`, so the same suite runs on the real dataset and on synthetic ones.
+bench/queries/cypher/<name>.cypher (the hand-written floor). The values the requests carry come from the loaded
+graph (`workload.py` draws the varied lists; `discover` chooses the one set of `--same-variables` and the deep
+page's size), so the same suite runs on the real dataset and on synthetic ones. `variables` turns a peer-neutral
+set of values into one peer's variables (the deep page's cursor in that peer's own format, from `page_cursors`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ QUERIES = (
     "related_clusters",
     "deep_page",
 )
-#: The page that `deep_page` asks for, and the largest page size it uses.
+#: The page that `deep_page` asks for with `--same-variables`, and the largest page size it uses.
 DEEP_PAGE = 20
 DEEP_PAGE_MAX_SIZE = 50
 #: A broad full-text term: it matches the name of every cluster (real and synthetic), and no other node's.
@@ -123,29 +125,26 @@ def cypher_text(name: str) -> str:
     return (QUERIES_DIR / "cypher" / f"{name}.cypher").read_text()
 
 
-def variables(peer: str, name: str, params: Params, cursor: Any = None) -> dict[str, Any]:
-    """The variables of one query for one peer (`cursor`: where page 20 starts, in the peer's own terms)."""
-    if name in ("cluster_by_key", "related_clusters"):
-        return {"cluster": params.cluster}
-    if name == "clusters_page":
-        return {"industry": params.industry, "year": params.year}
-    if name == "city_clusters_enterprises":
-        return {"city": params.city}
-    if name == "search":
-        return {"text": params.text}
-    if name == "stats":
-        return {}
-    if name == "deep_page":
-        base: dict[str, Any] = {"levels": params.deep_levels, "size": params.deep_size}
-        if peer == RAW:
-            after_name, after_id = cursor if cursor is not None else (None, None)
-            return {**base, "afterName": after_name, "afterId": after_id}
-        return {**base, "after": cursor}
-    raise KeyError(name)
+def variables(
+    peer: str, name: str, case: dict[str, Any], params: Params, cursors: list[Any] | None = None
+) -> dict[str, Any]:
+    """The variables of one request for one peer. `case` is the peer-neutral set of variables
+    (`workload.cases`); for the deep page it names a page, and `cursors[page - 1]` is where that page starts in
+    the peer's own terms (None for page 1)."""
+    if name != "deep_page":
+        return dict(case)
+    cursor = (cursors or [None])[case["page"] - 1] if case["page"] > 1 else None
+    base: dict[str, Any] = {"levels": params.deep_levels, "size": params.deep_size}
+    if peer == RAW:
+        after_name, after_id = cursor if cursor is not None else (None, None)
+        return {**base, "afterName": after_name, "afterId": after_id}
+    return {**base, "after": cursor}
 
 
-def body(peer: str, name: str, params: Params, cursor: Any = None) -> dict[str, Any]:
-    return {"query": document(peer, name), "variables": variables(peer, name, params, cursor)}
+def body(
+    peer: str, name: str, case: dict[str, Any], params: Params, cursors: list[Any] | None = None
+) -> dict[str, Any]:
+    return {"query": document(peer, name), "variables": variables(peer, name, case, params, cursors)}
 
 
 class SuiteError(RuntimeError):
@@ -175,16 +174,25 @@ def _deep_page_rows(peer: str, data: dict[str, Any]) -> tuple[list[dict[str, Any
     return rows, ((rows[-1]["name"], rows[-1]["id"]) if rows else None)
 
 
-def deep_cursor(client: httpx.Client, peer: str, url: str, params: Params) -> Any:
-    """Walk pages 1 to 19 as a client would, and return the cursor after page 19."""
-    cursor: Any = None
-    for _page in range(1, DEEP_PAGE):
-        rows, cursor = _deep_page_rows(peer, post(client, url, body(peer, "deep_page", params, cursor)))
-        if not rows:
-            raise SuiteError(
-                f"{url}: the deep page's list ends before page {DEEP_PAGE} ({params.deep_total} rows)"
-            )
-    return cursor
+def page_cursors(
+    client: httpx.Client, peer: str, url: str, params: Params, pages: int
+) -> tuple[list[Any], str | None]:
+    """Walk the deep page's list from page 1 to page `pages` as a client would. Returns where each page the peer
+    answered starts, in its own cursors (`[None, after page 1, after page 2, ...]`), and why the walk stopped
+    before page `pages` (None when every page answered)."""
+    cursors: list[Any] = [None]
+    while True:
+        page = len(cursors)
+        try:
+            answer = post(client, url, body(peer, "deep_page", {"page": page}, params, cursors))
+        except SuiteError as exc:
+            return cursors[:-1], f"page {page}: {exc}"
+        rows, cursor = _deep_page_rows(peer, answer)
+        if not rows or cursor is None:
+            return cursors[:-1], f"page {page} is empty: the list has {params.deep_total} rows"
+        if page == pages:
+            return cursors, None
+        cursors.append(cursor)
 
 
 def identities(value: Any) -> Counter[str]:

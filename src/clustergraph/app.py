@@ -1,8 +1,9 @@
 """The ASGI application: an app factory whose lifespan owns the Neo4j driver.
 
-Routes: `/graphql` (GraphQL over HTTP, GraphiQL in a browser unless in production; `view`), `/graphiql/assets/`
-(GraphiQL's own bundle, with it; `playground`), `/healthz` (the process is alive), `/readyz` (Neo4j answers;
-503 when it does not; `health`) and `/browser-guide/` (the Neo4j Browser guide and style; `browser_guide`).
+Routes: `/graphql` (GraphQL over HTTP, GraphiQL in a browser unless in production, and the live queries over
+graphql-transport-ws and GraphQL over SSE; `view`, `live`), `/graphiql/assets/` (GraphiQL's own bundle, with it;
+`playground`), `/healthz` (the process is alive), `/readyz` (Neo4j answers; 503 when it does not; `health`) and
+`/browser-guide/` (the Neo4j Browser guide and style; `browser_guide`).
 
 A request body over `max_body_bytes` is refused with 413 before it is read (`middleware`); a GraphQL request gets
 `request_timeout_s` seconds (past it: 504 with code TIMEOUT, or 503 SERVICE_UNAVAILABLE when Neo4j cannot be
@@ -21,11 +22,12 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from . import browser_guide, metrics, playground, tracing
 from .db import StatementObserver, create_async_driver, migrate_async
 from .health import healthz, readyz
+from .live import LiveQueries
 from .log import configure_logging
 from .middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from .repository import Repository
@@ -53,6 +55,8 @@ def create_app(
     configure_logging(settings.log_level, settings.log_json)
     tracing.configure()
     metrics.configure(settings.metrics_on)
+    live = LiveQueries(settings)
+    view = GraphQLApp(settings, on_statement=on_statement, live=live)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -62,7 +66,10 @@ def create_app(
             settings.neo4j_database,
             timeout_s=settings.request_timeout_s,
             retry_s=settings.transaction_retry_s,
+            on_write=live.written,
         )
+        live.start(app.state.repo)
+        app.state.live = live
         try:
             applied = await migrate_async(driver, settings.neo4j_database)
             log.info("schema_applied", statements=applied, uri=settings.bolt_uri)
@@ -75,11 +82,13 @@ def create_app(
         try:
             yield
         finally:
+            await live.close()  # every subscription ends with `complete` before the driver goes
             await driver.close()
 
     return Starlette(
         routes=[
-            Route("/graphql", GraphQLApp(settings, on_statement=on_statement), methods=["GET", "POST"]),
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *browser_guide.ROUTES,

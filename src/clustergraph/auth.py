@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -46,6 +46,8 @@ class Principal:
 
     subject: str
     role: Role
+    #: When the token expires (its `exp`, seconds since the epoch): where a long-lived connection must stop.
+    expires_at: float | None = field(default=None, compare=False)
 
     def can(self, needed: Role) -> bool:
         return self.role.rank >= needed.rank
@@ -121,7 +123,7 @@ def authenticate(settings: Settings, authorization: str | None) -> Principal | N
         role = Role(claims["role"])
     except ValueError as exc:
         raise AuthError(f"the token's role {claims['role']!r} is not one of reader, editor, admin") from exc
-    return Principal(subject=str(claims["sub"]), role=role)
+    return Principal(subject=str(claims["sub"]), role=role, expires_at=float(claims["exp"]))
 
 
 def _check_lifetime(settings: Settings, claims: dict[str, Any]) -> None:

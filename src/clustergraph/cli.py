@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -237,6 +238,9 @@ def serve(
         reload=reload,
         log_level=settings.log_level,
         access_log=False,
+        # At shutdown, in-flight requests get their own time limit to finish; streams that never do (a live query
+        # over SSE) are then ended, so the worker exits (WebSockets are closed at once, with 1012).
+        timeout_graceful_shutdown=max(1, math.ceil(settings.request_timeout_s)),
     )
 
 

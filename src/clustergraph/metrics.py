@@ -59,6 +59,11 @@ STATEMENT_SECONDS = Histogram(
     "Time of one Cypher statement sent to Neo4j (a read, or one statement of a write transaction), in seconds.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0),
 )
+LIVE_SUBSCRIPTIONS = Gauge(
+    "clustergraph_live_subscriptions",
+    "Live queries (subscriptions) open now, all of them in this worker (summed over workers).",
+    multiprocess_mode="livesum",
+)
 
 SESSIONS_IN_USE = Gauge(
     "clustergraph_neo4j_sessions_in_use",
@@ -110,6 +115,11 @@ def statement(seconds: float) -> None:
         STATEMENT_SECONDS.observe(seconds)
 
 
+def live_subscriptions(delta: int) -> None:
+    if _on and delta:
+        LIVE_SUBSCRIPTIONS.inc(delta)
+
+
 @contextlib.contextmanager
 def session_in_use() -> Iterator[None]:
     """Count a Neo4j session as in use while the block runs."""
@@ -127,8 +137,8 @@ _LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w+_(\d+)\.db$")
 
 
 def _forget_dead_workers(folder: Path) -> None:
-    """Drop the live gauges of workers that are gone (killed, say), so that a dead worker's sessions do not count
-    as in use for ever; its counters and histograms stay, as Prometheus expects of a counter."""
+    """Drop the live gauges of workers that are gone (killed, say), so that a dead worker's sessions and live
+    subscriptions do not count as open for ever; its counters and histograms stay, as Prometheus expects of a counter."""
     for path in folder.glob("gauge_live*.db"):
         match = _LIVE_GAUGE_FILE.match(path.name)
         if match is None:

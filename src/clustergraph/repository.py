@@ -8,6 +8,7 @@ observer of statements.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
@@ -48,6 +49,7 @@ class Repository:
         timeout_s: float | None = None,
         retry_s: float = 0.0,
         scope: RequestScope | None = None,
+        on_write: Callable[[], None] | None = None,
     ) -> None:
         self.driver = driver
         self.database = database
@@ -56,10 +58,12 @@ class Repository:
         self.retry_s = retry_s
         #: The request every read and write is made for: its bookmarks, its observer. None: no request.
         self.scope = scope
+        #: Called after each write has committed (the live queries read the graph version again at once).
+        self.on_write = on_write
 
     def bound(self, scope: RequestScope) -> Repository:
         """This repository for one request: the same driver and bounds, every call made in `scope`."""
-        return Repository(self.driver, self.database, self.timeout_s, self.retry_s, scope)
+        return Repository(self.driver, self.database, self.timeout_s, self.retry_s, scope, self.on_write)
 
     async def _read(self, query: LiteralString, params: dict[str, Any]) -> list[Row]:
         return await read(self.driver, self.database, query, params, self.timeout_s, self.retry_s, self.scope)
@@ -103,9 +107,12 @@ class Repository:
             return WriteResult(missing={}, rows=rows)
 
         try:
-            return await write(self.driver, self.database, work, self.timeout_s, self.scope)
+            result = await write(self.driver, self.database, work, self.timeout_s, self.scope)
         except ConstraintError:
             return WriteResult(missing={}, rows=[], duplicate=True)
+        if self.on_write is not None and not result.missing:
+            self.on_write()
+        return result
 
     # --- the writes of the mutations, by name: (statement, the nodes it refers to) ---------------------------
 

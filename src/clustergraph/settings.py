@@ -119,6 +119,14 @@ class Settings(BaseSettings):
     trusted_documents_only: bool = False
     # Batching: a JSON array of at most this many operations in one POST; 0: arrays are refused.
     batch_max_operations: int = Field(default=0, ge=0)
+
+    # Live queries (subscriptions, see `live`): how often each worker reads the graph version while anyone
+    # subscribes (a write through the API is noticed at once; one made elsewhere, within this interval), the most
+    # subscriptions a worker serves and one connection holds, and the keep-alive ping of graphql-transport-ws.
+    live_poll_interval_ms: int = Field(default=250, ge=10)
+    live_max_subscriptions: int = Field(default=10_000, ge=0)
+    live_max_subscriptions_per_connection: int = Field(default=100, ge=1)
+    live_keep_alive_s: float = Field(default=15.0, gt=0)
     # Public deployment: no introspection and no GraphiQL, and the development JWT secret is refused.
     production: bool = False
     # Prometheus metrics at /metrics, on the service's own port. Unset: on in development, off in production

@@ -29,9 +29,12 @@ from neo4j.exceptions import DriverError, Neo4jError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from . import metrics, tracing
@@ -45,6 +48,7 @@ from .graphql.context import Context
 from .graphql.schema import create_schema
 from .httpcache import VARY, HttpCache, matches
 from .limits import QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES
+from .live import KeepAliveTransportWSHandler, LiveQueries, TextWebSocketAdapter
 from .playground import check_assets, graphiql_page
 from .repository import Repository
 from .settings import Settings
@@ -94,11 +98,19 @@ def json_problem(value: object, limit: int = MAX_JSON_DEPTH) -> str | None:
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with the GraphQL-over-HTTP details: media types, status codes, JSON errors, orjson.
 
-    `on_statement`, when given, is told of every Cypher statement a request sends (see `create_app`).
+    `on_statement`, when given, is told of every Cypher statement a request sends (see `create_app`). With `live`,
+    the subscriptions (live queries, see `live`) are served over graphql-transport-ws and GraphQL over SSE.
     """
 
+    graphql_transport_ws_handler_class = KeepAliveTransportWSHandler
+    websocket_adapter_class = TextWebSocketAdapter
+
     def __init__(
-        self, settings: Settings, on_statement: StatementObserver | None = None, **kwargs: Any
+        self,
+        settings: Settings,
+        on_statement: StatementObserver | None = None,
+        live: LiveQueries | None = None,
+        **kwargs: Any,
     ) -> None:
         graphql_ide: Literal["graphiql"] | None = (
             "graphiql" if settings.graphiql and not settings.production else None
@@ -106,7 +118,14 @@ class GraphQLApp(GraphQL[Context, None]):
         if graphql_ide is not None:
             check_assets()
         schema = create_schema(settings)
-        super().__init__(schema, graphql_ide=graphql_ide, **kwargs)
+        super().__init__(
+            schema,
+            graphql_ide=graphql_ide,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL) if live else (),
+            max_subscriptions_per_connection=settings.live_max_subscriptions_per_connection,
+            allowed_origins=settings.cors_origins,
+            **kwargs,
+        )
         #: graphql-core's schema, for the checks made before Strawberry runs a document (trusted documents, batches).
         self.graphql_schema = schema._schema
         self.settings = settings
@@ -114,6 +133,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.documents = DocumentStore.from_settings(settings, self.graphql_schema)
         self.http_cache = HttpCache(settings, self.documents) if settings.http_cache else None
         self.on_statement = on_statement
+        self.live = live
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """ClusterGraph's own GraphiQL (`playground`): every asset from this service, under a strict CSP."""
@@ -132,7 +152,16 @@ class GraphQLApp(GraphQL[Context, None]):
             raise HTTPException(400, problem)
         return value
 
-    async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        if isinstance(request, WebSocket):
+            # A connection's operations share this context; its principal is set from `connection_init`.
+            return Context(
+                repo=request.app.state.repo,
+                settings=self.settings,
+                request=request,
+                response=response,
+                live=self.live,
+            )
         repo = _repository(request)
         return Context(
             repo=repo,
@@ -141,7 +170,28 @@ class GraphQLApp(GraphQL[Context, None]):
             scope=request.state.request_scope,
             request=request,
             response=response,
+            live=self.live,
         )
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """A WebSocket connection's `connection_init`: its token, in the payload as `{"Authorization": "Bearer
+        ..."}` (browsers cannot set headers on a WebSocket) or on the upgrade request, is checked as a request's
+        is; a bad one, or none when reads need one, closes the connection with 4403 Forbidden."""
+        params = context.connection_params or {}
+        given = params.get("Authorization", params.get("authorization"))
+        if given is None and context.request is not None:
+            given = context.request.headers.get("authorization")
+        if given is not None and not isinstance(given, str):
+            raise ConnectionRejectionError()
+        try:
+            principal = authenticate(self.settings, given)
+            if principal is None and self.settings.require_token_for_reads:
+                raise AuthError("this service needs a token for every request")
+        except AuthError as exc:
+            log.info("websocket_refused", reason=exc.message)
+            raise ConnectionRejectionError() from exc
+        context.principal = principal
+        return await super().on_ws_connect(context)
 
     async def parse_http_body(self, request: Any) -> Any:
         """The request's parameters; a POST body of another media type than JSON is refused with 415, naming the
@@ -221,6 +271,15 @@ class GraphQLApp(GraphQL[Context, None]):
         sub_response: Any,
     ) -> Any:
         if not isinstance(request_data, list):
+            if self._get_stream_transport(request_data.protocol):
+                # Streamed (a live query over SSE): Strawberry runs it without `execute_single`, so the document
+                # is resolved (by hash, or checked against the trusted documents) here.
+                try:
+                    resolved = self.documents.resolve(request_data.query, request_data.extensions)
+                except DocumentError as refused:
+                    return ExecutionResult(data=None, errors=[refused.graphql_error(_request_id(request))])
+                if resolved.query is not request_data.query:
+                    request_data = dataclasses.replace(request_data, query=resolved.query)
             return await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )

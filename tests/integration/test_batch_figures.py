@@ -171,3 +171,23 @@ def test_the_national_2024_notice_number_and_date(client: Any) -> None:
     assert batch["published"] == row["published"] == "2024-09-19"
     assert batch["sources"] == sources(row["source_url"])
     assert any("baiyin.gov.cn" in u for u in batch["sources"])
+
+
+def test_the_root_list_filters_figures_by_bound(client: Any) -> None:
+    """batchFigures(where: {bound: {eq: AT_MOST}}) lists the caps, and a figure is fetched by its key; both as
+    batch_figures.csv has them."""
+    caps = {
+        (r["batch_id"], r["figure"].upper()) for r in csv_rows("batch_figures.csv") if r["bound"] == "at_most"
+    }
+    data = gql_data(
+        client,
+        "{ batchFigures(where: {bound: {eq: AT_MOST}}, first: 20) { nodes { figure batch { key } } } "
+        'batchFigure(id: "provincial-2024/output-value-cny") { value bound } }',
+    )
+    assert {(f["batch"]["key"], f["figure"]) for f in data["batchFigures"]["nodes"]} == caps
+    (row,) = [
+        r
+        for r in csv_rows("batch_figures.csv")
+        if (r["batch_id"], r["figure"]) == ("provincial-2024", "output_value_cny")
+    ]
+    assert data["batchFigure"] == {"value": float(row["value"]), "bound": row["bound"].upper()}

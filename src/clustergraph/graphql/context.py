@@ -24,3 +24,7 @@ class Context:
     response: Any = None
     #: The execution context of the operation (set by the engine), from which a mutation payload's node is planned.
     executor: Any = None
+    #: The worker's live queries (`live.LiveQueries`), which the subscription fields open.
+    live: Any = None
+    #: A WebSocket connection's `connection_init` payload (set by Strawberry's protocol handler).
+    connection_params: dict[str, Any] | None = None

@@ -480,6 +480,7 @@ ROOT_NODES = {
     "batch": "Batch",
     "recognition": "Recognition",
     "recognitionYear": "RecognitionYear",
+    "batchFigure": "BatchFigure",
 }
 #: Root connections and the node type they list.
 ROOT_LISTS = {
@@ -492,6 +493,7 @@ ROOT_LISTS = {
     "recognitions": "Recognition",
     "batches": "Batch",
     "recognitionYears": "RecognitionYear",
+    "batchFigures": "BatchFigure",
 }
 #: Boolean fields that read a property of the relationship behind a to-one field: (type, field) -> (rel, property).
 EDGE_FIELDS = {("Cluster", "industryInferred"): ("industry", "inferred")}
@@ -1160,6 +1162,17 @@ def _located(failure: _Failure, base: Path | None) -> tuple[GraphQLError, Path |
 _INTROSPECTION = {"__schema", "__type"}
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The answer of a live query (see `live`) at one graph version: read by the engine as the query operation of
+    the same document, delivered as the event of its subscription, whose execution only hands it on."""
+
+    data: dict[str, Any] | None
+    errors: tuple[GraphQLError, ...]
+    #: A hash of the answer as the client sees it: an answer with the same digest is not sent again.
+    digest: bytes
+
+
 class Executor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution context, answering queries through the engine (see the module's doc)."""
 
@@ -1171,6 +1184,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         serially: bool,
         new_defer_usages: Any,
     ) -> Any:
+        if type(root_value) is Snapshot:
+            # A live query's event: the engine read it already (as a query); the subscription delivers it as is.
+            for error in root_value.errors:
+                self.collected_errors.add(error, None)
+            return root_value.data
         context = self.context_value
         if self.operation.operation is not OperationType.QUERY or not isinstance(context, Context):
             if isinstance(context, Context):
@@ -1201,6 +1219,14 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return None
         merged = {k: v for value in values for k, v in value.items()}
         return {k: merged[k] for k in grouped}
+
+    def build_resolve_info(self, field_def: Any, field_nodes: Any, parent_type: Any, path: Path) -> Any:
+        info = super().build_resolve_info(field_def, field_nodes, parent_type, path)
+        if self.operation.operation is OperationType.SUBSCRIPTION and path.prev is None:
+            # A live query reads its document again with the variables as the client sent them (`live`): its root
+            # field gets graphql-core's variable values, with their sources, not Strawberry's coerced dict.
+            return info._replace(variable_values=self.variable_values)
+        return info
 
     def complete_value(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from functools import partial
 from typing import Annotated, Any
 
@@ -12,6 +12,8 @@ from graphql import GraphQLError, OperationDefinitionNode
 from strawberry import relay
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.printer import print_schema
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from ..limits import limit_extensions
 from ..lru import LRUCache
@@ -19,6 +21,7 @@ from ..settings import Settings
 from .engine import Executor
 from .inputs import ClusterWhere, RecognitionLevel
 from .mutations import Mutation
+from .subscriptions import live_type
 from .types import (
     NODE_CLASSES,
     WHERE_ARG,
@@ -230,6 +233,10 @@ class Query:
 
     recognition = node_field("Recognition", "A recognition (its key is `<cluster key>/<level>`).")
 
+    batch_figure = node_field(
+        "BatchFigure", "A figure a source states about an official list (its key is `<batch key>/<figure>`)."
+    )
+
     @strawberry.field(description="A recognition year.")
     def recognition_year(
         self, year: Annotated[int, strawberry.argument(description="The year, e.g. 2024.")]
@@ -253,6 +260,10 @@ class Query:
     batches = list_field("Batch", "Official lists (batches).", root=True)
 
     recognition_years = list_field("RecognitionYear", "Recognition years.", root=True)
+
+    batch_figures = list_field(
+        "BatchFigure", "Figures the sources state about the official lists.", root=True
+    )
 
     @strawberry.field(
         description="Clusters within `radiusKm` of a point, nearest first (equal distances by key), each with its "
@@ -304,6 +315,10 @@ class Query:
         to: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the end.")],
     ) -> Path | None:
         return answered_by_engine()  # type: ignore[no-any-return]
+
+
+#: Every root field of `Query` as a live query (see `live`).
+Subscription = live_type(Query)
 
 
 class TextValidationCache(SchemaExtension):
@@ -424,6 +439,45 @@ class ClusterGraphSchema(strawberry.Schema):
             LRUCache(settings.plan_cache_size) if settings.plan_cache_size > 0 else None
         )
 
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Strawberry's logging of errors, but for a live query's answers: the read that made an answer logged its
+        errors once, and its subscribers do not log them again each (a failure with a cause still is)."""
+        if _is_live_answer(execution_context):
+            errors = [e for e in errors if e.original_error is not None]
+        if errors:
+            super().process_errors(errors, execution_context)
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        """Strawberry's (subscriptions, and any operation over WebSocket or SSE), with a refusal that a limit raises
+        from its hook (the cost estimate, once the document is valid) given as the stream's pre-execution error,
+        as `execute` gives it, instead of failing the stream."""
+        return _refusals_as_errors(await super().stream(*args, **kwargs))
+
+
+def _is_live_answer(execution_context: Any) -> bool:
+    if execution_context is None or execution_context.graphql_document is None:
+        return False
+    try:
+        return execution_context.operation_type is StrawberryOperationType.SUBSCRIPTION
+    except RuntimeError:  # no such operation: a request error, logged as such
+        return False
+
+
+async def _refusals_as_errors(results: AsyncIterator[Any]) -> AsyncGenerator[Any, None]:
+    started = False
+    try:
+        async for result in results:
+            started = True
+            yield result
+    except GraphQLError as error:
+        if started:
+            raise
+        yield PreExecutionError(data=None, errors=[error])
+    finally:
+        aclose = getattr(results, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
 
 def create_schema(settings: Settings | None = None) -> ClusterGraphSchema:
     """The GraphQL schema, with bounded plan, parser and validation caches and the limits of `settings` (see
@@ -432,7 +486,13 @@ def create_schema(settings: Settings | None = None) -> ClusterGraphSchema:
     Without settings, the defaults (no environment, no `.env`) apply. The limits do not change the SDL.
     """
     settings = settings or Settings(_env_file=None)
-    return ClusterGraphSchema(settings, query=Query, mutation=Mutation, types=list(NODE_CLASSES.values()))
+    return ClusterGraphSchema(
+        settings,
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=list(NODE_CLASSES.values()),
+    )
 
 
 def schema_sdl() -> str:

@@ -1,0 +1,40 @@
+"""The app served for real in tests: uvicorn on a free loopback port, in a thread of the test process (so that a
+test can look at the app's state, its live queries for instance)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+#: How long the server may take to start or stop.
+SERVER_START_S = 30.0
+
+
+@contextlib.contextmanager
+def running_server(app: Starlette) -> Iterator[str]:
+    """Serve `app` (its lifespan runs) on 127.0.0.1 and a port the system picked; yields "127.0.0.1:<port>"."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start serving the app")
+        time.sleep(0.02)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(SERVER_START_S)
+        sock.close()
