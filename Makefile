@@ -68,7 +68,7 @@ test: install
 
 # Concurrent reads and writes while Neo4j restarts (its own instance on 7689/7476, loopback only, bounded).
 soak: install
-	$(CG) soak --seconds $(or $(SOAK_SECONDS),30) --clients $(or $(SOAK_CLIENTS),8)
+	$(CG) soak --observability --seconds $(or $(SOAK_SECONDS),30) --clients $(or $(SOAK_CLIENTS),8)
 
 soak-abuse: install
 	$(CG) soak --abuse --seconds $(or $(SOAK_SECONDS),30) --clients $(or $(SOAK_CLIENTS),4) \

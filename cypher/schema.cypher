@@ -11,6 +11,7 @@ CREATE CONSTRAINT cluster_id IF NOT EXISTS FOR (n:Cluster) REQUIRE n.id IS UNIQU
 CREATE CONSTRAINT enterprise_id IF NOT EXISTS FOR (n:Enterprise) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT recognition_id IF NOT EXISTS FOR (n:Recognition) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT batch_id IF NOT EXISTS FOR (n:Batch) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT batch_figure_id IF NOT EXISTS FOR (n:BatchFigure) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT recognition_year_id IF NOT EXISTS FOR (n:RecognitionYear) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT recognition_year_year IF NOT EXISTS FOR (n:RecognitionYear) REQUIRE n.year IS UNIQUE;
 

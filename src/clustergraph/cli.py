@@ -297,6 +297,13 @@ def soak(
     ] = "soak",
     bolt_port: Annotated[int, typer.Option(help="Its Bolt port.")] = 7689,
     http_port: Annotated[int, typer.Option(help="Its HTTP port.")] = 7476,
+    observability: Annotated[
+        bool,
+        typer.Option(
+            help="Tracing (spans to the console exporter, counted, then discarded) and metrics on, /metrics "
+            "scraped throughout: every page must parse and the request counter never go back."
+        ),
+    ] = False,
 ) -> None:
     """Concurrent reads and writes while Neo4j stops and starts (its own local instance), then checks; with
     --abuse, ordinary queries while introspection bombs, oversized GETs, cost probes and forged bookmarks arrive."""
@@ -315,7 +322,12 @@ def soak(
         )
     else:
         report = run_soak(
-            _settings(), seconds=seconds, clients=clients, max_requests=max_requests, instance=where
+            _settings(),
+            seconds=seconds,
+            clients=clients,
+            max_requests=max_requests,
+            instance=where,
+            observability=observability,
         )
     for line in report.lines():
         typer.echo(line)

@@ -17,7 +17,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-FILES = ("provinces.csv", "cities.csv", "industries.csv", "batches.csv", "clusters.csv", "enterprises.csv")
+FILES = (
+    "provinces.csv",
+    "cities.csv",
+    "industries.csv",
+    "batches.csv",
+    "batch_figures.csv",
+    "clusters.csv",
+    "enterprises.csv",
+)
 MIN_YEAR, MAX_YEAR = 2000, 2100
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 UNVERIFIED_MARK = "（名称待核）"  # noqa: RUF001 -- the dataset's own full-width marker
@@ -136,6 +144,7 @@ class BatchRow(_Row):
     official_count: Count
     official_count_sichuan: Count
     published: Date
+    notice: OptionalText
     notes: OptionalText
     source_url: RequiredSources
 
@@ -145,6 +154,25 @@ class BatchRow(_Row):
         if not re.match(r"^(provincial|national)-\d{4}$", value):
             raise ValueError("must be '<level>-<year>', e.g. 'provincial-2024'")
         return value
+
+
+FigureKind = Literal[
+    "clusters", "sichuan_clusters", "cities", "industries", "output_value_cny", "enterprises", "quality_smes"
+]
+FigureBound = Literal["exact", "at_least", "at_most"]
+
+
+class BatchFigureRow(_Row):
+    """A figure a source states about a batch: `bound` is `at_least` where the source says "over", `at_most`
+    where only a cap is known."""
+
+    batch_id: Slug
+    figure: FigureKind
+    value: Annotated[int, Field(ge=0)]
+    unit: Text
+    bound: FigureBound
+    notes: OptionalText
+    source_url: RequiredSources
 
 
 class ClusterRow(_Row):
@@ -183,6 +211,7 @@ ROW_MODELS: dict[str, type[_Row]] = {
     "cities.csv": CityRow,
     "industries.csv": IndustryRow,
     "batches.csv": BatchRow,
+    "batch_figures.csv": BatchFigureRow,
     "clusters.csv": ClusterRow,
     "enterprises.csv": EnterpriseRow,
 }
@@ -195,6 +224,8 @@ ROW_MODELS: dict[str, type[_Row]] = {
 class _Reader:
     directory: Path
     errors: list[RowError] = field(default_factory=list)
+    #: The `id` of every row of each file, valid or not (a row refused is not reported again where it is named).
+    ids: dict[str, set[str]] = field(default_factory=dict)
 
     def error(self, file: str, line: int, field_name: str, value: object, reason: str) -> None:
         self.errors.append(RowError(file, line, field_name, "" if value is None else str(value), reason))
@@ -237,6 +268,7 @@ class _Reader:
             surplus: list[str] = list(
                 raw.pop(None, None) or []
             )  # csv files surplus values under the key None
+            self.ids.setdefault(name, set()).add(str(raw.get("id") or "").strip())
             present = [v for v in raw.values() if v is not None]
             if surplus or len(present) < len(expected):
                 self.error(
@@ -268,6 +300,7 @@ class GraphPlan:
     industries: list[dict[str, Any]] = field(default_factory=list)
     years: list[dict[str, Any]] = field(default_factory=list)
     batches: list[dict[str, Any]] = field(default_factory=list)
+    figures: list[dict[str, Any]] = field(default_factory=list)
     clusters: list[dict[str, Any]] = field(default_factory=list)
     recognitions: list[dict[str, Any]] = field(default_factory=list)
     enterprises: list[dict[str, Any]] = field(default_factory=list)
@@ -283,6 +316,7 @@ class GraphPlan:
                 self.industries,
                 self.years,
                 self.batches,
+                self.figures,
                 self.clusters,
                 self.recognitions,
                 self.enterprises,
@@ -347,6 +381,7 @@ def read_dataset(directory: Path) -> GraphPlan:
         plan.industries.append({"id": i.id, "name": i.name_en, "nameZh": i.name_zh, "sources": i.source_url})
 
     batch_ids: set[str] = set()
+    batch_rows: dict[str, BatchRow] = {}
     years: set[int] = set()
     for line, b in r.rows("batches.csv"):
         if b.id != f"{b.level}-{b.year}":
@@ -358,6 +393,7 @@ def read_dataset(directory: Path) -> GraphPlan:
             r.error("batches.csv", line, "id", b.id, "duplicate batch")
             continue
         batch_ids.add(b.id)
+        batch_rows[b.id] = b
         years.add(b.year)
         plan.batches.append(
             {
@@ -372,8 +408,57 @@ def read_dataset(directory: Path) -> GraphPlan:
                 "officialCount": b.official_count,
                 "officialCountSichuan": b.official_count_sichuan,
                 "published": b.published,
+                "notice": b.notice,
                 "notes": b.notes,
                 "sources": b.source_url,
+            }
+        )
+
+    figure_ids: set[str] = set()
+    for line, f in r.rows("batch_figures.csv"):
+        batch = batch_rows.get(f.batch_id)
+        if batch is None:
+            if f.batch_id not in r.ids.get("batches.csv", set()):  # a refused batch row is reported already
+                r.error("batch_figures.csv", line, "batch_id", f.batch_id, "no such batch in batches.csv")
+            continue
+        figure_id = f"{f.batch_id}/{f.figure.replace('_', '-')}"
+        if figure_id in figure_ids:
+            r.error("batch_figures.csv", line, "figure", f.figure, f"batch '{f.batch_id}' already states it")
+            continue
+        official = {"clusters": batch.official_count, "sichuan_clusters": batch.official_count_sichuan}
+        if f.figure in official and official[f.figure] is not None:
+            column = "official_count" if f.figure == "clusters" else "official_count_sichuan"
+            official_value = official[f.figure]
+            if (
+                (f.bound == "exact" and f.value != official_value)
+                or (f.bound == "at_most" and f.value < official_value)
+                or (f.bound == "at_least" and f.value > official_value)
+            ):
+                r.error(
+                    "batch_figures.csv",
+                    line,
+                    "value",
+                    f.value,
+                    f"batches.csv gives {column} {official_value} for '{f.batch_id}', which this {f.bound} figure "
+                    "contradicts",
+                )
+                continue
+        if f.figure == "sichuan_clusters" and batch.level != "national":
+            r.error(
+                "batch_figures.csv", line, "figure", f.figure, "only a national batch has a Sichuan count"
+            )
+            continue
+        figure_ids.add(figure_id)
+        plan.figures.append(
+            {
+                "id": figure_id,
+                "batchId": f.batch_id,
+                "figure": f.figure.upper(),
+                "value": f.value,
+                "unit": f.unit,
+                "bound": f.bound.upper(),
+                "notes": f.notes,
+                "sources": f.source_url,
             }
         )
 

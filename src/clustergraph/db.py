@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, LiteralString, TypeVar, cast
@@ -283,17 +283,22 @@ async def read_row(
     return value
 
 
-def _session(
+@contextlib.asynccontextmanager
+async def _session(
     driver: AsyncDriver, database: str, access_mode: str, scope: RequestScope | None
-) -> AsyncSession:
-    """A session of its own for one unit of work, after the request's bookmarks (and the process's)."""
+) -> AsyncIterator[AsyncSession]:
+    """A session of its own for one unit of work, after the request's bookmarks (and the process's), counted in
+    `metrics.SESSIONS_IN_USE` while it is open."""
     given = scope.causal_chain.given if scope is not None else None
-    return driver.session(
+    session = driver.session(
         database=database,
         default_access_mode=access_mode,
         bookmarks=Bookmarks.from_raw_values(given) if given else None,
         bookmark_manager=driver.execute_query_bookmark_manager,
     )
+    with metrics.session_in_use():
+        async with session:
+            yield session
 
 
 #: The first pause before a read is tried again; each next one doubles, up to the last.

@@ -391,6 +391,16 @@ S, INT, F, E, D = Kind.STRING, Kind.INT, Kind.FLOAT, Kind.ENUM, Kind.DATE
 ENUM_VALUES: dict[str, tuple[LiteralString, ...]] = {
     "RecognitionLevel": ("PROVINCIAL", "NATIONAL"),
     "NameStatus": ("AS_LISTED", "AS_WORDED_IN_SOURCE", "UNVERIFIED"),
+    "FigureKind": (
+        "CLUSTERS",
+        "SICHUAN_CLUSTERS",
+        "CITIES",
+        "INDUSTRIES",
+        "OUTPUT_VALUE_CNY",
+        "ENTERPRISES",
+        "QUALITY_SMES",
+    ),
+    "FigureBound": ("EXACT", "AT_LEAST", "AT_MOST"),
 }
 
 _KEY_FIELD = "The node's key: its stable id in the graph (the `id` property in Neo4j), usable in URLs."
@@ -883,6 +893,13 @@ TYPES: dict[str, NodeType] = {
                     where="Official Sichuan count.",
                     aggregate="Official Sichuan counts.",
                 ),
+                Prop(
+                    "notice",
+                    "notice",
+                    S,
+                    "Number of the official notice that published the list (文号), where a source gives it.",
+                    nullable=True,
+                ),
                 Prop("notes", "notes", S, "What is known of the list.", nullable=True),
                 _sources(),
             ),
@@ -913,6 +930,15 @@ TYPES: dict[str, NodeType] = {
                     description="The year of the batch.",
                     where="Its year.",
                 ),
+                Rel(
+                    "figures",
+                    "BatchFigure",
+                    out("STATES"),
+                    many=True,
+                    description="The figures the sources state about the list (its size, cities, industries, output, "
+                    "enterprises; an upper bound where only a cap is known), each with what the graph names of it.",
+                    where="Its stated figures.",
+                ),
             ),
             sorts=(
                 Sort("KEY", "key"),
@@ -923,6 +949,58 @@ TYPES: dict[str, NodeType] = {
                 Sort("NAMED_COUNT", Count("recognitions"), "Recognitions of the batch the graph names."),
             ),
             default_sort=("YEAR", "LEVEL"),
+        ),
+        NodeType(
+            "BatchFigure",
+            "A figure a source states about an official list (how many clusters, cities, enterprises; the output), "
+            'with whether it is exact, a lower bound ("over") or an upper bound (a cap).',
+            "batch figures",
+            (
+                _key(),
+                Prop(
+                    "figure",
+                    "figure",
+                    E,
+                    "What the figure counts or sums.",
+                    enum="FigureKind",
+                    where="What the figure counts or sums.",
+                ),
+                Prop("value", "value", F, "The stated value.", where="The stated value."),
+                Prop(
+                    "unit",
+                    "unit",
+                    S,
+                    "What the value is counted in (clusters, cities/prefectures, yuan, ...).",
+                ),
+                Prop(
+                    "bound",
+                    "bound",
+                    E,
+                    'EXACT, AT_LEAST where the source says "over", AT_MOST where only a cap is known.',
+                    enum="FigureBound",
+                    where="Exact, lower or upper bound.",
+                ),
+                Prop(
+                    "notes",
+                    "notes",
+                    S,
+                    "What the source says, in its words where they matter.",
+                    nullable=True,
+                ),
+                _sources(),
+            ),
+            rels=(
+                Rel(
+                    "batch",
+                    "Batch",
+                    in_("STATES"),
+                    many=False,
+                    description="The list the figure is about.",
+                    where="The list it is about.",
+                ),
+            ),
+            sorts=(Sort("KEY", "key"), Sort("FIGURE", "figure", "In the order of FigureKind.")),
+            default_sort=("FIGURE",),
         ),
         NodeType(
             "RecognitionYear",

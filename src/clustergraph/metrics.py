@@ -11,7 +11,11 @@ Off, nothing is counted: each helper returns at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -22,7 +26,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -58,6 +62,13 @@ STATEMENT_SECONDS = Histogram(
 LIVE_SUBSCRIPTIONS = Gauge(
     "clustergraph_live_subscriptions",
     "Live queries (subscriptions) open now, all of them in this worker (summed over workers).",
+    multiprocess_mode="livesum",
+)
+
+SESSIONS_IN_USE = Gauge(
+    "clustergraph_neo4j_sessions_in_use",
+    "Neo4j sessions open now, each holding at most one of the driver's pooled connections while its unit of work "
+    "runs (a read, or a write transaction); the pool of each worker holds NEO4J_MAX_POOL_SIZE connections at most.",
     multiprocess_mode="livesum",
 )
 
@@ -109,9 +120,42 @@ def live_subscriptions(delta: int) -> None:
         LIVE_SUBSCRIPTIONS.inc(delta)
 
 
+@contextlib.contextmanager
+def session_in_use() -> Iterator[None]:
+    """Count a Neo4j session as in use while the block runs."""
+    if not _on:
+        yield
+        return
+    SESSIONS_IN_USE.inc()
+    try:
+        yield
+    finally:
+        SESSIONS_IN_USE.dec()
+
+
+_LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w+_(\d+)\.db$")
+
+
+def _forget_dead_workers(folder: Path) -> None:
+    """Drop the live gauges of workers that are gone (killed, say), so that a dead worker's sessions and live
+    subscriptions do not count as open for ever; its counters and histograms stay, as Prometheus expects of a counter."""
+    for path in folder.glob("gauge_live*.db"):
+        match = _LIVE_GAUGE_FILE.match(path.name)
+        if match is None:
+            continue
+        pid = int(match.group(1))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            mark_process_dead(pid, str(folder))  # type: ignore[no-untyped-call]
+        except PermissionError:  # alive, another user's
+            continue
+
+
 async def endpoint(request: Request) -> Response:
     """The metrics in Prometheus' text format: this process's, or every worker's in multiprocess mode."""
-    if os.environ.get(MULTIPROC_DIR):
+    if folder := os.environ.get(MULTIPROC_DIR):
+        _forget_dead_workers(Path(folder))
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:

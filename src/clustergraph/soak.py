@@ -6,6 +6,12 @@ Everything runs on this machine's loopback: a Neo4j instance of its own (`soak`,
 API served by uvicorn in a child process, and the clients. Requests are bounded in number and time. At the end it
 checks that every write acknowledged to a client is in the graph exactly once, and that no client ever saw an
 unmasked internal error, and prints the figures.
+
+With `observability`, the API runs as it would be watched in production: tracing on (the OpenTelemetry SDK with
+its batch processor, exporting every span to the console exporter, whose output the soak counts and then throws
+away) and metrics on (`/metrics`, multiprocess mode over the workers), and a scraper reads `/metrics` throughout:
+every page must parse as Prometheus text and the request counter must never go back, even when a worker is
+killed.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ import contextlib
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -30,6 +38,7 @@ from typing import Any
 import httpx
 from neo4j import Driver
 from neo4j.exceptions import ServiceUnavailable, TransientError
+from prometheus_client.parser import text_string_to_metric_families
 
 from . import neo4j_server
 from .auth import Role, create_token
@@ -70,11 +79,42 @@ class SoakReport:
     worker_killed: int | None = None
     codes: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
+    #: With observability: tracing and metrics on, /metrics scraped throughout.
+    observed: bool = False
+    metrics_scrapes: int = 0
+    metrics_unparsable: int = 0
+    metrics_http_errors: int = 0
+    #: Scrapes whose request count was lower than the one before (a counter that went back).
+    metrics_went_back: int = 0
+    #: The request counter's total at the last scrape, after the clients stopped.
+    metrics_requests_counted: float = 0.0
+    #: Requests a client saw answered (with data or a clear error) that the counter may miss: one in flight per
+    #: client on the worker that was killed, answered before it counted them.
+    metrics_may_miss: int = 0
+    spans_exported: int = 0
+    statement_spans: int = 0
+
+    @property
+    def metrics_ok(self) -> bool:
+        """/metrics was read and parsed throughout, its request counter never went back, and it counted the answers
+        the clients saw (but those in flight on the killed worker)."""
+        seen = self.answered + self.refused_clearly
+        return (
+            self.metrics_scrapes > 0
+            and self.metrics_unparsable == 0
+            and self.metrics_went_back == 0
+            and self.metrics_requests_counted >= seen - self.metrics_may_miss
+        )
+
+    @property
+    def tracing_ok(self) -> bool:
+        return self.spans_exported > 0 and self.statement_spans > 0
 
     @property
     def ok(self) -> bool:
         return (
-            self.unmasked == 0
+            (not self.observed or (self.metrics_ok and self.tracing_ok))
+            and self.unmasked == 0
             and self.acknowledged_missing == 0
             and self.acknowledged_duplicated == 0
             and self.recovery_s is not None
@@ -101,7 +141,19 @@ class SoakReport:
             f"uvicorn worker killed (SIGKILL) mid-load: {worker}",
             f"seconds until the service answered again after Neo4j, killed with SIGKILL, was back: {after_kill}",
             f"seconds until the service answered again after Neo4j, stopped cleanly, was back: {recovery}",
+            *self._observability_lines(),
             "result: " + ("PASS" if self.ok else "FAIL"),
+        ]
+
+    def _observability_lines(self) -> list[str]:
+        if not self.observed:
+            return ["tracing and metrics: off (--observability turns them on)"]
+        return [
+            f"/metrics scraped: {self.metrics_scrapes} pages parsed, {self.metrics_unparsable} unparsable, "
+            f"{self.metrics_http_errors} HTTP errors; request counter went back {self.metrics_went_back} times",
+            f"requests counted by /metrics at the end: {self.metrics_requests_counted:.0f} (clients saw "
+            f"{self.answered + self.refused_clearly} answered; up to {self.metrics_may_miss} may be missed)",
+            f"spans exported: {self.spans_exported}, of which Cypher statements: {self.statement_spans}",
         ]
 
 
@@ -195,6 +247,17 @@ async def _client(
                     report.writes_acknowledged += 1
 
 
+async def _warm_up(url: str, rounds: int = 2) -> None:
+    """Send each read a few times, each on a connection of its own (so that both workers get some) before the clock
+    starts: the first answer of each query plans it, in the service and in a fresh Neo4j, which on a busy machine
+    can take longer than the soak's first phase."""
+    for _ in range(rounds):
+        for query in READS:
+            async with httpx.AsyncClient(timeout=60.0) as http:
+                with contextlib.suppress(httpx.HTTPError):
+                    await http.post(url, json={"query": query})
+
+
 async def _wait_answering(url: str, deadline: float) -> bool:
     async with httpx.AsyncClient(timeout=5.0) as http:
         while time.monotonic() < deadline:
@@ -204,6 +267,57 @@ async def _wait_answering(url: str, deadline: float) -> bool:
                     return True
             await asyncio.sleep(0.1)
     return False
+
+
+def _requests_counted(text: str) -> float:
+    """The request counter's total over every operation and outcome, from a Prometheus text page."""
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "clustergraph_requests_total"
+    )
+
+
+async def _scrape_once(http: httpx.AsyncClient, url: str, report: SoakReport, last: float) -> float:
+    """Read /metrics once, checking that it parses and that the request counter did not go back; the count."""
+    try:
+        response = await http.get(url)
+        response.raise_for_status()
+    except httpx.HTTPError:
+        report.metrics_http_errors += 1
+        return last
+    try:
+        counted = _requests_counted(response.text)
+    except ValueError as exc:
+        report.metrics_unparsable += 1
+        if len(report.examples) < 5:
+            report.examples.append(f"/metrics did not parse: {exc}")
+        return last
+    report.metrics_scrapes += 1
+    if counted < last:
+        report.metrics_went_back += 1
+    return counted
+
+
+async def _scrape_metrics(url: str, deadline: float, report: SoakReport) -> float:
+    """Scrape /metrics every second until `deadline`; the last count."""
+    last = 0.0
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        while time.monotonic() < deadline:
+            last = await _scrape_once(http, url, report, last)
+            await asyncio.sleep(1.0)
+    return last
+
+
+def _count_spans(path: Path, report: SoakReport) -> None:
+    """Count the spans the console exporter wrote (one JSON object each, its `name` on a line of its own)."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if line.startswith('    "name": '):
+                report.spans_exported += 1
+                if '"neo4j.query"' in line:
+                    report.statement_spans += 1
 
 
 def _until_gone(settings: Settings, timeout_s: float = 30.0) -> None:
@@ -226,21 +340,25 @@ def _worker_pids(supervisor: int) -> list[int]:
 
 
 async def _run(settings: Settings, url: str, seconds: float, clients: int, max_requests: int,
-               supervisor: int) -> tuple[SoakReport, list[str], list[str]]:  # fmt: skip
+               supervisor: int, observed: bool = False) -> tuple[SoakReport, list[str], list[str]]:  # fmt: skip
     """Clients read and write for `seconds` while, in turn, one uvicorn worker is killed (SIGKILL), Neo4j is killed
-    (SIGKILL) and started again, and Neo4j is stopped cleanly and started again."""
-    report = SoakReport()
+    (SIGKILL) and started again, and Neo4j is stopped cleanly and started again; with `observed`, /metrics is
+    scraped all the while."""
+    report = SoakReport(observed=observed)
     token = create_token(
         settings, Role.EDITOR, ttl_s=min(max(int(seconds) * 10, 600), settings.jwt_max_lifetime_s)
     )
     acknowledged: list[str] = []
     attempted: list[str] = []
+    await _warm_up(url)
     started = time.monotonic()
     deadline = started + seconds
     workers = [
         asyncio.create_task(_client(i, url, token, deadline, max_requests, report, acknowledged, attempted))
         for i in range(clients)
     ]
+    metrics_url = url.removesuffix("/graphql") + "/metrics"
+    scraper = asyncio.create_task(_scrape_metrics(metrics_url, deadline, report)) if observed else None
     await asyncio.sleep(seconds / 6)
     pids = _worker_pids(supervisor)
     if pids:
@@ -263,6 +381,11 @@ async def _run(settings: Settings, url: str, seconds: float, clients: int, max_r
     if await _wait_answering(url, back + 120):
         report.recovery_s = time.monotonic() - back
     await asyncio.gather(*workers)
+    if scraper is not None:
+        last = await scraper
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            report.metrics_requests_counted = await _scrape_once(http, metrics_url, report, last)
+        report.metrics_may_miss = clients if report.worker_killed is not None else 0
     return report, acknowledged, attempted
 
 
@@ -279,12 +402,31 @@ def _until_available(driver: Driver, database: str, timeout_s: float = 60.0) -> 
             time.sleep(0.5)
 
 
+def _observability_env(on: bool, folder: Path) -> dict[str, str]:
+    """The API's environment for tracing and metrics: on, spans go to the console exporter (its output to a file in
+    `folder`, counted at the end) and the workers share a metrics folder; off, both are off whatever is set."""
+    if not on:
+        return {"METRICS": "false", "OTEL_TRACES_EXPORTER": "none"}
+    (folder / "metrics").mkdir()
+    return {
+        "METRICS": "true",
+        "OTEL_TRACES_EXPORTER": "console",
+        "OTEL_SERVICE_NAME": "clustergraph-soak",
+        "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
+    }
+
+
 @contextlib.contextmanager
-def _service(settings: Settings, dataset: Path | None, workers: int = 1) -> Iterator[tuple[str, int]]:
+def _service(
+    settings: Settings, dataset: Path | None, workers: int = 1, observability: bool = False
+) -> Iterator[tuple[str, int, Path]]:
     """The soak's Neo4j (started, wiped, loaded) and the API (`workers` uvicorn processes) on a free loopback port:
-    yields the GraphQL URL and uvicorn's pid, and stops both at the end."""
+    yields the GraphQL URL, uvicorn's pid and the file of the API's standard output (the spans, with
+    `observability`), and stops both at the end."""
     neo4j_server.start(settings)
     api: subprocess.Popen[bytes] | None = None
+    folder = Path(tempfile.mkdtemp(prefix="clustergraph-soak-"))
+    spans = folder / "spans.json"
     try:
         with create_driver(settings) as driver:
             _until_available(driver, settings.neo4j_database)
@@ -295,33 +437,38 @@ def _service(settings: Settings, dataset: Path | None, workers: int = 1) -> Iter
         env = {**os.environ, "NEO4J_URI": settings.bolt_uri, "NEO4J_PASSWORD": settings.neo4j_secret.get_secret_value(),
                "JWT_SECRET": settings.jwt_secret.get_secret_value(), "LOG_LEVEL": "warning",
                # Its clients share one address and would spend its budget: the soak measures outages, not fair use.
-               "RATE_LIMIT": "false"}  # fmt: skip
-        api = subprocess.Popen(  # noqa: S603 -- fixed argv
-            [sys.executable, "-m", "uvicorn", "clustergraph.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+               "RATE_LIMIT": "false", **_observability_env(observability, folder)}  # fmt: skip
+        with spans.open("wb") as out:
+            api = subprocess.Popen(  # noqa: S603 -- fixed argv
+                [sys.executable, "-m", "uvicorn", "clustergraph.app:create_app", "--factory", "--host", "127.0.0.1",
+                 "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
+                env=env, stdout=out, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
         url = f"http://127.0.0.1:{port}/graphql"
         if not asyncio.run(_wait_answering(url, time.monotonic() + 60)):
             raise RuntimeError("the API did not start answering within 60s")
-        yield url, api.pid
+        yield url, api.pid, spans
     finally:
         if api is not None:
             api.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 api.wait(timeout=10)
         neo4j_server.stop(settings)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_soak(base: Settings, seconds: float = 30.0, clients: int = 8, max_requests: int = 5_000,
-             dataset: Path | None = None, instance: dict[str, Any] | None = None) -> SoakReport:  # fmt: skip
+             dataset: Path | None = None, instance: dict[str, Any] | None = None,
+             observability: bool = False) -> SoakReport:  # fmt: skip
     """Run the whole soak and return its report (the local soak Neo4j, `soak_settings(base, **instance)`, is
-    stopped at the end)."""
+    stopped at the end); with `observability`, tracing and metrics on and /metrics scraped throughout."""
     settings = soak_settings(base, **(instance or {}))
-    with _service(settings, dataset, workers=2) as (url, supervisor):
+    with _service(settings, dataset, workers=2, observability=observability) as (url, supervisor, spans):
         report, acknowledged, attempted = asyncio.run(
-            _run(settings, url, seconds, clients, max_requests, supervisor)
+            _run(settings, url, seconds, clients, max_requests, supervisor, observability)
         )
+        if observability:
+            _count_spans(spans, report)
         with create_driver(settings) as driver:
             records, _, _ = driver.execute_query(
                 ENTERPRISES_FOUND, {"keys": attempted}, database_=settings.neo4j_database,
@@ -535,5 +682,5 @@ def run_abuse_soak(base: Settings, seconds: float = 30.0, clients: int = 4, abus
     abusive request other than a forged bookmark is answered, or one with forged bookmarks takes longer than
     `MAX_FORGED_BOOKMARK_S`."""
     settings = soak_settings(base, **(instance or {}))
-    with _service(settings, dataset) as (url, _supervisor):
+    with _service(settings, dataset) as (url, _supervisor, _spans):
         return asyncio.run(_run_abuse(url, seconds, clients, abusers, max_requests))

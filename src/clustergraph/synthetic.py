@@ -68,6 +68,7 @@ def generate(scale: Scale, seed: int = 42) -> GraphPlan:
                     "officialCount": scale.clusters // 4,
                     "officialCountSichuan": scale.clusters // 4,
                     "published": None,
+                    "notice": None,
                     "notes": "Synthetic data for testing and benchmarks.",
                     "sources": SOURCE,
                 }

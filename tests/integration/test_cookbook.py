@@ -140,6 +140,16 @@ def check_coverage(data: dict[str, Any], ctx: Ctx) -> None:
     assert batch["missingCount"] == row["official"] - named
     names = sorted((c["name"], c["id"]) for c in row["clusters"])
     assert [n["key"] for n in batch["clusters"]["nodes"]] == [k for _, k in names]
+    figures = ctx.cypher(
+        "MATCH (:Batch {id: $key})-[:STATES]->(f:BatchFigure) RETURN f.figure AS figure, f.value AS value, "
+        "f.bound AS bound, f.sources AS sources",
+        key=key,
+    )
+    got = {f["figure"]: f for f in batch["figures"]["nodes"]}
+    assert {f["figure"]: (f["value"], f["bound"], f["sources"]) for f in figures} == {
+        k: (f["value"], f["bound"], f["sources"]) for k, f in got.items()
+    }
+    assert got["CLUSTERS"]["inGraph"] == named
 
 
 def check_search(data: dict[str, Any], ctx: Ctx) -> None:

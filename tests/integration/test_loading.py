@@ -49,6 +49,7 @@ def expected_counts(folder: Path = DATA_DIR) -> tuple[dict[str, int], dict[str, 
     batches = csv_rows("batches.csv", folder)
     clusters = csv_rows("clusters.csv", folder)
     enterprises = csv_rows("enterprises.csv", folder)
+    figures = csv_rows("batch_figures.csv", folder)
     dated = [c for c in clusters if c["recognition_year"].strip()]
     years = {b["year"] for b in batches} | {c["recognition_year"] for c in dated}
     cluster_ids = {c["id"] for c in clusters}
@@ -60,6 +61,7 @@ def expected_counts(folder: Path = DATA_DIR) -> tuple[dict[str, int], dict[str, 
         "Industry": len(csv_rows("industries.csv", folder)),
         "RecognitionYear": len(years),
         "Batch": len(batches),
+        "BatchFigure": len(figures),
         "Cluster": len(cluster_ids),
         "Recognition": len(clusters),
         "Enterprise": len({e["name_zh"] for e in enterprises}),
@@ -73,6 +75,7 @@ def expected_counts(folder: Path = DATA_DIR) -> tuple[dict[str, int], dict[str, 
         "IN_BATCH": len(dated),
         "IN_YEAR": len(dated) + len(batches),
         "MEMBER_OF": len({(e["name_zh"], e["cluster_id"]) for e in enterprises}),
+        "STATES": len(figures),
     }
     return labels, types
 

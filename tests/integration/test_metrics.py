@@ -125,3 +125,80 @@ def test_two_workers_sum_their_counts(settings: Settings, dataset_graph: Driver,
         proc.terminate()
         proc.wait(timeout=30)
         errors.close()
+
+
+def _sessions_in_use() -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("clustergraph_neo4j_sessions_in_use") or 0.0
+
+
+async def test_sessions_in_use_counts_each_open_session_and_falls_back(settings: Settings) -> None:
+    """clustergraph_neo4j_sessions_in_use is one more while a transaction's session is open, two more while a
+    second one runs inside the first, and back where it was when both are done (read from the registry inside each
+    transaction)."""
+    from neo4j import AsyncManagedTransaction
+
+    from clustergraph import db, metrics
+    from clustergraph.cypher.statements import PING
+
+    was_on = metrics.enabled()
+    metrics.configure(True)
+    seen: list[float] = []
+    driver = db.create_async_driver(settings)
+    try:
+        before = _sessions_in_use()
+
+        async def inner(tx: AsyncManagedTransaction) -> None:
+            await (await tx.run(PING)).consume()
+            seen.append(_sessions_in_use())
+
+        async def outer(tx: AsyncManagedTransaction) -> None:
+            await (await tx.run(PING)).consume()
+            seen.append(_sessions_in_use())
+            await db.write(driver, settings.neo4j_database, inner)
+
+        await db.write(driver, settings.neo4j_database, outer)
+        assert seen == [before + 1, before + 2]
+        assert _sessions_in_use() == before
+        rows = await db.read(driver, settings.neo4j_database, PING, {})
+        assert rows == [{"ok": 1}]
+        assert _sessions_in_use() == before
+    finally:
+        await driver.close()
+        metrics.configure(was_on)
+
+
+def test_sessions_in_use_is_on_the_metrics_page_and_zero_when_idle(
+    client: Any, dataset_graph: Driver
+) -> None:
+    """After requests are answered, /metrics shows the gauge, and no session is left in use."""
+    assert client.post("/graphql", json={"query": "{ clusters { totalCount } }"}).status_code == 200
+    samples = _scrape(client.get("/metrics").text)
+    assert samples["clustergraph_neo4j_sessions_in_use"] == {(): 0.0}
+
+
+def test_the_grafana_dashboard_reads_only_metrics_the_service_serves(
+    client: Any, dataset_graph: Driver
+) -> None:
+    """docs/grafana-dashboard.json is valid JSON, and every clustergraph_* series its queries name is one that
+    /metrics serves (a counter's `_total`, a histogram's `_bucket`, a gauge's own name)."""
+    import json
+    import re
+    from pathlib import Path
+
+    dashboard = json.loads(
+        (Path(__file__).resolve().parents[2] / "docs" / "grafana-dashboard.json").read_text()
+    )
+    named = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bclustergraph_\w+", target["expr"])
+    }
+    assert named
+    served: set[str] = set()
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
+        served |= {family.name + s for s in suffixes.get(family.type, ("",))}
+    assert named <= served, f"the dashboard names series /metrics does not serve: {sorted(named - served)}"

@@ -16,14 +16,16 @@ SOAK_INSTANCE = {
 
 def test_short_soak_loses_no_acknowledged_write_and_recovers(settings):
     """With one uvicorn worker killed mid-load, Neo4j killed (SIGKILL) and restarted, then stopped and started
-    cleanly: every acknowledged write is in the graph exactly once, no client sees an unmasked error, and the service
-    recovers from both outages."""
+    cleanly, and tracing and metrics on: every acknowledged write is in the graph exactly once, no client sees an
+    unmasked error, the service recovers from both outages, spans of requests and statements are exported, and
+    /metrics parses throughout with a request counter that never goes back and counts what the clients saw."""
     report = run_soak(
         settings.model_copy(update={"neo4j_uri": None}),
         seconds=9,
         clients=3,
         max_requests=300,
         instance=SOAK_INSTANCE,
+        observability=True,
     )
     assert report.sent > 0
     assert report.answered > 0
@@ -34,6 +36,14 @@ def test_short_soak_loses_no_acknowledged_write_and_recovers(settings):
     assert report.recovery_s is not None
     assert report.recovery_after_kill_s is not None
     assert report.worker_killed is not None
+    assert report.metrics_scrapes > 0
+    assert report.metrics_unparsable == 0, report.examples
+    assert report.metrics_went_back == 0
+    seen = report.answered + report.refused_clearly
+    assert report.metrics_requests_counted >= seen - report.metrics_may_miss
+    assert report.spans_exported > 0
+    assert report.statement_spans > 0
+    assert report.ok, report.lines()
 
 
 def test_short_abuse_soak_refuses_the_abuse_and_keeps_ordinary_queries_answered(settings):

@@ -624,3 +624,53 @@ def test_dataset_error_lists_each_problem_on_its_own_line_in_order() -> None:
     lines = str(error).splitlines()
     assert lines[1].strip() == str(early)
     assert lines[2].strip() == str(late)
+
+
+# --- batch_figures.csv ----------------------------------------------------------------------------------------
+
+
+def test_batch_figures_become_figure_rows_with_their_bounds() -> None:
+    """Each row of batch_figures.csv is a figure of its batch, keyed `<batch>/<figure>`, bound and sources kept."""
+    plan = read_dataset(DATA_DIR)
+    rows = rows_of("batch_figures.csv")
+    assert len(plan.figures) == len(rows)
+    by_id = {f["id"]: f for f in plan.figures}
+    for row in rows:
+        f = by_id[f"{row['batch_id']}/{row['figure'].replace('_', '-')}"]
+        assert (f["batchId"], f["value"], f["bound"]) == (
+            row["batch_id"],
+            int(row["value"]),
+            row["bound"].upper(),
+        )
+        assert f["sources"] == [u.strip() for u in row["source_url"].split(" ; ")]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("bound", "over", "exact"),
+        ("figure", "towns", "clusters"),
+        ("value", "-1", "greater than or equal"),
+        ("source_url", "", "at least 1"),
+        ("batch_id", "provincial-2099", "no such batch"),
+    ],
+)
+def test_a_bad_batch_figure_is_reported_at_its_line(data: Path, column: str, value: str, reason: str) -> None:
+    """A figure with a bound, kind, value, source or batch that the dataset does not allow is refused at its line."""
+    line = edit_row(data, "batch_figures.csv", 1, **{column: value})
+    assert_error(refused(data), "batch_figures.csv", line, column, reason)
+
+
+def test_a_figure_contradicting_the_official_count_is_refused(data: Path) -> None:
+    """An exact CLUSTERS figure other than the batch's official_count is refused, naming the official count."""
+    index = find_row(load_table(data, "batch_figures.csv"), batch_id="provincial-2024", figure="clusters")
+    line = edit_row(data, "batch_figures.csv", index, value="35")
+    assert_error(refused(data), "batch_figures.csv", line, "value", "official_count 36")
+
+
+def test_a_figure_stated_twice_is_refused(data: Path) -> None:
+    """A batch states each figure once: a second row of the same batch and figure is refused."""
+    table = load_table(data, "batch_figures.csv")
+    table.append(list(table[1]))
+    save_table(data, "batch_figures.csv", table)
+    assert_error(refused(data), "batch_figures.csv", line_of(len(table) - 1), "figure", "already states")

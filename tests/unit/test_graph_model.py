@@ -43,6 +43,8 @@ PATTERNS = [
     ("Batch", "recognitions", "({a})<-[:IN_BATCH]-({b}:Recognition)"),
     ("Batch", "clusters", "({a})<-[:IN_BATCH]-(:Recognition)<-[:RECOGNIZED]-({b}:Cluster)"),
     ("Batch", "recognition_year", "({a})-[:IN_YEAR]->({b}:RecognitionYear)"),
+    ("Batch", "figures", "({a})-[:STATES]->({b}:BatchFigure)"),
+    ("BatchFigure", "batch", "({a})<-[:STATES]-({b}:Batch)"),
     ("RecognitionYear", "batches", "({a})<-[:IN_YEAR]-({b}:Batch)"),
     ("RecognitionYear", "recognitions", "({a})<-[:IN_YEAR]-({b}:Recognition)"),
     ("RecognitionYear", "clusters", "({a})<-[:IN_YEAR]-({m}:Recognition)<-[:RECOGNIZED]-({b}:Cluster)"),
@@ -114,6 +116,17 @@ SORT_KEYS: dict[str, list[tuple[str, str, Kind, bool]]] = {
         ("ORDINAL", "{n}.ordinal", INT, True),
         ("OFFICIAL_COUNT_SICHUAN", "{n}.officialCountSichuan", INT, False),
         ("NAMED_COUNT", "COUNT { ({n})<-[:IN_BATCH]-(:Recognition) }", INT, False),
+    ],
+    "BatchFigure": [
+        ("KEY", "{n}.id", S, True),
+        (
+            "FIGURE",
+            "CASE {n}.figure WHEN 'CLUSTERS' THEN 0 WHEN 'SICHUAN_CLUSTERS' THEN 1 WHEN 'CITIES' THEN 2 "
+            "WHEN 'INDUSTRIES' THEN 3 WHEN 'OUTPUT_VALUE_CNY' THEN 4 WHEN 'ENTERPRISES' THEN 5 "
+            "WHEN 'QUALITY_SMES' THEN 6 END",
+            INT,
+            True,
+        ),
     ],
     "RecognitionYear": [
         ("YEAR", "{n}.year", INT, True),
@@ -190,6 +203,7 @@ def test_filterable_and_aggregated_properties() -> None:
     assert {t.name: t.default_sort for t in TYPES.values() if t.default_sort != ("NAME",)} == {
         "Recognition": ("YEAR", "LEVEL"),
         "Batch": ("YEAR", "LEVEL"),
+        "BatchFigure": ("FIGURE",),
         "RecognitionYear": ("YEAR",),
     }
 

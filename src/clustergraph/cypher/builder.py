@@ -700,6 +700,7 @@ STATS_PARTS: dict[str, LiteralString] = {
 COMPUTED_FIELDS: dict[tuple[str, str], LiteralString] = {
     ("Batch", "namedCount"): q.BATCH_NAMED_COUNT,
     ("Batch", "missingCount"): q.BATCH_MISSING_COUNT,
+    ("BatchFigure", "inGraph"): q.BATCH_FIGURE_IN_GRAPH,
     # The computed fields the model declares (counts, a first year, a city's coordinates).
     **{
         (t.name, camel(field)): expression

@@ -76,11 +76,19 @@ LOAD_STATEMENTS: dict[str, LiteralString] = {
             b.authority = row.authority, b.authorityZh = row.authorityZh,
             b.officialCount = row.officialCount, b.officialCountSichuan = row.officialCountSichuan,
             b.published = CASE WHEN row.published IS NULL THEN null ELSE date(row.published) END,
-            b.notes = row.notes, b.sources = row.sources
+            b.notice = row.notice, b.notes = row.notes, b.sources = row.sources
         WITH b, row
         MERGE (y:RecognitionYear {id: toString(row.year)})
         ON CREATE SET y.year = row.year
         MERGE (b)-[:IN_YEAR]->(y)
+    """,
+    "figures": """
+        UNWIND $rows AS row
+        MATCH (b:Batch {id: row.batchId})
+        MERGE (f:BatchFigure {id: row.id})
+        SET f.figure = row.figure, f.value = row.value, f.unit = row.unit, f.bound = row.bound, f.notes = row.notes,
+            f.sources = row.sources
+        MERGE (b)-[:STATES]->(f)
     """,
     "clusters": """
         UNWIND $rows AS row
@@ -244,6 +252,30 @@ BATCH_MISSING_COUNT: LiteralString = (
     "THEN {n}.officialCountSichuan - COUNT { ({n})<-[:IN_BATCH]-(:Recognition) } ELSE 0 END END"
 )
 
+#: What the graph names of a batch figure's list, the same figure over it (`{n}` the figure): the list's
+#: recognitions, the distinct cities and industries of its clusters, the sum of their stated output values, their
+#: distinct member enterprises; null for a figure the graph records nothing of.
+BATCH_FIGURE_IN_GRAPH: LiteralString = """CASE {n}.figure
+    WHEN 'CLUSTERS' THEN toFloat(COUNT { ({n})<-[:STATES]-(:Batch)<-[:IN_BATCH]-(:Recognition) })
+    WHEN 'SICHUAN_CLUSTERS' THEN toFloat(COUNT { ({n})<-[:STATES]-(:Batch)<-[:IN_BATCH]-(:Recognition) })
+    WHEN 'CITIES' THEN toFloat(COUNT {
+        MATCH ({n})<-[:STATES]-(:Batch)<-[:IN_BATCH]-(:Recognition)<-[:RECOGNIZED]-(:Cluster)
+              -[:LOCATED_IN]->(:County)-[:IN_CITY]->(city:City)
+        RETURN DISTINCT city })
+    WHEN 'INDUSTRIES' THEN toFloat(COUNT {
+        MATCH ({n})<-[:STATES]-(:Batch)<-[:IN_BATCH]-(:Recognition)<-[:RECOGNIZED]-(:Cluster)
+              -[:IN_INDUSTRY]->(industry:Industry)
+        RETURN DISTINCT industry })
+    WHEN 'OUTPUT_VALUE_CNY' THEN toFloat(reduce(total = 0, value IN COLLECT {
+        MATCH ({n})<-[:STATES]-(:Batch)<-[:IN_BATCH]-(:Recognition)<-[:RECOGNIZED]-(cluster:Cluster)
+        WHERE cluster.outputValueCny IS NOT NULL
+        RETURN cluster.outputValueCny } | total + value))
+    WHEN 'ENTERPRISES' THEN toFloat(COUNT {
+        MATCH ({n})<-[:STATES]-(:Batch)<-[:IN_BATCH]-(:Recognition)<-[:RECOGNIZED]-(:Cluster)
+              <-[:MEMBER_OF]-(enterprise:Enterprise)
+        RETURN DISTINCT enterprise })
+    ELSE null END"""
+
 STATS_LABEL_COUNTS: LiteralString = """
     // One count per label, each answered from the count store (no scan), also inside a subquery.
     UNWIND [
@@ -255,6 +287,7 @@ STATS_LABEL_COUNTS: LiteralString = """
         {label: 'Enterprise', count: COUNT { (:Enterprise) }},
         {label: 'Recognition', count: COUNT { (:Recognition) }},
         {label: 'Batch', count: COUNT { (:Batch) }},
+        {label: 'BatchFigure', count: COUNT { (:BatchFigure) }},
         {label: 'RecognitionYear', count: COUNT { (:RecognitionYear) }}
     ] AS row
     RETURN row.label AS label, row.count AS count
@@ -269,7 +302,8 @@ STATS_RELATIONSHIP_COUNTS: LiteralString = """
         {type: 'RECOGNIZED', count: COUNT { ()-[:RECOGNIZED]->() }},
         {type: 'IN_BATCH', count: COUNT { ()-[:IN_BATCH]->() }},
         {type: 'IN_YEAR', count: COUNT { ()-[:IN_YEAR]->() }},
-        {type: 'MEMBER_OF', count: COUNT { ()-[:MEMBER_OF]->() }}
+        {type: 'MEMBER_OF', count: COUNT { ()-[:MEMBER_OF]->() }},
+        {type: 'STATES', count: COUNT { ()-[:STATES]->() }}
     ] AS row
     RETURN row.type AS type, row.count AS count
 """
@@ -542,8 +576,14 @@ EXPORT_STATEMENTS: dict[str, LiteralString] = {
         RETURN b.id AS id, toLower(b.level) AS level, b.year AS year, b.ordinal AS ordinal, b.nameZh AS name_zh,
             b.name AS name_en, b.authorityZh AS authority_zh, b.authority AS authority_en,
             b.officialCount AS official_count, b.officialCountSichuan AS official_count_sichuan,
-            toString(b.published) AS published, b.notes AS notes, b.sources AS source_url
+            toString(b.published) AS published, b.notice AS notice, b.notes AS notes, b.sources AS source_url
         ORDER BY b.id
+    """,
+    "batch_figures.csv": """
+        MATCH (b:Batch)-[:STATES]->(f:BatchFigure)
+        RETURN b.id AS batch_id, toLower(f.figure) AS figure, f.value AS value, f.unit AS unit,
+            toLower(f.bound) AS bound, f.notes AS notes, f.sources AS source_url
+        ORDER BY f.id
     """,
     "clusters.csv": """
         MATCH (c:Cluster)-[:RECOGNIZED]->(r:Recognition)

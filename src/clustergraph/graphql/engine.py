@@ -480,6 +480,7 @@ ROOT_NODES = {
     "batch": "Batch",
     "recognition": "Recognition",
     "recognitionYear": "RecognitionYear",
+    "batchFigure": "BatchFigure",
 }
 #: Root connections and the node type they list.
 ROOT_LISTS = {
@@ -492,6 +493,7 @@ ROOT_LISTS = {
     "recognitions": "Recognition",
     "batches": "Batch",
     "recognitionYears": "RecognitionYear",
+    "batchFigures": "BatchFigure",
 }
 #: Boolean fields that read a property of the relationship behind a to-one field: (type, field) -> (rel, property).
 EDGE_FIELDS = {("Cluster", "industryInferred"): ("industry", "inferred")}

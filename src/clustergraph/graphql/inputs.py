@@ -48,6 +48,31 @@ class NameStatus(Enum):
     )
 
 
+@strawberry.enum(description="What a stated figure of an official list counts or sums.")
+class FigureKind(Enum):
+    CLUSTERS = strawberry.enum_value("CLUSTERS", description="Clusters on the list.")
+    SICHUAN_CLUSTERS = strawberry.enum_value(
+        "SICHUAN_CLUSTERS", description="Sichuan's clusters on a national list."
+    )
+    CITIES = strawberry.enum_value("CITIES", description="Cities/prefectures the list's clusters come from.")
+    INDUSTRIES = strawberry.enum_value("INDUSTRIES", description="Advantageous industries the list covers.")
+    OUTPUT_VALUE_CNY = strawberry.enum_value(
+        "OUTPUT_VALUE_CNY", description="Combined output of the list's clusters, yuan."
+    )
+    ENTERPRISES = strawberry.enum_value("ENTERPRISES", description="Enterprises in the list's clusters.")
+    QUALITY_SMES = strawberry.enum_value(
+        "QUALITY_SMES",
+        description="Of those, high-quality SMEs (专精特新 SMEs, little giants, single-item champions and others).",
+    )
+
+
+@strawberry.enum(description="How a stated figure bounds the true value.")
+class FigureBound(Enum):
+    EXACT = strawberry.enum_value("EXACT", description="The value itself.")
+    AT_LEAST = strawberry.enum_value("AT_LEAST", description='A lower bound: the source says "over".')
+    AT_MOST = strawberry.enum_value("AT_MOST", description="An upper bound: a cap, the value itself unknown.")
+
+
 # --- scalar filters ------------------------------------------------------------------------------------------
 
 
@@ -101,6 +126,18 @@ class NameStatusFilter:
     in_: list[NameStatus] | None = strawberry.field(default=None, name="in", description="One of these.")
 
 
+@strawberry.input(description="Conditions on what a stated figure counts.")
+class FigureKindFilter:
+    eq: FigureKind | None = strawberry.field(default=None, description="Equal to.")
+    in_: list[FigureKind] | None = strawberry.field(default=None, name="in", description="One of these.")
+
+
+@strawberry.input(description="Conditions on how a stated figure bounds the value.")
+class FigureBoundFilter:
+    eq: FigureBound | None = strawberry.field(default=None, description="Equal to.")
+    in_: list[FigureBound] | None = strawberry.field(default=None, name="in", description="One of these.")
+
+
 # --- locations ---------------------------------------------------------------------------------------------------
 
 
@@ -141,6 +178,8 @@ class LocationFilter:
 ENUMS: dict[str, tuple[type[Enum], type]] = {
     "RecognitionLevel": (RecognitionLevel, LevelFilter),
     "NameStatus": (NameStatus, NameStatusFilter),
+    "FigureKind": (FigureKind, FigureKindFilter),
+    "FigureBound": (FigureBound, FigureBoundFilter),
 }
 _FILTERS: dict[Kind, type] = {Kind.STRING: StringFilter, Kind.INT: IntFilter, Kind.FLOAT: FloatFilter}
 
@@ -272,6 +311,7 @@ ClusterWhere = MODEL_INPUTS.where["Cluster"]
 EnterpriseWhere = MODEL_INPUTS.where["Enterprise"]
 RecognitionWhere = MODEL_INPUTS.where["Recognition"]
 BatchWhere = MODEL_INPUTS.where["Batch"]
+BatchFigureWhere = MODEL_INPUTS.where["BatchFigure"]
 RecognitionYearWhere = MODEL_INPUTS.where["RecognitionYear"]
 
 CityListFilter = MODEL_INPUTS.list_filter["City"]
@@ -280,6 +320,7 @@ ClusterListFilter = MODEL_INPUTS.list_filter["Cluster"]
 EnterpriseListFilter = MODEL_INPUTS.list_filter["Enterprise"]
 RecognitionListFilter = MODEL_INPUTS.list_filter["Recognition"]
 BatchListFilter = MODEL_INPUTS.list_filter["Batch"]
+BatchFigureListFilter = MODEL_INPUTS.list_filter["BatchFigure"]
 
 ProvinceSortField = MODEL_INPUTS.sort_field["Province"]
 CitySortField = MODEL_INPUTS.sort_field["City"]
@@ -289,6 +330,7 @@ ClusterSortField = MODEL_INPUTS.sort_field["Cluster"]
 EnterpriseSortField = MODEL_INPUTS.sort_field["Enterprise"]
 RecognitionSortField = MODEL_INPUTS.sort_field["Recognition"]
 BatchSortField = MODEL_INPUTS.sort_field["Batch"]
+BatchFigureSortField = MODEL_INPUTS.sort_field["BatchFigure"]
 RecognitionYearSortField = MODEL_INPUTS.sort_field["RecognitionYear"]
 
 ProvinceOrder = MODEL_INPUTS.order["Province"]
@@ -299,6 +341,7 @@ ClusterOrder = MODEL_INPUTS.order["Cluster"]
 EnterpriseOrder = MODEL_INPUTS.order["Enterprise"]
 RecognitionOrder = MODEL_INPUTS.order["Recognition"]
 BatchOrder = MODEL_INPUTS.order["Batch"]
+BatchFigureOrder = MODEL_INPUTS.order["BatchFigure"]
 RecognitionYearOrder = MODEL_INPUTS.order["RecognitionYear"]
 
 

@@ -234,6 +234,10 @@ class Query:
 
     recognition = node_field("Recognition", "A recognition (its key is `<cluster key>/<level>`).")
 
+    batch_figure = node_field(
+        "BatchFigure", "A figure a source states about an official list (its key is `<batch key>/<figure>`)."
+    )
+
     @strawberry.field(description="A recognition year.")
     def recognition_year(
         self, year: Annotated[int, strawberry.argument(description="The year, e.g. 2024.")]
@@ -257,6 +261,10 @@ class Query:
     batches = list_field("Batch", "Official lists (batches).", root=True)
 
     recognition_years = list_field("RecognitionYear", "Recognition years.", root=True)
+
+    batch_figures = list_field(
+        "BatchFigure", "Figures the sources state about the official lists.", root=True
+    )
 
     @strawberry.field(
         description="Clusters within `radiusKm` of a point, nearest first (equal distances by key), each with its "

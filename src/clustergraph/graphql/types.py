@@ -377,6 +377,24 @@ class Batch(GraphNode):
     recognitions: RecognitionConnection = list_field("Recognition", "The batch's recognitions.")
     clusters: ClusterConnection = list_field("Cluster", "The batch's clusters.")
     recognition_year: RecognitionYear | None = strawberry.field(description="The year of the batch.")
+    figures: BatchFigureConnection = list_field(
+        "BatchFigure",
+        "The figures the sources state about the list (its size, cities, industries, output, enterprises; an "
+        "upper bound where only a cap is known), each with what the graph names of it.",
+    )
+
+
+@graph_node("BatchFigure")
+class BatchFigure(GraphNode):
+    id: relay.NodeID[str]
+    key: str = strawberry.field(description=_KEY_D)
+    in_graph: float | None = strawberry.field(
+        description="The same figure over what the graph names of the list: its recognitions (CLUSTERS, "
+        "SICHUAN_CLUSTERS), the distinct cities and industries of its clusters, the sum of their stated output "
+        "values (OUTPUT_VALUE_CNY; some are a county's whole industry, see the clusters' notes), their distinct "
+        "member enterprises (ENTERPRISES); null where the graph records nothing to compare (QUALITY_SMES)."
+    )
+    batch: Batch | None = strawberry.field(description="The list the figure is about.")
 
 
 @strawberry.enum(description="Which of a year's clusters: first recognised that year, or before too, or all.")
@@ -429,7 +447,18 @@ class RecognitionYear(GraphNode):
 
 NODE_CLASSES: dict[str, type[GraphNode]] = {
     c.type_name: c
-    for c in (Province, City, County, Industry, Cluster, Enterprise, Recognition, Batch, RecognitionYear)
+    for c in (
+        Province,
+        City,
+        County,
+        Industry,
+        Cluster,
+        Enterprise,
+        Recognition,
+        Batch,
+        BatchFigure,
+        RecognitionYear,
+    )
 }
 
 # --- aggregates and connections of each type, from the model -----------------------------------------------
@@ -532,6 +561,7 @@ ClusterConnection: Any = MODEL_TYPES.connections["Cluster"]
 EnterpriseConnection: Any = MODEL_TYPES.connections["Enterprise"]
 RecognitionConnection: Any = MODEL_TYPES.connections["Recognition"]
 BatchConnection: Any = MODEL_TYPES.connections["Batch"]
+BatchFigureConnection: Any = MODEL_TYPES.connections["BatchFigure"]
 RecognitionYearConnection: Any = MODEL_TYPES.connections["RecognitionYear"]
 
 ClusterAggregate: Any = MODEL_TYPES.aggregates["Cluster"]
