@@ -9,20 +9,16 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from typing import Any
 
 import httpx
-import pytest
 from neo4j import Driver
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
 from clustergraph.app import create_app
 from clustergraph.settings import Settings
-
-#: How long `clustergraph serve` may take to answer /healthz: a readiness wait, generous for a loaded machine.
-SERVE_READY_S = 120.0
+from serving import wait_until_healthy
 
 
 def _scrape(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
@@ -143,30 +139,16 @@ def test_two_workers_sum_their_counts(settings: Settings, dataset_graph: Driver,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=base, timeout=10) as http:
-            deadline = time.monotonic() + SERVE_READY_S
-            while True:
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None:
-                    pytest.fail(f"serve exited: {(tmp_path / 'serve.log').read_text()}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"serve did not answer /healthz within {SERVE_READY_S:g} s")
-                time.sleep(0.1)
-            sent = 40
-            for _ in range(sent):
-                # A connection of its own each time, so that both workers get some of the requests.
-                response = httpx.post(
-                    f"{base}/graphql", json={"query": "query Two { __typename }"}, timeout=10
-                )
-                assert response.status_code == 200
-            for _ in range(4):
-                page = httpx.get(f"{base}/metrics", timeout=10)
-                assert page.status_code == 200
-                assert _requests(_scrape(page.text), operation="anonymous", outcome="ok") == sent
+        wait_until_healthy(base, proc, tmp_path / "serve.log")
+        sent = 40
+        for _ in range(sent):
+            # A connection of its own each time, so that both workers get some of the requests.
+            response = httpx.post(f"{base}/graphql", json={"query": "query Two { __typename }"}, timeout=10)
+            assert response.status_code == 200
+        for _ in range(4):
+            page = httpx.get(f"{base}/metrics", timeout=10)
+            assert page.status_code == 200
+            assert _requests(_scrape(page.text), operation="anonymous", outcome="ok") == sent
     finally:
         proc.terminate()
         proc.wait(timeout=30)
