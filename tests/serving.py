@@ -29,7 +29,9 @@ def running_server(app: Starlette) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    # As `clustergraph serve` does: uvicorn's own X-Forwarded-For rewriting off (the app reads it, `ratelimit`).
+    config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + SERVER_START_S

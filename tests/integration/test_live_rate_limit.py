@@ -7,14 +7,16 @@ on a free port, the `websockets` client."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
+import websockets
 from graphql import parse
 from prometheus_client import REGISTRY
-from test_live_queries import WAIT_S, connect, sse_events
+from test_live_queries import WAIT_S, TransportWS, connect, sse_events
 
 from clustergraph.app import create_app
 from clustergraph.auth import Role, create_token
@@ -43,16 +45,40 @@ def refused_count() -> float:
     return REGISTRY.get_sample_value("clustergraph_requests_refused_total", {"code": RATE_LIMITED}) or 0.0
 
 
+def serve_limited(settings: Settings, live_cost: int, **changes: Any) -> Any:
+    """The app served by uvicorn with a bucket of two and a half LIVE subscriptions, refilled at 1 a minute (so
+    that within a test it moves only by what is spent)."""
+    burst = 2 * live_cost + live_cost // 2
+    limits = {"rate_limit": True, "rate_limit_budget": 1, "rate_limit_burst": burst, "max_query_cost": burst}
+    return running_server(create_app(settings.model_copy(update={**limits, **changes})))
+
+
+@contextlib.asynccontextmanager
+async def connect_with(address: str, headers: dict[str, str]) -> AsyncIterator[TransportWS]:
+    """A connection whose upgrade request carries `headers`, initialised with an empty payload."""
+    async with websockets.connect(
+        f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"], additional_headers=headers
+    ) as socket:
+        client = TransportWS(socket)
+        await client.send({"type": "connection_init", "payload": {}})
+        assert (await client.receive())["type"] == "connection_ack"
+        yield client
+
+
+async def live_answer(ws: TransportWS, operation_id: str) -> dict[str, Any]:
+    """Subscribe to LIVE; its first message (a `next`, or the `error` of a refusal)."""
+    await ws.send({"id": operation_id, "type": "subscribe", "payload": {"query": LIVE}})
+    message = await ws.receive()
+    assert message["id"] == operation_id, message
+    return message
+
+
 @pytest.fixture
 def limited(settings: Settings, dataset_graph: Any) -> Iterator[tuple[str, int]]:
-    """The app served by uvicorn with a bucket of two and a half LIVE subscriptions, refilled at 1 a minute (so
-    that within a test it moves only by what is spent); yields the address and LIVE's cost."""
+    """The app served with a bucket of two and a half LIVE subscriptions; yields the address and LIVE's cost."""
     live_cost = cost(settings, LIVE)
     assert cost(settings, CHEAP) < live_cost // 2, "CHEAP must fit in what two LIVE leave"
-    burst = 2 * live_cost + live_cost // 2
-    changes = {"rate_limit": True, "rate_limit_budget": 1, "rate_limit_burst": burst, "max_query_cost": burst}
-    app = create_app(settings.model_copy(update=changes))
-    with running_server(app) as address:
+    with serve_limited(settings, live_cost) as address:
         yield address, live_cost
 
 
@@ -132,3 +158,32 @@ async def test_over_sse_a_spent_client_gets_429_before_the_stream_and_another_is
         finally:
             for stream in streams:
                 await stream.__aexit__(None, None, None)
+
+
+async def test_over_websocket_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(
+    settings: Settings, dataset_graph: Any
+) -> None:
+    """Without TRUSTED_PROXIES, a new X-Forwarded-For on the upgrade request is still the same client (the peer):
+    refused once the peer's bucket is spent. With the loopback trusted, each forwarded address is a client of its
+    own; a token on the upgrade request names its client whatever the address."""
+    live_cost = cost(settings, LIVE)
+    with serve_limited(settings, live_cost) as address:
+        async with connect_with(address, {"X-Forwarded-For": "203.0.113.1"}) as ws:
+            assert (await live_answer(ws, "a"))["type"] == "next"
+            assert (await live_answer(ws, "b"))["type"] == "next"
+        async with connect_with(address, {"X-Forwarded-For": "203.0.113.2"}) as ws:
+            refused = await live_answer(ws, "c")
+            assert refused["type"] == "error", refused
+            assert_rate_limited(refused["payload"][0], live_cost)
+
+    with serve_limited(settings, live_cost, trusted_proxies=["127.0.0.0/8"]) as address:
+        async with connect_with(address, {"X-Forwarded-For": "203.0.113.1"}) as ws:
+            assert (await live_answer(ws, "a"))["type"] == "next"
+            assert (await live_answer(ws, "b"))["type"] == "next"
+            assert (await live_answer(ws, "c"))["type"] == "error"
+        async with connect_with(address, {"X-Forwarded-For": "203.0.113.2"}) as ws:
+            assert (await live_answer(ws, "d"))["type"] == "next"
+        token = create_token(settings, Role.READER, subject="upgrade-header-client")
+        headers = {"X-Forwarded-For": "203.0.113.1", "Authorization": f"Bearer {token}"}
+        async with connect_with(address, headers) as ws:
+            assert (await live_answer(ws, "e"))["type"] == "next"
