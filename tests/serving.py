@@ -8,13 +8,18 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from subprocess import Popen
+from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-#: How long the server may take to start or stop.
-SERVER_START_S = 30.0
+#: How long a server may take to start or stop: a readiness bound, never a timing assertion, so generous enough
+#: for a loaded machine (two workers of `clustergraph serve` have taken 37 s to start there).
+SERVER_START_S = 120.0
 
 
 @contextlib.contextmanager
@@ -24,7 +29,9 @@ def running_server(app: Starlette) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    # As `clustergraph serve` does: uvicorn's own X-Forwarded-For rewriting off (the app reads it, `ratelimit`).
+    config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + SERVER_START_S
@@ -38,3 +45,18 @@ def running_server(app: Starlette) -> Iterator[str]:
         server.should_exit = True
         thread.join(SERVER_START_S)
         sock.close()
+
+
+def wait_until_healthy(base: str, proc: Popen[Any], log: Path) -> None:
+    """Wait (up to SERVER_START_S) until the server process `proc` answers 200 at `base`/healthz; fail with its
+    log when it exits first or never does."""
+    deadline = time.monotonic() + SERVER_START_S
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited: {log.read_text()}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+                return
+        if time.monotonic() > deadline:
+            pytest.fail(f"the server did not answer /healthz within {SERVER_START_S:g} s: {log.read_text()}")
+        time.sleep(0.1)

@@ -42,8 +42,9 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from . import metrics
 from .auth import Principal
+from .batch import operation_cost
 from .db import RequestScope
-from .documents import DocumentError
+from .documents import UNTRUSTED_DOCUMENT, DocumentError
 from .errors import format_error
 from .graph_version import GraphVersionWatcher
 from .graphql.context import Context
@@ -52,6 +53,7 @@ from .graphql.engine import Snapshot
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from .ratelimit import RateLimiter
     from .repository import Repository
     from .settings import Settings
 
@@ -429,19 +431,47 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
 
     async def handle_subscribe(self, message: Any) -> None:
         """Strawberry's, with the document resolved first as an HTTP request's is (`documents`: by hash, or checked
-        against the trusted documents); one that may not run gets an `error` message, unparsed."""
+        against the trusted documents), then its estimated cost spent from the connection's client's bucket
+        (`ratelimit`); one that may not run gets an `error` message for its id, unparsed, and the connection stays
+        open."""
         documents = getattr(self.view, "documents", None)
         payload = message.get("payload")
         if documents is not None and self.connection_acknowledged and isinstance(payload, dict):
             try:
                 resolved = documents.resolve(payload.get("query"), payload.get("extensions"))
             except DocumentError as refused:
-                error = refused.graphql_error()
-                await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+                if refused.code == UNTRUSTED_DOCUMENT:
+                    metrics.refused(UNTRUSTED_DOCUMENT)
+                await self._refuse(message, refused.graphql_error())
                 return
             if resolved.query is not None and resolved.query is not payload.get("query"):
                 message = {**message, "payload": {**payload, "query": resolved.query}}
+            over = self._spend(message["payload"])
+            if over is not None:
+                await self._refuse(message, over)
+                return
         await super().handle_subscribe(message)
+
+    def _spend(self, payload: dict[str, Any]) -> GraphQLError | None:
+        """Spend the operation's estimated cost from the bucket of the connection's client (its token's subject,
+        else its address); the RATE_LIMITED error when the bucket holds less. Its re-executions spend nothing."""
+        limiter: RateLimiter | None = getattr(self.view, "rate_limiter", None)
+        context = self.context
+        if limiter is None or not isinstance(context, Context) or context.request is None:
+            return None
+        variables = payload.get("variables")
+        name = payload.get("operationName")
+        cost = operation_cost(
+            self.view.graphql_schema,  # type: ignore[attr-defined]  # the app's view
+            context.settings,
+            payload.get("query"),
+            variables if isinstance(variables, dict) else None,
+            name if isinstance(name, str) else None,
+        )
+        return limiter.subscribe(limiter.client_of(context.request, context.principal), cost)
+
+    async def _refuse(self, message: Any, error: GraphQLError) -> None:
+        await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
 
     async def shutdown(self) -> None:
         if self._pinger is not None:

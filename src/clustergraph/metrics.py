@@ -45,7 +45,8 @@ REQUEST_SECONDS = Histogram(
 )
 REFUSED = Counter(
     "clustergraph_requests_refused",
-    "Requests refused before running, by error code (the query limits, and RATE_LIMITED).",
+    "Requests refused before running, by error code (the query limits, RATE_LIMITED, UNTRUSTED_DOCUMENT, and "
+    "the codes of a batch refused whole).",
     ["code"],
 )
 PLAN_CACHE = Counter("clustergraph_plan_cache", "Plan cache look-ups, by result (hit or miss).", ["result"])

@@ -15,6 +15,12 @@ Every answer carries the bucket's state in the header fields of draft-ietf-httpa
 `RateLimit-Limit` (the burst), `RateLimit-Remaining` (what the bucket holds now), `RateLimit-Reset` (seconds until
 it is full again) and `RateLimit-Policy` (`<burst>;w=<seconds to refill it>`).
 
+A live query (`live`) spends its estimated cost once, when it starts: each `subscribe` message over
+graphql-transport-ws (the client of its connection: the token of `connection_init` or of the upgrade request, else
+the peer's address as above) and each GraphQL-over-SSE request (before its stream starts: a refused one is a 429).
+Its re-executions after each change spend nothing: the client did not ask for them, and the shared re-read is
+bounded by the worker's subscription limit (`LIVE_MAX_SUBSCRIPTIONS`) and is run once per distinct live query.
+
 The buckets live in the memory of each worker, in an LRU of `RATE_LIMIT_CLIENTS` entries (a client forgotten starts
 again with a full bucket): with several workers or replicas, a client may spend up to the budget in each of them.
 """
@@ -29,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from strawberry.extensions import SchemaExtension
 
@@ -123,11 +129,21 @@ class RateLimiter:
         missing = needed - self._bucket(client).tokens
         return max(1, math.ceil(missing / self.per_second))
 
-    def client_of(self, request: Request, principal: Principal | None) -> str:
-        """The client a request's spending is counted for: its token's subject, else its address."""
+    def client_of(self, request: HTTPConnection, principal: Principal | None) -> str:
+        """The client a request's (or a WebSocket connection's) spending is counted for: its token's subject, else
+        its address."""
         if principal is not None:
             return f"sub:{principal.subject}"
         return f"addr:{client_address(request, self.trusted)}"
+
+    def subscribe(self, client: str, cost: int) -> GraphQLError | None:
+        """Start a live query over WebSocket: spend its estimated cost (FLAT_COST for one not estimated), or the
+        RATE_LIMITED error when the bucket holds less, spending nothing."""
+        cost = cost or FLAT_COST
+        if self.try_spend(client, cost):
+            return None
+        metrics.refused(RATE_LIMITED)
+        return rate_limited(client, cost, self)
 
     # --- one request ---------------------------------------------------------------------------------------
 
@@ -178,6 +194,8 @@ class Ticket:
     costs: list[int] = field(default_factory=list)
     refused_cost: int | None = None
     counted: bool = False
+    #: Spent by the view before the operation ran (a stream: a live query over SSE): not spent again at validation.
+    prepaid: bool = False
 
     def spend(self, cost: int) -> None:
         """Spend an operation's estimated cost, or raise the RATE_LIMITED error when the bucket holds less."""
@@ -207,7 +225,7 @@ def refusal(ticket: Ticket, cost: int, request: Request) -> JSONResponse:
     return JSONResponse({"errors": [{"message": error.message, "extensions": extensions}]}, status_code=429)
 
 
-def client_address(request: Request, trusted: list[Network]) -> str:
+def client_address(request: HTTPConnection, trusted: list[Network]) -> str:
     """The connection's peer; behind a trusted proxy, the rightmost X-Forwarded-For hop that is not trusted."""
     peer = request.client.host if request.client is not None else "unknown"
     if not trusted or not _is_trusted(peer, trusted):
@@ -261,7 +279,7 @@ class RateLimitExtension(SchemaExtension):
             return  # refused: the request spends the flat cost
         request = getattr(context.context, "request", None)
         ticket: Ticket | None = getattr(getattr(request, "state", None), "rate_limit", None)
-        if ticket is None:
+        if ticket is None or ticket.prepaid:
             return
         cost, _ = cost_of(context, self.default_page_size, self.max_page_size, self.max_cost)
         ticket.spend(cost)

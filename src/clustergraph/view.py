@@ -39,10 +39,17 @@ from strawberry.types import ExecutionResult
 
 from . import cypher_extension, metrics, tracing
 from .auth import AuthError, Principal, authenticate
-from .batch import BatchRefused, check_batch, check_batch_cost, operation_cost
+from .batch import (
+    BATCH_NOT_ENABLED,
+    BATCH_TOO_LARGE,
+    BatchRefused,
+    check_batch,
+    check_batch_cost,
+    operation_cost,
+)
 from .bookmarks import BookmarkError, seal, unseal
 from .db import CausalChain, RequestScope, StatementObserver
-from .documents import DocumentError, DocumentStore
+from .documents import UNTRUSTED_DOCUMENT, DocumentError, DocumentStore
 from .errors import format_error, timed_out
 from .graphql.context import Context
 from .graphql.schema import create_schema
@@ -50,7 +57,7 @@ from .httpcache import VARY, HttpCache, matches
 from .limits import QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES
 from .live import KeepAliveTransportWSHandler, LiveQueries, TextWebSocketAdapter
 from .playground import check_assets, graphiql_page
-from .ratelimit import RateLimiter
+from .ratelimit import FLAT_COST, RateLimiter, Ticket
 from .repository import Repository
 from .settings import Settings
 
@@ -58,6 +65,8 @@ log = structlog.get_logger("clustergraph")
 
 #: The error codes of the query limits, counted by `metrics.refused`.
 LIMIT_CODES = frozenset({QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES})
+#: The codes of a batch refused whole (`batch`) that are counted: its bounds, and the cost limit over its sum.
+COUNTED_BATCH_CODES = frozenset({BATCH_TOO_LARGE, BATCH_NOT_ENABLED, QUERY_TOO_COMPLEX})
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 #: Returned after a write (a token sealing Neo4j's bookmarks, see `bookmarks`), sent back by the client: its next
@@ -235,7 +244,7 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             resolved = self.documents.resolve(request_data.query, request_data.extensions)
         except DocumentError as refused:
-            return ExecutionResult(data=None, errors=[refused.graphql_error(_request_id(request))])
+            return ExecutionResult(data=None, errors=[_refused_document(refused, request)])
         if resolved.query is not request_data.query:
             request_data = dataclasses.replace(request_data, query=resolved.query)
         try:
@@ -279,13 +288,38 @@ class GraphQLApp(GraphQL[Context, None]):
                 try:
                     resolved = self.documents.resolve(request_data.query, request_data.extensions)
                 except DocumentError as refused:
-                    return ExecutionResult(data=None, errors=[refused.graphql_error(_request_id(request))])
+                    return ExecutionResult(data=None, errors=[_refused_document(refused, request)])
                 if resolved.query is not request_data.query:
                     request_data = dataclasses.replace(request_data, query=resolved.query)
+                over = self._prepay(request, request_data)
+                if over is not None:  # a 429 before the stream starts (`RateLimiter.finish`)
+                    return ExecutionResult(data=None, errors=[over])
             return await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )
         return await self._execute_batch(request, request_adapter, request_data, context, sub_response)
+
+    def _prepay(self, request: Request, request_data: GraphQLRequestData) -> GraphQLError | None:
+        """Spend a stream's (a live query over SSE) estimated cost before it starts, so that a refusal is a 429 and
+        not an event of a stream already answered 200; its re-executions after each change spend nothing."""
+        ticket: Ticket | None = getattr(request.state, "rate_limit", None)
+        if ticket is None:
+            return None
+        cost = operation_cost(
+            self.graphql_schema,
+            self.settings,
+            request_data.query,
+            request_data.variables,
+            request_data.operation_name,
+        )
+        ticket.prepaid = True
+        try:
+            ticket.spend(cost or FLAT_COST)
+        except GraphQLError as over:
+            return GraphQLError(
+                over.message, extensions={**(over.extensions or {}), "requestId": _request_id(request)}
+            )
+        return None
 
     async def _execute_batch(
         self,
@@ -428,6 +462,9 @@ class GraphQLApp(GraphQL[Context, None]):
                 raise
             response = await timed_out(request.app.state.repo.driver, timeout_s)
         except BatchRefused as refused:
+            code = refused.extensions.get("code")
+            if code in COUNTED_BATCH_CODES:
+                metrics.refused(code)
             response = JSONResponse(refused.body(request_scope.request_id), status_code=400)
         except HTTPException as exc:
             status = exc.status_code
@@ -511,6 +548,13 @@ def _is_request_error(result: ExecutionResult) -> bool:
     """The result is a request error (no data at all: the document was refused, does not parse or validate), not
     field errors."""
     return result.data is None and bool(result.errors) and not any(e.path for e in result.errors or [])
+
+
+def _refused_document(refused: DocumentError, request: Request) -> GraphQLError:
+    """The request error of a document that may not run; an untrusted one is counted as a refusal (`metrics`)."""
+    if refused.code == UNTRUSTED_DOCUMENT:
+        metrics.refused(UNTRUSTED_DOCUMENT)
+    return refused.graphql_error(_request_id(request))
 
 
 def _request_id(request: Request) -> str | None:

@@ -29,6 +29,7 @@ from clustergraph.app import create_app
 from clustergraph.playground import DEFAULT_EXAMPLE, page_config
 from clustergraph.settings import Settings
 from conftest import ROOT, run_cypher
+from serving import SERVER_START_S
 
 pytestmark = [pytest.mark.integration]
 
@@ -50,16 +51,16 @@ def base_url(settings: Settings, _dataset_loaded: Driver) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + SERVER_START_S
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start serving the app within 30 s")
+            pytest.fail(f"uvicorn did not start serving the app within {SERVER_START_S:g} s")
         time.sleep(0.05)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=15)
+        thread.join(timeout=SERVER_START_S)
         sock.close()
 
 

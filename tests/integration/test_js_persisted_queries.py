@@ -12,7 +12,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from neo4j import Driver
 
 from clustergraph.settings import Settings
 from conftest import run_cypher
+from serving import wait_until_healthy
 
 pytestmark = pytest.mark.integration
 
@@ -73,15 +73,7 @@ def served(settings: Settings, workdir: Path, **env: str) -> Iterator[str]:
     sock.close()  # the server holds its own copy
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                pytest.fail(f"uvicorn exited: {(workdir / 'uvicorn.log').read_text()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"uvicorn did not answer: {(workdir / 'uvicorn.log').read_text()}")
+        wait_until_healthy(base, proc, workdir / "uvicorn.log")
         yield f"{base}/graphql"
     finally:
         proc.terminate()

@@ -3,19 +3,22 @@ with two workers (`clustergraph serve`, multiprocess mode), /metrics sums both w
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import socket
 import subprocess
 import sys
-import time
 from typing import Any
 
 import httpx
-import pytest
 from neo4j import Driver
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.testclient import TestClient
 
+from clustergraph.app import create_app
 from clustergraph.settings import Settings
+from serving import wait_until_healthy
 
 
 def _scrape(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
@@ -65,6 +68,42 @@ def test_metrics_count_each_request_once(client: Any, dataset_graph: Driver) -> 
     assert "clustergraph_neo4j_statement_seconds_count" in after
 
 
+def _refused(samples: dict[str, dict[tuple[tuple[str, str], ...], float]], code: str) -> float:
+    return samples.get("clustergraph_requests_refused_total", {}).get((("code", code),), 0.0)
+
+
+def test_untrusted_documents_and_refused_batches_are_counted(
+    client: Any, settings: Settings, tmp_path: Any
+) -> None:
+    """UNTRUSTED_DOCUMENT (over POST and over SSE), BATCH_TOO_LARGE and BATCH_NOT_ENABLED each move
+    clustergraph_requests_refused_total{code} by exactly the refusals sent."""
+    trusted = "query Trusted { __typename }"
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({hashlib.sha256(trusted.encode()).hexdigest(): trusted}))
+    changes = {"trusted_documents": manifest, "trusted_documents_only": True, "batch_max_operations": 2}
+    before = _scrape(client.get("/metrics").text)
+    not_enabled = client.post("/graphql", json=[{"query": trusted}])  # `client`: batching off
+    assert not_enabled.json()["errors"][0]["extensions"]["code"] == "BATCH_NOT_ENABLED"
+    with TestClient(create_app(settings.model_copy(update=changes))) as strict:
+        assert strict.post("/graphql", json={"query": trusted}).json() == {"data": {"__typename": "Query"}}
+        untrusted = [
+            strict.post("/graphql", json={"query": "{ clusters(first: 1) { totalCount } }"}),
+            strict.post(
+                "/graphql",
+                json={"query": "subscription { clusters(first: 1) { totalCount } }"},
+                headers={"Accept": "text/event-stream"},
+            ),
+        ]
+        for response in untrusted:
+            assert response.json()["errors"][0]["extensions"]["code"] == "UNTRUSTED_DOCUMENT", response.text
+        too_large = strict.post("/graphql", json=[{"query": trusted}] * 3)
+        assert too_large.json()["errors"][0]["extensions"]["code"] == "BATCH_TOO_LARGE"
+        after = _scrape(strict.get("/metrics").text)
+    assert _refused(after, "UNTRUSTED_DOCUMENT") - _refused(before, "UNTRUSTED_DOCUMENT") == 2
+    assert _refused(after, "BATCH_TOO_LARGE") - _refused(before, "BATCH_TOO_LARGE") == 1
+    assert _refused(after, "BATCH_NOT_ENABLED") - _refused(before, "BATCH_NOT_ENABLED") == 1
+
+
 def test_metrics_off_in_production_unless_set() -> None:
     assert Settings(production=False).metrics_on
     assert Settings(metrics=True, production=False).metrics_on
@@ -100,27 +139,16 @@ def test_two_workers_sum_their_counts(settings: Settings, dataset_graph: Driver,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=base, timeout=10) as http:
-            for _ in range(300):
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None:
-                    pytest.fail(f"serve exited: {(tmp_path / 'serve.log').read_text()}")
-                time.sleep(0.1)
-            sent = 40
-            for _ in range(sent):
-                # A connection of its own each time, so that both workers get some of the requests.
-                response = httpx.post(
-                    f"{base}/graphql", json={"query": "query Two { __typename }"}, timeout=10
-                )
-                assert response.status_code == 200
-            for _ in range(4):
-                page = httpx.get(f"{base}/metrics", timeout=10)
-                assert page.status_code == 200
-                assert _requests(_scrape(page.text), operation="anonymous", outcome="ok") == sent
+        wait_until_healthy(base, proc, tmp_path / "serve.log")
+        sent = 40
+        for _ in range(sent):
+            # A connection of its own each time, so that both workers get some of the requests.
+            response = httpx.post(f"{base}/graphql", json={"query": "query Two { __typename }"}, timeout=10)
+            assert response.status_code == 200
+        for _ in range(4):
+            page = httpx.get(f"{base}/metrics", timeout=10)
+            assert page.status_code == 200
+            assert _requests(_scrape(page.text), operation="anonymous", outcome="ok") == sent
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,6 +25,7 @@ from clustergraph.limits import estimate_cost
 from clustergraph.ratelimit import FLAT_COST, RATE_LIMITED
 from clustergraph.settings import Settings
 from conftest import STATEMENTS
+from serving import wait_until_healthy
 
 #: A bucket of BURST refilled at 1 per minute: within a test, what it holds moves only by what requests spend
 #: (the refill adds less than 1, and the header counts whole units).
@@ -244,15 +244,7 @@ def test_clustergraph_serve_does_not_take_the_client_address_from_x_forwarded_fo
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
-            for _ in range(600):
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None:
-                    pytest.fail(f"serve exited: {(tmp_path / 'serve.log').read_text()}")
-                time.sleep(0.1)
+            wait_until_healthy(base, proc, tmp_path / "serve.log")
             seen = []
             for forwarded in ("203.0.113.20", "203.0.113.21"):
                 response = http.post(
