@@ -73,6 +73,29 @@ def generate(scale: Scale, seed: int = 42) -> GraphPlan:
                     "sources": SOURCE,
                 }
             )
+            # A few stated figures per batch (labelled synthetic), so that every list of the schema has items here.
+            stated = [
+                ("CLUSTERS", scale.clusters // 4, "clusters", "EXACT"),
+                ("CITIES", scale.cities, "cities", "EXACT"),
+            ]
+            if level == "PROVINCIAL":
+                stated.append(("ENTERPRISES", rng.randint(100, 5000), "enterprises", "AT_LEAST"))
+            else:
+                stated.append(("SICHUAN_CLUSTERS", 8, "clusters", "AT_MOST"))
+            for figure, value, unit, bound in stated:
+                batch_id = f"synthetic-{level.lower()}-{y}"
+                plan.figures.append(
+                    {
+                        "id": f"{batch_id}/{figure.lower().replace('_', '-')}",
+                        "batchId": batch_id,
+                        "figure": figure,
+                        "value": float(value),
+                        "unit": unit,
+                        "bound": bound,
+                        "notes": "Synthetic data for testing and benchmarks.",
+                        "sources": SOURCE,
+                    }
+                )
     industries = [f"synthetic-industry-{i}" for i in range(scale.industries)]
     for i, industry in enumerate(industries):
         plan.industries.append(

@@ -32,6 +32,7 @@ LISTS = {
     "recognitions": ("Recognition", "RecognitionSortField"),
     "batches": ("Batch", "BatchSortField"),
     "recognitionYears": ("RecognitionYear", "RecognitionYearSortField"),
+    "batchFigures": ("BatchFigure", "BatchFigureSortField"),
 }
 
 
@@ -42,6 +43,11 @@ def prop(name: str) -> str:
 def counted(pattern: str, var: str) -> str:
     return f"OPTIONAL MATCH {pattern} RETURN count(DISTINCT {var}) AS s"
 
+
+FIGURE_RANK = (
+    "CASE n.figure WHEN 'CLUSTERS' THEN 0 WHEN 'SICHUAN_CLUSTERS' THEN 1 WHEN 'CITIES' THEN 2 "
+    "WHEN 'INDUSTRIES' THEN 3 WHEN 'OUTPUT_VALUE_CNY' THEN 4 WHEN 'ENTERPRISES' THEN 5 WHEN 'QUALITY_SMES' THEN 6 END"
+)
 
 NAMES = {"KEY": prop("id"), "NAME": f"RETURN {NAME_SORT} AS s", "NAME_ZH": f"RETURN {PINYIN} AS s"}
 
@@ -84,6 +90,8 @@ SORT_VALUES: dict[str, dict[str, str]] = {
         "YEAR": prop("year"),
         "CLUSTER_COUNT": counted("(n)<-[:IN_YEAR]-(:Recognition)<-[:RECOGNIZED]-(c:Cluster)", "c"),
     },
+    # FIGURE: the order of the FigureKind enum as the schema declares it.
+    "batchFigures": {"KEY": prop("id"), "FIGURE": f"RETURN {FIGURE_RANK} AS s"},
 }
 
 #: Sort keys left out of SORT_VALUES, so that every walk over it (here and in test_api_sort_walks) leaves them out:
