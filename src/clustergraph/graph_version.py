@@ -20,7 +20,8 @@ The API, for any user of the version in this worker:
   older than `max_age_s` or a write of this worker came after it. Callers that find it too old at the same time
   share one read (the first reads, the others take its version), so a worker reads at most once per `max_age_s`
   for them, and never while nobody asks. `fresh(max_age_s, read)` makes that read with `read` (a request's own
-  reader: its statement is then counted in that request). The app's watcher is `app.state.live.watcher`. Its
+  reader: its statement is then counted in that request); `current(max_age_s)` is the version `fresh` would take
+  without a read, or None. The app's watcher is `app.state.live.watcher`. Its
   version carries no request's bookmarks: a caller whose request sent some (`X-Neo4j-Bookmarks`) must not take
   it unless it holds them (see `httpcache.HttpCache.version`), or it could see a version older than the
   client's own write on another replica.
@@ -105,12 +106,13 @@ class GraphVersionWatcher:
     async def fresh(self, max_age_s: float, read: VersionReader | None = None) -> str:
         """The version, read again (with `read` when given) only if the last read started more than `max_age_s`
         seconds ago or before a write of this worker committed; concurrent callers share that read."""
-        version = self._fresh(max_age_s)
+        version = self.current(max_age_s)
         if version is not None:
             return version
         return await self._read(read, max_age_s)
 
-    def _fresh(self, max_age_s: float) -> str | None:
+    def current(self, max_age_s: float) -> str | None:
+        """The version if `fresh(max_age_s)` would take it without a read; else None (nothing is read)."""
         if self.version is None or self.read_at is None or self._read_after_writes != self._writes:
             return None
         if asyncio.get_running_loop().time() - self.read_at > max_age_s:
@@ -119,7 +121,7 @@ class GraphVersionWatcher:
 
     async def _read(self, read: VersionReader | None = None, max_age_s: float | None = None) -> str:
         async with self._read_lock:
-            if max_age_s is not None and (version := self._fresh(max_age_s)) is not None:
+            if max_age_s is not None and (version := self.current(max_age_s)) is not None:
                 return version  # read by the caller this one waited behind
             writes, started = self._writes, asyncio.get_running_loop().time()
             version = await (read or self._read_version)()

@@ -82,8 +82,9 @@ class HttpCache:
         With a staleness bound, the worker's version (`watcher.fresh`: no round trip while it is young enough and
         no write of this worker came after it; else one read, in this request, shared with the requests that
         wait at the same time). A request that sent bookmarks takes it only when it holds them all (the version
-        is then at least that of the client's writes); otherwise, and with the bound at 0, the version is read in
-        the request's own scope, after its bookmarks.
+        is then at least that of the client's writes): a shared read it makes waits for them, so after the
+        client's own write through this worker that read holds them. Otherwise, and with the bound at 0, the
+        version is read in the request's own scope, after its bookmarks.
         """
         if watcher is None or not self.max_staleness_s:
             return await repo.graph_version()
