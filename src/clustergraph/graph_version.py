@@ -106,23 +106,24 @@ class GraphVersionWatcher:
     async def fresh(self, max_age_s: float, read: VersionReader | None = None) -> str:
         """The version, read again (with `read` when given) only if the last read started more than `max_age_s`
         seconds ago or before a write of this worker committed; concurrent callers share that read."""
+        asked = asyncio.get_running_loop().time()
         version = self.current(max_age_s)
         if version is not None:
             return version
-        return await self._read(read, max_age_s)
+        return await self._read(read, asked - max_age_s)
 
-    def current(self, max_age_s: float) -> str | None:
-        """The version if `fresh(max_age_s)` would take it without a read; else None (nothing is read)."""
+    def current(self, max_age_s: float, since: float | None = None) -> str | None:
+        """The version if `fresh(max_age_s)` would take it without a read (its read started at most `max_age_s`
+        seconds ago, or after `since`, and no write of this worker came after it); else None (nothing is read)."""
         if self.version is None or self.read_at is None or self._read_after_writes != self._writes:
             return None
-        if asyncio.get_running_loop().time() - self.read_at > max_age_s:
-            return None
-        return self.version
+        oldest = asyncio.get_running_loop().time() - max_age_s if since is None else since
+        return self.version if self.read_at >= oldest else None
 
-    async def _read(self, read: VersionReader | None = None, max_age_s: float | None = None) -> str:
+    async def _read(self, read: VersionReader | None = None, since: float | None = None) -> str:
         async with self._read_lock:
-            if max_age_s is not None and (version := self.current(max_age_s)) is not None:
-                return version  # read by the caller this one waited behind
+            if since is not None and (version := self.current(0.0, since)) is not None:
+                return version  # read by the caller this one waited behind, young enough when this one asked
             writes, started = self._writes, asyncio.get_running_loop().time()
             version = await (read or self._read_version)()
             self.reads += 1

@@ -270,9 +270,9 @@ def test_when_the_version_cannot_be_read_the_query_runs_uncached(cached, client,
 
 # --- the bounded version check (http_cache_max_staleness_ms) -------------------------------------------------------
 
-#: Long enough that a test's few requests all fall within it on a loaded machine; the tests that need it to pass
-#: wait for it.
-BOUND_MS = 2000
+#: Long enough that a test's few requests all fall within it, however loaded the machine; the tests that need a
+#: bound to pass use a short one and wait for it.
+BOUND_MS = 60_000
 WAIT_BOUND_S = 0.3
 
 
@@ -348,16 +348,19 @@ def test_with_a_bound_a_write_straight_in_cypher_is_seen_once_the_bound_has_pass
 
 
 def test_with_a_bound_version_reads_are_shared_and_none_when_idle(settings, dataset_graph):
-    """Past the bound, concurrent queries share one version read; with no query, the worker reads nothing."""
+    """Past the bound, concurrent queries share one version read (a read that started after a query asked is young
+    enough for it); with no query, the worker reads nothing."""
 
     async def scenario() -> tuple[int, int, int]:
-        app = create_app(settings.model_copy(update={"http_cache": True, "http_cache_max_staleness_ms": 100}))
+        app = create_app(
+            settings.model_copy(update={"http_cache": True, "http_cache_max_staleness_ms": 1000})
+        )
         async with app.router.lifespan_context(app):
             watcher = app.state.live.watcher
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 await client.post("/graphql", json={"query": NAME})
-                await asyncio.sleep(0.2)  # past the bound
+                await asyncio.sleep(1.1)  # past the bound
                 before = watcher.reads
                 responses = await asyncio.gather(
                     *(client.post("/graphql", json={"query": NAME}) for _ in range(8))
