@@ -21,10 +21,10 @@ The API, for any user of the version in this worker:
   share one read (the first reads, the others take its version), so a worker reads at most once per `max_age_s`
   for them, and never while nobody asks. `fresh(max_age_s, read)` makes that read with `read` (a request's own
   reader: its statement is then counted in that request); `current(max_age_s)` is the version `fresh` would take
-  without a read, or None. The app's watcher is `app.state.live.watcher`. Its
-  version carries no request's bookmarks: a caller whose request sent some (`X-Neo4j-Bookmarks`) must not take
-  it unless it holds them (see `httpcache.HttpCache.version`), or it could see a version older than the
-  client's own write on another replica.
+  without a read, or None. The app's watcher is `app.state.live.watcher`. Its version carries no request's
+  bookmarks: a caller whose request sent some (`X-Neo4j-Bookmarks`) must not take it unless it holds them (see
+  `httpcache.HttpCache.version`), or it could see a version older than the client's own write on another
+  replica.
 - `baseline()` reads the version if none was read yet: what a listener calls before the first read it wants
   kept up to date, so that a write landing between that read and the watcher's first one is not missed.
 - `close()` stops the task (the app's lifespan calls it).
