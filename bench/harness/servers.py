@@ -47,7 +47,13 @@ class Server:
 
 
 #: ClusterGraph settings the bench passes on from its environment.
-CLUSTERGRAPH_OVERRIDES = ("PLAN_CACHE_SIZE", "HTTP_CACHE", "HTTP_CACHE_SIZE", "METRICS")
+CLUSTERGRAPH_OVERRIDES = (
+    "PLAN_CACHE_SIZE",
+    "HTTP_CACHE",
+    "HTTP_CACHE_SIZE",
+    "HTTP_CACHE_MAX_STALENESS_MS",
+    "METRICS",
+)
 
 
 def free_port() -> int:

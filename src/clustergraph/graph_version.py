@@ -12,13 +12,19 @@ The API, for any user of the version in this worker:
 - `listen(callback)` registers `callback(version)`, called on the event loop each time the version read differs
   from the previous one (never twice for the same version); it returns a function that removes the listener. The
   first listener starts the polling task, the last one to go stops it.
-- `changed()` asks for a read now (after a commit made by this worker).
-- `version` is the last version read (None before the first read), and `read_at` when (the loop's clock), so
-  that a caller content with a version at most a few milliseconds old (the HTTP cache's check, for instance) can
-  take it without a round trip of its own: `await fresh(max_age_s)` returns it, reading only when it is older.
-  The app's watcher is `app.state.live.watcher`. Its reads carry no request's bookmarks: a caller whose request
-  sent some (`X-Neo4j-Bookmarks`) must still read in its own scope, as `httpcache` does today, or it could see a
-  version older than the client's own write on another replica.
+- `changed()` says a write of this worker has committed: the version read so far is out of date (the next
+  `fresh` reads again, whatever its age), and with listeners it is read now instead of at the next tick.
+- `version` is the last version read (None before the first read), and `read_at` when that read started (the
+  loop's clock), so that a caller content with a version at most a few milliseconds old (the HTTP cache's check)
+  can take it without a round trip of its own: `await fresh(max_age_s)` returns it, reading only when it is
+  older than `max_age_s` or a write of this worker came after it. Callers that find it too old at the same time
+  share one read (the first reads, the others take its version), so a worker reads at most once per `max_age_s`
+  for them, and never while nobody asks. `fresh(max_age_s, read)` makes that read with `read` (a request's own
+  reader: its statement is then counted in that request); `current(max_age_s)` is the version `fresh` would take
+  without a read, or None. The app's watcher is `app.state.live.watcher`. Its version carries no request's
+  bookmarks: a caller whose request sent some (`X-Neo4j-Bookmarks`) must not take it unless it holds them (see
+  `httpcache.HttpCache.version`), or it could see a version older than the client's own write on another
+  replica.
 - `baseline()` reads the version if none was read yet: what a listener calls before the first read it wants
   kept up to date, so that a write landing between that read and the watcher's first one is not missed.
 - `close()` stops the task (the app's lifespan calls it).
@@ -58,6 +64,10 @@ class GraphVersionWatcher:
         self._task: asyncio.Task[None] | None = None
         self._read_lock = asyncio.Lock()
         self._closed = False
+        #: Writes of this worker so far (`changed`), and how many had committed when the last read started: a
+        #: version read before a write of this worker committed is never taken as fresh.
+        self._writes = 0
+        self._read_after_writes = -1
 
     @property
     def listening(self) -> bool:
@@ -81,7 +91,9 @@ class GraphVersionWatcher:
         return stop
 
     def changed(self) -> None:
-        """A write of this worker has committed: read the version now rather than at the next tick."""
+        """A write of this worker has committed: the version read so far is out of date; with listeners, read it
+        now rather than at the next tick."""
+        self._writes += 1
         if self._listeners:
             self._wake.set()
 
@@ -91,19 +103,32 @@ class GraphVersionWatcher:
         if self.version is None:
             await self._read()
 
-    async def fresh(self, max_age_s: float) -> str:
-        """The version, read again only if the last read is older than `max_age_s` seconds."""
-        now = asyncio.get_running_loop().time()
-        if self.version is not None and self.read_at is not None and now - self.read_at <= max_age_s:
-            return self.version
-        return await self._read()
+    async def fresh(self, max_age_s: float, read: VersionReader | None = None) -> str:
+        """The version, read again (with `read` when given) only if the last read started more than `max_age_s`
+        seconds ago or before a write of this worker committed; concurrent callers share that read."""
+        asked = asyncio.get_running_loop().time()
+        version = self.current(max_age_s)
+        if version is not None:
+            return version
+        return await self._read(read, asked - max_age_s)
 
-    async def _read(self) -> str:
+    def current(self, max_age_s: float, since: float | None = None) -> str | None:
+        """The version if `fresh(max_age_s)` would take it without a read (its read started at most `max_age_s`
+        seconds ago, or after `since`, and no write of this worker came after it); else None (nothing is read)."""
+        if self.version is None or self.read_at is None or self._read_after_writes != self._writes:
+            return None
+        oldest = asyncio.get_running_loop().time() - max_age_s if since is None else since
+        return self.version if self.read_at >= oldest else None
+
+    async def _read(self, read: VersionReader | None = None, since: float | None = None) -> str:
         async with self._read_lock:
-            started = asyncio.get_running_loop().time()
-            version = await self._read_version()
+            if since is not None and (version := self.current(0.0, since)) is not None:
+                return version  # read by the caller this one waited behind, young enough when this one asked
+            writes, started = self._writes, asyncio.get_running_loop().time()
+            version = await (read or self._read_version)()
             self.reads += 1
             previous, self.version, self.read_at = self.version, version, started
+            self._read_after_writes = writes
         if previous is not None and version != previous:
             for callback in list(self._listeners.values()):
                 try:

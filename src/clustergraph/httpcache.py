@@ -3,7 +3,11 @@ Modified when the client already holds that answer, and a bounded cache of answe
 
 Both are keyed by the request (document, operation name, variables) and the graph version (`db.graph_version`: the
 bookmark Neo4j gives a read, which every committed write changes, whoever writes: this service, the loader or an
-analyst in Neo4j Browser). Checking the version costs one small read per query. An answer gets an ETag and is
+analyst in Neo4j Browser). The version checked is the worker's (`graph_version.GraphVersionWatcher`, shared with
+the live queries), read again only when it is older than `http_cache_max_staleness_ms` or a write through this
+worker's API has committed since (`version`): a warm hit sends nothing to Neo4j, a write made elsewhere is seen
+within that bound, and a request carrying bookmarks is never answered from a version older than them. With the
+bound at 0, every query reads the version itself (one small read). An answer gets an ETag and is
 stored only when every read that made it ran at the version checked, so a write that lands while a request runs
 never leaves a stale answer behind; mutations, answers with errors and answers over `http_cache_max_body_bytes`
 are never stored. No read depends on who asks, so one entry serves every client (a token, when reads need one, is
@@ -28,8 +32,10 @@ from starlette.requests import Request
 from strawberry.extensions.parser_cache import _get_parse_cache
 
 from .documents import DocumentError, DocumentStore
+from .graph_version import GraphVersionWatcher
 from .graphql.schema import PARSER_CACHE_SIZE
 from .lru import LRUCache
+from .repository import Repository
 from .settings import Settings
 
 #: Documents whose kind (query or not) is remembered.
@@ -52,6 +58,7 @@ class HttpCache:
         self.max_tokens = settings.max_tokens
         self.documents = documents if documents is not None else DocumentStore(settings)
         self.require_token = settings.require_token_for_reads
+        self.max_staleness_s = settings.http_cache_max_staleness_ms / 1000
         public = "no-cache"
         if settings.edge_cache_max_age_s:
             public = f"public, max-age={settings.edge_cache_max_age_s}"
@@ -68,6 +75,24 @@ class HttpCache:
         if self.require_token or "authorization" in request.headers:
             return "private, no-cache"
         return self.public_cache_control
+
+    async def version(self, repo: Repository, watcher: GraphVersionWatcher | None) -> str:
+        """The graph version to check a request against; `repo` is bound to the request.
+
+        With a staleness bound, the worker's version (`watcher.fresh`: no round trip while it is young enough and
+        no write of this worker came after it; else one read, in this request, shared with the requests that
+        wait at the same time). A request that sent bookmarks takes it only when it holds them all (the version
+        is then at least that of the client's writes): a shared read it makes waits for them, so after the
+        client's own write through this worker that read holds them. Otherwise, and with the bound at 0, the
+        version is read in the request's own scope, after its bookmarks.
+        """
+        if watcher is None or not self.max_staleness_s:
+            return await repo.graph_version()
+        version = await watcher.fresh(self.max_staleness_s, repo.graph_version)
+        given = repo.scope.causal_chain.given if repo.scope is not None else []
+        if given and not set(given) <= set(version.split(" ")):
+            return await repo.graph_version()
+        return version
 
     async def request_key(self, request: Request) -> bytes | None:
         """The key of a request for one query operation (GET, or POST of JSON), or None when it may not be cached:

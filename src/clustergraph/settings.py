@@ -99,8 +99,13 @@ class Settings(BaseSettings):
     plan_cache_size: int = Field(default=512, ge=0)
     # HTTP caching of query answers: an ETag on each answer, 304 Not Modified when the client has it already, and
     # a cache of answers per worker, all keyed by the request and the graph version (which every committed write
-    # changes, whoever writes). Costs one small read per query; off, nothing of this runs.
+    # changes, whoever writes). Off, nothing of this runs.
     http_cache: bool = False
+    # How old, in milliseconds, the graph version the cache checks may be: each worker reads it at most once per
+    # this many milliseconds while queries come (none when idle), so a write made elsewhere (Neo4j Browser, the
+    # loader, another worker) is seen at most this late; a write through this worker's API is seen at once, and a
+    # request with X-Neo4j-Bookmarks never gets an answer older than them. 0: one version read per query.
+    http_cache_max_staleness_ms: int = Field(default=250, ge=0)
     # Answers kept per worker (the least recently used go first; 0: ETags only), and the largest kept, in bytes.
     http_cache_size: int = Field(default=1000, ge=0)
     http_cache_max_body_bytes: int = Field(default=100_000, ge=0)

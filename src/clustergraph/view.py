@@ -503,8 +503,8 @@ class GraphQLApp(GraphQL[Context, None]):
             return response
         chain: CausalChain = request.state.request_scope.causal_chain
         try:
-            # In the request's scope: the version read waits for the client's bookmarks, like every read.
-            version = await _repository(request).graph_version()
+            # The worker's version when young enough; a read in the request's scope (after its bookmarks) if not.
+            version = await cache.version(_repository(request), self.live.watcher if self.live else None)
         except (DriverError, Neo4jError, OSError) as exc:
             # Answered as without the cache: the query meets the same trouble and reports it as usual.
             log.warning("graph_version_unavailable", error=type(exc).__name__)

@@ -1,13 +1,19 @@
 """HTTP caching of query answers (`http_cache`): ETags, 304 Not Modified and the per-worker answer cache, keyed by
-the request and the graph version. Every expected answer comes from the app with the cache off or from Cypher, and
-every write (through the API or straight in Cypher, as an analyst in Neo4j Browser would) must be seen at once.
+the request and the graph version. Every expected answer comes from the app with the cache off or from Cypher.
+With the version read per query (`http_cache_max_staleness_ms=0`), every write (through the API or straight in
+Cypher, as an analyst in Neo4j Browser would) must be seen at once; with a bound, a write through the API still is,
+and one made elsewhere is seen once the bound has passed. Round trips are counted by the app's statement observer
+(`on_statement`), which sees every statement a request sends, the version read included.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from neo4j import Driver
 from starlette.testclient import TestClient
@@ -34,9 +40,10 @@ DIRECT_NAME = "MATCH (c:Cluster {id: 'yantan-pump-valve'}) RETURN c.name AS name
 
 
 def _cached_app(settings: Settings, **changes: Any) -> TestClient:
-    return TestClient(
-        create_app(settings.model_copy(update={"http_cache": True, **changes}), on_statement=STATEMENTS)
-    )
+    """A cached app that reads the version per query (bound 0), unless `changes` names a staleness bound: the
+    tests below it check the bounded version check."""
+    update = {"http_cache": True, "http_cache_max_staleness_ms": 0, **changes}
+    return TestClient(create_app(settings.model_copy(update=update), on_statement=STATEMENTS))
 
 
 @pytest.fixture
@@ -259,3 +266,165 @@ def test_when_the_version_cannot_be_read_the_query_runs_uncached(cached, client,
     assert "etag" not in response.headers
     assert "x-cache" not in response.headers
     assert response.content == _post(client, NAME).content
+
+
+# --- the bounded version check (http_cache_max_staleness_ms) -------------------------------------------------------
+
+#: Long enough that a test's few requests all fall within it, however loaded the machine; the tests that need a
+#: bound to pass use a short one and wait for it.
+BOUND_MS = 60_000
+WAIT_BOUND_S = 0.3
+
+
+def _bounded_app(settings: Settings, bound_ms: int = BOUND_MS) -> TestClient:
+    return _cached_app(settings, http_cache_max_staleness_ms=bound_ms)
+
+
+def _direct_name(driver: Driver, settings: Settings) -> str:
+    name: str = run_cypher(driver, settings, DIRECT_NAME)[0]["name"]
+    return name
+
+
+def test_with_a_bound_a_warm_hit_sends_no_statement(settings, dataset_graph):
+    """Within the bound, the first query reads the version and runs; the same query again is answered from the cache
+    with no statement at all, and so is its 304."""
+    with _bounded_app(settings) as cached:
+        first, first_trips = _round_trips(cached, NAME)
+        second, second_trips = _round_trips(cached, NAME)
+        not_modified = _post(cached, NAME, headers={"If-None-Match": first.headers["etag"]})
+    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("MISS", "HIT")
+    assert (first_trips, second_trips) == (2, 0)
+    assert not_modified.status_code == 304
+    assert STATEMENTS.of(not_modified) == []
+    expected = _direct_name(dataset_graph, settings)
+    assert second.json() == {"data": {"cluster": {"key": "yantan-pump-valve", "name": expected}}}
+
+
+def test_with_a_bound_a_miss_sends_only_its_query(settings, dataset_graph):
+    """Another query within the bound runs its own statement and nothing else (the version is the worker's)."""
+    with _bounded_app(settings) as cached:
+        _post(cached, NAME)
+        other, trips = _round_trips(cached, CLUSTER, {"key": "yantan-pump-valve"})
+    assert other.headers["x-cache"] == "MISS"
+    assert trips == 1
+
+
+def test_with_a_bound_a_write_through_the_api_is_seen_at_once(settings, fresh_dataset_graph):
+    """A mutation through this worker's API makes the next read check the version again: never a stale answer."""
+    editor = {"Authorization": f"Bearer {create_token(settings, Role.EDITOR)}"}
+    mutation = (
+        'mutation { updateCluster(input: {key: "yantan-pump-valve", name: "Renamed"}) { errors { code } } }'
+    )
+    with _bounded_app(settings) as cached:
+        before = _post(cached, NAME)
+        assert _post(cached, NAME).headers["x-cache"] == "HIT"
+        assert _post(cached, mutation, headers=editor).json()["data"]["updateCluster"]["errors"] == []
+        after, trips = _round_trips(cached, NAME)
+        again, again_trips = _round_trips(cached, NAME)
+    assert _direct_name(fresh_dataset_graph, settings) == "Renamed"
+    assert after.headers["x-cache"] == "MISS"
+    assert after.headers["etag"] != before.headers["etag"]
+    assert after.json()["data"]["cluster"]["name"] == "Renamed"
+    assert trips == 2  # the version read again, then the query
+    assert (again.headers["x-cache"], again_trips) == ("HIT", 0)
+
+
+def test_with_a_bound_a_write_straight_in_cypher_is_seen_once_the_bound_has_passed(
+    settings, fresh_dataset_graph
+):
+    """A write the worker is not told of (a Cypher statement, as from Neo4j Browser) is seen after the bound; what
+    comes before is not asserted (it may be the older answer, which the bound allows)."""
+    bound_ms = 100
+    with _bounded_app(settings, bound_ms) as cached:
+        assert _post(cached, NAME).headers["x-cache"] == "MISS"
+        run_cypher(
+            fresh_dataset_graph, settings, "MATCH (c:Cluster {id: 'yantan-pump-valve'}) SET c.name = 'Edited'"
+        )
+        time.sleep(bound_ms / 1000 + WAIT_BOUND_S)
+        after, trips = _round_trips(cached, NAME)
+    assert after.headers["x-cache"] == "MISS"
+    assert after.json()["data"]["cluster"]["name"] == _direct_name(fresh_dataset_graph, settings) == "Edited"
+    assert trips == 2
+
+
+def test_with_a_bound_version_reads_are_shared_and_none_when_idle(settings, dataset_graph):
+    """Past the bound, concurrent queries share one version read (a read that started after a query asked is young
+    enough for it); with no query, the worker reads nothing."""
+
+    async def scenario() -> tuple[int, int, int]:
+        app = create_app(
+            settings.model_copy(update={"http_cache": True, "http_cache_max_staleness_ms": 1000})
+        )
+        async with app.router.lifespan_context(app):
+            watcher = app.state.live.watcher
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                await client.post("/graphql", json={"query": NAME})
+                await asyncio.sleep(1.1)  # past the bound
+                before = watcher.reads
+                responses = await asyncio.gather(
+                    *(client.post("/graphql", json={"query": NAME}) for _ in range(8))
+                )
+                assert all(r.status_code == 200 for r in responses)
+                shared = watcher.reads - before
+                idle_from = watcher.reads
+                await asyncio.sleep(0.4)
+                return shared, watcher.reads - idle_from, len(responses)
+
+    shared, idle, sent = asyncio.run(scenario())
+    assert sent == 8
+    assert shared == 1
+    assert idle == 0
+
+
+def test_with_the_bound_at_zero_every_query_reads_the_version(settings, dataset_graph):
+    """Bound 0 is the check per query: a hit sends the version read, nothing else."""
+    with _bounded_app(settings, 0) as cached:
+        _post(cached, NAME)
+        hits = [_round_trips(cached, NAME) for _ in range(3)]
+    assert [(r.headers["x-cache"], trips) for r, trips in hits] == [("HIT", 1)] * 3
+
+
+def test_with_a_bound_a_request_with_newer_bookmarks_is_not_answered_stale(settings, fresh_dataset_graph):
+    """A write made through another worker (here: another app on the same database, which this one is not told
+    of) hands the client bookmarks; sent to this worker within its bound, they make it read the version after
+    them, so the answer is the written one, not the cached one."""
+    editor = {"Authorization": f"Bearer {create_token(settings, Role.EDITOR)}"}
+    mutation = (
+        'mutation { updateCluster(input: {key: "yantan-pump-valve", name: "Elsewhere"}) { errors { code } } }'
+    )
+    with _bounded_app(settings) as cached, _bounded_app(settings) as other:
+        assert _post(cached, NAME).headers["x-cache"] == "MISS"
+        assert _post(cached, NAME).headers["x-cache"] == "HIT"
+        written = _post(other, mutation, headers=editor)
+        assert written.json()["data"]["updateCluster"]["errors"] == []
+        bookmarks = written.headers["x-neo4j-bookmarks"]
+        after, trips = _round_trips_with(cached, NAME, {"X-Neo4j-Bookmarks": bookmarks})
+        without = _post(
+            cached, NAME
+        )  # within the bound, without bookmarks: the bound allows the older answer
+    assert _direct_name(fresh_dataset_graph, settings) == "Elsewhere"
+    assert after.json()["data"]["cluster"]["name"] == "Elsewhere"
+    assert trips == 2  # the version read in the request's scope, then the query
+    assert without.status_code == 200
+
+
+def test_with_a_bound_a_request_holding_the_workers_version_sends_no_statement(settings, fresh_dataset_graph):
+    """The client's own write through this worker: its bookmarks are the version the worker read after it, so the
+    next hit carrying them needs no round trip."""
+    editor = {"Authorization": f"Bearer {create_token(settings, Role.EDITOR)}"}
+    mutation = (
+        'mutation { updateCluster(input: {key: "yantan-pump-valve", name: "Mine"}) { errors { code } } }'
+    )
+    with _bounded_app(settings) as cached:
+        written = _post(cached, mutation, headers=editor)
+        bookmarks = {"X-Neo4j-Bookmarks": written.headers["x-neo4j-bookmarks"]}
+        first, _ = _round_trips_with(cached, NAME, bookmarks)
+        second, trips = _round_trips_with(cached, NAME, bookmarks)
+    assert first.json()["data"]["cluster"]["name"] == "Mine" == _direct_name(fresh_dataset_graph, settings)
+    assert (second.headers["x-cache"], trips) == ("HIT", 0)
+
+
+def _round_trips_with(client: TestClient, query: str, headers: dict[str, str]) -> tuple[Any, int]:
+    response = _post(client, query, headers=headers)
+    return response, len(STATEMENTS.of(response))
