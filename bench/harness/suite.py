@@ -152,7 +152,10 @@ class SuiteError(RuntimeError):
 
 
 def post(client: httpx.Client, url: str, payload: dict[str, Any]) -> dict[str, Any]:
-    response = client.post(url, json=payload)
+    try:
+        response = client.post(url, json=payload)
+    except httpx.HTTPError as exc:  # a peer that times out or drops the connection answers nothing
+        raise SuiteError(f"{url}: no answer ({type(exc).__name__}: {exc})") from exc
     try:
         data: dict[str, Any] = response.json()
     except ValueError as exc:
