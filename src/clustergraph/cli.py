@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -156,8 +157,15 @@ def backup(
 
     settings = _settings()
     _local_only(settings)
+    _tell(lambda: neo4j_server.backup(settings, file, force=force))
+
+
+def _tell(run: Callable[[], list[str]]) -> None:
+    """Run a local-server operation and print what it says, or fail with its error."""
+    from . import neo4j_server
+
     try:
-        said = neo4j_server.backup(settings, file, force=force)
+        said = run()
     except neo4j_server.Neo4jServerError as exc:
         _fail(str(exc))
         return
@@ -185,13 +193,7 @@ def restore(
             records, _, _ = driver.execute_query(GRAPH_COUNTS, database_=settings.neo4j_database)
         if records[0]["nodes"]:
             _fail(f"The database holds {records[0]['nodes']} nodes; pass --force to replace them.")
-    try:
-        said = neo4j_server.restore(settings, file)
-    except neo4j_server.Neo4jServerError as exc:
-        _fail(str(exc))
-        return
-    for line in said:
-        typer.echo(line)
+    _tell(lambda: neo4j_server.restore(settings, file))
 
 
 @app.command()
