@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=100_000, ge=1)
     # Seconds one request may take; each Neo4j transaction it runs is bounded by what remains of them.
     request_timeout_s: float = Field(default=10.0, gt=0)
-    # Plans (statement and response shape) of the most recent distinct (document, operation, variables); 0: none.
+    # Plans (statement and response shape) kept per worker, as templates (see graphql.engine.PlanCache); 0: none.
     plan_cache_size: int = Field(default=512, ge=0)
     # HTTP caching of query answers: an ETag on each answer, 304 Not Modified when the client has it already, and
     # a cache of answers per worker, all keyed by the request and the graph version (which every committed write

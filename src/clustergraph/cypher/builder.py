@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, LiteralString, cast
@@ -36,14 +37,53 @@ class QueryInputError(ValueError):
     """A request's filter, sort or cursor cannot be turned into a query; the message says what and where."""
 
 
+class SlotMismatch(Exception):
+    """A variable's new value cannot be bound into a plan made for another (a cursor with nulls elsewhere, an ID of
+    another type): the request is planned anew."""
+
+
+#: Computes a parameter's value from a request's variables (as graphql-core coerced them).
+Binder = Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Slot:
+    """A parameter value that one request variable gives, as a plan template holds it: `value` is this request's,
+    `bind` computes it from other variables (raising, as the planner does, for a value it refuses).
+
+    The planner makes one only where the variable's value goes into a parameter and nowhere else (a node's key, a
+    search text, a cursor's sort values), so that a statement planned for one value serves every value: a plan made
+    for `cluster(id: $id)` is the plan of every `$id`. Code that needs the value itself to decide what to write (a
+    label, an operator, a list's length) gets a plain value, never a slot.
+    """
+
+    value: Any
+    bind: Binder
+
+    def map(self, convert: Callable[[Any], Any]) -> Slot:
+        """The slot of `convert(value)`."""
+        bind = self.bind
+        return Slot(convert(self.value), lambda variables: convert(bind(variables)))
+
+
+def converted(value: Any, convert: Callable[[Any], Any]) -> Any:
+    """`convert(value)`, or for a slot the slot of it."""
+    return value.map(convert) if isinstance(value, Slot) else convert(value)
+
+
 @dataclass
 class Params:
-    """Collects parameter values and hands out their names."""
+    """Collects parameter values and hands out their names; a `Slot`'s value is recorded with its binder."""
 
     values: dict[str, Any] = field(default_factory=dict)
+    #: The parameters that slots gave: name -> binder.
+    slots: dict[str, Binder] = field(default_factory=dict)
 
     def add(self, value: Any) -> LiteralString:
         name = f"p{len(self.values)}"
+        if isinstance(value, Slot):
+            self.slots[name] = value.bind
+            value = value.value
         self.values[name] = value
         # Parameter names are generated here ("p0", "p1", ...), never taken from a request.
         return cast(LiteralString, "$" + name)
@@ -97,6 +137,12 @@ _LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
 #: Lucene's query parser reads these words, in capitals, as operators; lower-cased they are plain words (which the
 #: `name_search` analyzer lower-cases anyway, and drops as stop words).
 _LUCENE_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT)\b")
+
+
+def search_query(text: str) -> str:
+    """A search text as the full-text index is queried: folded as its `nameFolded` is (so that `garze` and
+    `Garzê` both find Garzê), then escaped."""
+    return lucene_escape(fold(text))
 
 
 def lucene_escape(text: str) -> str:
@@ -602,7 +648,7 @@ class RootNodeSelection(_Compiled):
 
     key: str
     node_type: NodeType
-    node_id: str
+    node_id: str | Slot
     node: NodeSelection
 
 
@@ -629,7 +675,7 @@ class SearchSelection(_Compiled):
     """Full-text hits `[{label, score, node}]`; `node` holds what any of the hit types selects."""
 
     key: str
-    query: str
+    query: str | Slot
     first: int
     node: NodeSelection
 
@@ -968,8 +1014,7 @@ class _Compiler:
         rows = _fmt(
             q.SEARCH_ROWS,
             n=n,
-            # Folded as the index's `nameFolded` is, so that `garze` and `Garzê` both find Garzê.
-            query=self.params.add(lucene_escape(fold(sel.query))),
+            query=self.params.add(converted(sel.query, search_query)),
             first=self.params.add(sel.first),
             labels=self.params.add(list(SEARCHABLE)),
         )
@@ -1086,12 +1131,27 @@ def _anchor(
     return None
 
 
+@dataclass(frozen=True)
+class Statement:
+    """A compiled statement: its text, its parameters, and the binders of those that slots gave (see `Slot`)."""
+
+    text: LiteralString
+    params: dict[str, Any]
+    slots: dict[str, Binder]
+
+
 def selection_statement(roots: list[Root]) -> tuple[LiteralString, dict[str, Any]] | None:
     """One statement answering a query's root fields: one row, one column per root field (its `column`).
 
     A root field whose input cannot be compiled keeps its error (`error`) and has no column; with no column at all
     there is no statement (None).
     """
+    statement = compile_roots(roots)
+    return None if statement is None else (statement.text, statement.params)
+
+
+def compile_roots(roots: list[Root]) -> Statement | None:
+    """`selection_statement`, with the binders of the parameters that slots gave."""
     compiler = _Compiler()
     calls: list[LiteralString] = []
     returns: list[LiteralString] = []
@@ -1106,4 +1166,5 @@ def selection_statement(roots: list[Root]) -> tuple[LiteralString, dict[str, Any
         returns.append(_fmt("{v} AS f{i}", v=value, i=cast(LiteralString, str(root.column))))
     if not returns:
         return None
-    return _fmt("{c} RETURN {r}", c=" ".join(calls), r=", ".join(returns)), compiler.params.values
+    text = _fmt("{c} RETURN {r}", c=" ".join(calls), r=", ".join(returns))
+    return Statement(text, compiler.params.values, compiler.params.slots)

@@ -6,7 +6,10 @@ row with small functions made from the plan, one per selected field ("shapers");
 the resolvers write, and the node that a payload returns is read the same way (`read_node`), planned from the
 payload field's own selection set.
 
-Plans are cached per document, operation and variables in the schema's plan cache; answers never are.
+Plans are cached in the schema's plan cache (`PlanCache`); answers never are. A plan is a template: where a
+variable's value only goes into a parameter (a node's key, a search text, a cursor), the plan holds a slot for it
+(`cypher.builder.Slot`) and serves every value of that variable, each request binding its own; other variables
+(filters, page sizes, anything that shapes the statement) key the plan by their values.
 
 Errors follow the GraphQL spec. An argument the API refuses (a page too large, a malformed cursor or ID, a filter
 it cannot compile) is an error on that field wherever the field occurs in the answer; a null where the schema
@@ -17,8 +20,9 @@ answer another way (a test plans every field of the schema).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
 from inspect import isawaitable
@@ -39,11 +43,15 @@ from graphql import (
     GraphQLScalarType,
     GraphQLUnionType,
     OperationType,
+    VariableNode,
+    Visitor,
     get_named_type,
     located_error,
+    visit,
 )
 from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet, collect_subfields
 from graphql.execution.values import get_argument_values
+from graphql.language import FragmentDefinitionNode, OperationDefinitionNode
 from graphql.pyutils import Path
 from neo4j.exceptions import CypherSyntaxError, CypherTypeError
 from strawberry import relay
@@ -87,6 +95,37 @@ def decode_id(value: str, expected: str | None = None) -> tuple[str, str]:
         f"{to_base64('City', '510100')!r} for City:510100), or fetch a plain key with the typed field, "
         f'e.g. city(id: "510100")'
     )
+
+
+def _key_of(value: str, type_name: str) -> str:
+    """The key in global ID `value`, which must be of `type_name` (a `node(id:)` plan's type)."""
+    found, key = decode_id(value)
+    if found != type_name:
+        raise cb.SlotMismatch(f"id: the ID of a {found}, where the plan reads a {type_name}")
+    return key
+
+
+def _search_text(text: str) -> str:
+    """`search`'s text, checked."""
+    if not text.strip():
+        raise bad_input("text: give at least one word or character to search for")
+    if len(text) > 200:
+        raise bad_input(f"text: {len(text)} characters is more than the 200 a search takes")
+    return text
+
+
+def _variable_of(details: Details, arg: str) -> str | None:
+    """The operation variable that argument `arg` of the field is, when it is one (`arg: $name`, the same in every
+    node of the field), else None."""
+    names = set()
+    for d in details:
+        if d.fragment_variable_values is not None:
+            return None
+        value = next((a.value for a in d.node.arguments or () if a.name.value == arg), None)
+        if not isinstance(value, VariableNode):
+            return None
+        names.add(value.name.value)
+    return names.pop() if len(names) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -518,6 +557,43 @@ class _Planner:
         self.strawberry = strawberry_schema
         self.fields = _field_table(strawberry_schema)
         self.settings = context.settings
+        #: How many times each variable's value went into the plan as a slot (see `slot`).
+        self.slot_uses: Counter[str] = Counter()
+
+    def slot(self, details: Details, arg: str, value: Any, convert: Callable[[Any], Any]) -> Any:
+        """`convert(value)`, the value of argument `arg` as a parameter takes it (`convert` checks it, raising as the
+        planner does for a value it refuses): a `cb.Slot` when the argument is a variable of the operation, so that
+        the plan serves every value of it (see `PlanCache`), else the plain value. The caller must use the result
+        only as a parameter's value, and the raw value at most to tell null from given."""
+        plain = convert(value)
+        name = _variable_of(details, arg)
+        if name is None:
+            return plain
+        self.slot_uses[name] += 1
+        return cb.Slot(plain, lambda variables: convert(variables[name]))
+
+    def cursor_slots(self, details: Details, order: cb.Order, page: cb.Page) -> cb.Page:
+        """The page with its cursor's sort values as slots when the cursor is a variable (see `slot`): a new cursor
+        binds its values, provided it holds a value where this one does and a null where this one does (which
+        the statement's keyset condition is written for)."""
+        arg = "before" if page.backward else "after"
+        name = _variable_of(details, arg)
+        if name is None or page.cursor_values is None:
+            return page
+        nulls = tuple(v is None for v in page.cursor_values)
+
+        def values_of(variables: Mapping[str, Any]) -> list[Any]:
+            values = cb.decode_cursor(order, variables[name], arg)
+            if tuple(v is None for v in values) != nulls:
+                raise cb.SlotMismatch(f"{arg}: the cursor's nulls differ from those the plan was made for")
+            return values
+
+        def nth(i: int) -> cb.Binder:
+            return lambda variables: values_of(variables)[i]
+
+        self.slot_uses[name] += 1
+        slots = tuple(None if v is None else cb.Slot(v, nth(i)) for i, v in enumerate(page.cursor_values))
+        return replace(page, cursor_values=slots)
 
     def subfields(self, gql_type: GraphQLObjectType, details: Details) -> GroupedFieldSet:
         ex = self.executor
@@ -596,10 +672,15 @@ class _Planner:
         if name in ROOT_NODES:
             target = ROOT_NODES[name]
             args = self.arguments(root_type, details)
-            node_id = str(args["year"]) if name == "recognitionYear" else decode_id(args["id"], target)[1]
+            if name == "recognitionYear":
+                node_id = self.slot(details, "year", args["year"], str)
+            else:
+                node_id = self.slot(details, "id", args["id"], lambda v: decode_id(v, target)[1])
             return self.root_node(target, node_id, details, key)
         if name == "node":
-            type_name, node_id = decode_id(self.arguments(root_type, details)["id"])
+            value = self.arguments(root_type, details)["id"]
+            type_name = decode_id(value)[0]
+            node_id = self.slot(details, "id", value, lambda v: _key_of(v, type_name))
             return self.root_node(type_name, node_id, details, key)
         if name == "nodes":
             return self.nodes(root_type, details, key)
@@ -616,7 +697,7 @@ class _Planner:
         raise PlanError(f"the root field {name} is not planned")
 
     def root_node(
-        self, type_name: str, node_id: str, details: Details, key: str
+        self, type_name: str, node_id: str | cb.Slot, details: Details, key: str
     ) -> tuple[cb.RootNodeSelection, Shaper]:
         sel = cb.NodeSelection()
         gql_type = self.schema.get_type(type_name)
@@ -867,14 +948,11 @@ class _Planner:
         self, root_type: GraphQLObjectType, details: Details, key: str
     ) -> tuple[cb.SearchSelection, Shaper]:
         args = self.arguments(root_type, details)
-        text, first = args["text"], args.get("first", 10)
+        first = args.get("first", 10)
         maximum = self.settings.max_page_size
         if not 0 <= first <= maximum:
             raise bad_input(f"first: {first} is not between 0 and {maximum}")
-        if not text.strip():
-            raise bad_input("text: give at least one word or character to search for")
-        if len(text) > 200:
-            raise bad_input(f"text: {len(text)} characters is more than the 200 a search takes")
+        text = self.slot(details, "text", args["text"], _search_text)
         hit_type = _object_type(root_type.fields["search"].type)
         node = cb.NodeSelection()
 
@@ -982,6 +1060,7 @@ class _Planner:
         else:
             order = near[0]
         page = make_page(self.settings.default_page_size, self.settings.max_page_size, order, page_args)
+        page = self.cursor_slots(details, order, page)
         field = parent_type.fields[details[0].node.name.value]
         conn_type = _object_type(field.type)
         node = cb.NodeSelection()
@@ -1124,22 +1203,102 @@ def _column(sel: cb.Root, shape: Shaper) -> Shaper:
     return lambda row, errs: shape(row[sel.column], errs)
 
 
-#: A planned operation: its root selections, its statement and parameters (None when nothing is read), its shaper.
+#: A planned operation: its root selections, its statement and parameters (None when nothing is read), its shaper;
+#: the binders of the parameters that variables give (`cb.Slot`) and those variables (see `PlanCache`).
 @dataclass(frozen=True)
 class Plan:
     selections: list[cb.Root]
     statement: tuple[LiteralString, dict[str, Any]] | None
     shape: Shaper
+    slots: Mapping[str, cb.Binder]
+    templated: frozenset[str]
+
+    def bound(self, variables: Mapping[str, Any]) -> Plan | None:
+        """The plan with `variables` in its slots, or None when one refuses its value (a malformed ID or cursor,
+        an ID of another type): planning that request anew gives its answer (or its error)."""
+        if not self.slots or self.statement is None:
+            return self
+        try:
+            values = {name: bind(variables) for name, bind in self.slots.items()}
+        except Exception:  # any refusal: planning anew reports it as planning does
+            return None
+        text, params = self.statement
+        return replace(self, statement=(text, {**params, **values}))
 
 
 def plan_operation(
     executor: StrawberryGraphQLCoreExecutionContext, context: Context, root_type: GraphQLObjectType,
-    grouped: GroupedFieldSet,
+    grouped: GroupedFieldSet, occurrences: Mapping[str, int] | None = None,
 ) -> Plan:  # fmt: skip
-    """Plan a query's root fields into one statement."""
-    selections, shape = _Planner(executor, context).root(root_type, grouped)
-    statement = cb.selection_statement(selections) if selections else None
-    return Plan(selections, statement, shape)
+    """Plan a query's root fields into one statement. With `occurrences` (how often each variable occurs in the
+    document, `variable_occurrences`), the plan is a template for the variables that every occurrence gave a slot
+    to: it serves any value of them (`Plan.bound`)."""
+    planner = _Planner(executor, context)
+    selections, shape = planner.root(root_type, grouped)
+    compiled = cb.compile_roots(selections) if selections else None
+    statement = None if compiled is None else (compiled.text, compiled.params)
+    slots = {} if compiled is None else compiled.slots
+    templated = frozenset(
+        name for name, uses in planner.slot_uses.items() if occurrences and occurrences.get(name) == uses
+    )
+    return Plan(selections, statement, shape, slots, templated)
+
+
+class _VariableCounter(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: Counter[str] = Counter()
+
+    def enter_variable_definition(self, *_args: Any) -> Any:
+        return self.SKIP  # a declaration, not a use
+
+    def enter_variable(self, node: VariableNode, *_args: Any) -> None:
+        self.counts[node.name.value] += 1
+
+
+def variable_occurrences(
+    operation: OperationDefinitionNode, fragments: list[FragmentDefinitionNode]
+) -> dict[str, int]:
+    """How many times each variable occurs in the operation and in the document's fragments (arguments,
+    directives, input values), its declarations aside. Fragments the operation does not spread count too: a
+    variable then looks used more than the plan used it, and is keyed by value (never wrongly templated)."""
+    counter = _VariableCounter()
+    for node in [operation, *fragments]:
+        visit(node, counter)
+    return dict(counter.counts)
+
+
+class PlanCache:
+    """The schema's plans, at most `size` (least recently used forgotten first), each a template (see the module's
+    doc).
+
+    A document's plan is looked up by the document, the operation, the variables it is a template for
+    (`templated`, learned from the document's last plan) and the values of the others; of the templated
+    variables only whether each is given, null or missing counts (a cursor given or not is another statement).
+    Templated variables are those of which every occurrence in the document went into a slot, so that no other
+    value of them can change the statement, the shaper or an error: one that also steers the statement anywhere
+    (a filter, `@include(if:)`, a page size) is keyed by value, as is every variable of a plan the planner
+    refused part of for a reason that value gave.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.plans: LRUCache[tuple[Any, ...], Plan] = LRUCache(size)
+        #: Per (document, operation): how often each variable occurs, and the variables its last plan templated.
+        self.documents: LRUCache[tuple[str, str | None], tuple[dict[str, int], frozenset[str]]] = LRUCache(
+            size
+        )
+
+    def __len__(self) -> int:
+        return len(self.plans)
+
+    @staticmethod
+    def key(
+        document: tuple[str, str | None], templated: frozenset[str], variables: Mapping[str, Any]
+    ) -> tuple[Any, ...]:
+        masked = {
+            name: (value if name not in templated else value is not None) for name, value in variables.items()
+        }
+        return (*document, templated, orjson.dumps(masked, option=orjson.OPT_SORT_KEYS, default=repr))
 
 
 class Completed:
@@ -1257,25 +1416,38 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     def _plan_cached(
         self, context: Context, root_type: GraphQLObjectType, grouped: GroupedFieldSet
     ) -> tuple[Plan, bool]:
-        """The operation's plan, and whether it came from the plan cache."""
-        plans: LRUCache[Any, Plan] | None = getattr(self.schema._strawberry_schema, "plans", None)  # type: ignore[attr-defined]
-        key = self._cache_key() if plans is not None else None
-        if plans is not None and key is not None:
-            plan = plans.get(key)
+        """The operation's plan, and whether it came from the plan cache (bound to this request's variables)."""
+        cache: PlanCache | None = getattr(self.schema._strawberry_schema, "plans", None)  # type: ignore[attr-defined]
+        loc = self.operation.loc
+        if cache is None or loc is None:
+            return plan_operation(self, context, root_type, grouped), False
+        document = (loc.source.body, self.operation.name.value if self.operation.name else None)
+        variables = self.variable_values.coerced
+        known = cache.documents.get(document)
+        if known is None:
+            occurrences, templated = (
+                variable_occurrences(self.operation, [f.definition for f in self.fragments.values()]),
+                frozenset[str](),
+            )
+        else:
+            occurrences, templated = known
+        key = cache.key(document, templated, variables)
+        cached = cache.plans.get(key)
+        if cached is not None:
+            plan = cached.bound(variables)
             if plan is not None:
                 return plan, True
-        plan = plan_operation(self, context, root_type, grouped)
-        if plans is not None and key is not None:
-            plans[key] = plan
+        plan = plan_operation(self, context, root_type, grouped, occurrences)
+        # A variable null (or missing) here gave the plan no slot, but the key holds its nullness, so the plan is
+        # right for it either way: it keeps what the document's plans learned of it, and the plan of a first page
+        # (no cursor) does not undo the template of the pages after it.
+        nulls = {name for name in occurrences if variables.get(name) is None}
+        learned = (plan.templated - nulls) | (templated & nulls)
+        if known is None or learned != templated:
+            cache.documents[document] = (occurrences, learned)
+            key = cache.key(document, learned, variables)
+        cache.plans[key] = plan
         return plan, False
-
-    def _cache_key(self) -> tuple[str, str | None, bytes] | None:
-        loc = self.operation.loc
-        if loc is None:
-            return None
-        name = self.operation.name.value if self.operation.name else None
-        variables = orjson.dumps(self.variable_values.coerced, option=orjson.OPT_SORT_KEYS, default=repr)
-        return loc.source.body, name, variables
 
     async def _run(
         self, context: Context, plan: Plan, root_type: GraphQLObjectType, grouped: GroupedFieldSet

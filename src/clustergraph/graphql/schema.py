@@ -19,7 +19,7 @@ from ..limits import limit_extensions
 from ..lru import LRUCache
 from ..ratelimit import RateLimitExtension
 from ..settings import Settings
-from .engine import Executor
+from .engine import Executor, PlanCache
 from .inputs import ClusterWhere, RecognitionLevel
 from .mutations import Mutation
 from .subscriptions import live_type
@@ -443,8 +443,8 @@ class ClusterGraphSchema(strawberry.Schema):
             ],
             **kwargs,
         )
-        self.plans: LRUCache[Any, Any] | None = (
-            LRUCache(settings.plan_cache_size) if settings.plan_cache_size > 0 else None
+        self.plans: PlanCache | None = (
+            PlanCache(settings.plan_cache_size) if settings.plan_cache_size > 0 else None
         )
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
