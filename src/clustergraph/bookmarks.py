@@ -71,6 +71,8 @@ def unseal(settings: Settings, header: str) -> list[str]:
     """The Neo4j bookmarks of the tokens in a header (comma-separated); BookmarkError unless each token was issued
     by this service (with this key) for its database."""
     tokens = [t.strip() for t in header.split(",") if t.strip()]
+    if not tokens:
+        return []
     if len(tokens) > MAX_TOKENS:
         raise BookmarkError(f"at most {MAX_TOKENS} bookmark tokens are accepted, not {len(tokens)}")
     key = signing_key(settings)

@@ -377,11 +377,45 @@ def too_complex(cost: int, limit: int, *, at_least: bool = False) -> GraphQLErro
     )
 
 
-#: Results of the two walks above for the most recent distinct documents (and variables, for the cost): a document
-#: seen again is not walked again. Bounded, like the parser and validation caches.
+#: Results of the two walks above for the most recent distinct documents (and, for the cost, the values of the
+#: variables its walk read): a document seen again is not walked again. Bounded, like the parser and validation
+#: caches.
 WALK_CACHE_SIZE = 512
 _FIELD_COUNTS: LRUCache[str, int | None] = LRUCache(WALK_CACHE_SIZE)
-_COSTS: LRUCache[tuple[str, str | None, bytes, int, int, int], tuple[int, bool]] = LRUCache(WALK_CACHE_SIZE)
+_COSTS: LRUCache[tuple[object, ...], tuple[int, bool]] = LRUCache(WALK_CACHE_SIZE)
+#: Per (document, operation): the variables its last cost walk read (page sizes), which key its cost.
+_COST_VARIABLES: LRUCache[tuple[str, str | None], frozenset[str]] = LRUCache(WALK_CACHE_SIZE)
+
+
+class _ReadVariables(Mapping[str, Any]):
+    """The request's variables, noting which ones a walk looks at."""
+
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        self.variables = variables
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str) -> Any:
+        self.read.add(name)
+        return self.variables[name]
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self.read.add(name)
+        return name in self.variables
+
+    def __iter__(self) -> Iterator[str]:
+        self.read.update(self.variables)
+        return iter(self.variables)
+
+    def __len__(self) -> int:
+        return len(self.variables)
+
+
+def _cost_key(
+    document: tuple[str, str | None], names: frozenset[str], variables: Mapping[str, Any], *limits: int
+) -> tuple[object, ...]:
+    read = {name: variables[name] for name in names if name in variables}
+    return (*document, names, orjson.dumps(read, option=orjson.OPT_SORT_KEYS, default=repr), *limits)
 
 
 def cost_of(
@@ -389,27 +423,28 @@ def cost_of(
 ) -> tuple[int, bool]:
     """The estimated cost of a validated operation (`estimate_cost` with the request's variables, walked only until
     past `max_cost`), and whether the walk stopped there (the cost is then a lower bound). Memoised per document,
-    operation, variables and limits: the rate limiter reads the cost the limit checked without walking again."""
-    key = (
-        context.query or "",
-        context.operation_name,
-        orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS, default=repr),
-        default_page_size,
-        max_page_size,
-        max_cost,
-    )
-    if key in _COSTS:
-        return _COSTS[key]
+    operation, limits and the values of the variables the walk read (its page sizes; a document's other variables,
+    ids or search texts, cost nothing to vary): the rate limiter reads the cost the limit checked without walking
+    again."""
+    document_key = (context.query or "", context.operation_name)
+    variables = context.variables or {}
+    limits = (default_page_size, max_page_size, max_cost)
+    names = _COST_VARIABLES.get(document_key)
+    if names is not None:
+        key = _cost_key(document_key, names, variables, *limits)
+        if key in _COSTS:
+            return _COSTS[key]
     document = context.graphql_document
     if document is None:
         return 0, False
     partial_count = False
+    recorded = _ReadVariables(variables)
     try:
         cost = estimate_cost(
             context.schema._schema,
             document,
             default_page_size=default_page_size,
-            variables=context.variables,
+            variables=recorded,
             operation_name=context.operation_name,
             max_page_size=max_page_size,
             limit=max_cost,
@@ -418,7 +453,9 @@ def cost_of(
         cost, partial_count = over.counted, True
     except RecursionError:
         cost = max_cost + 1
-    _COSTS[key] = (cost, partial_count)
+    names = frozenset(recorded.read)
+    _COST_VARIABLES[document_key] = names
+    _COSTS[_cost_key(document_key, names, variables, *limits)] = (cost, partial_count)
     return cost, partial_count
 
 
