@@ -181,7 +181,11 @@ def test_browser_plays_the_guide_applies_the_style_and_draws_a_guide_query(
     }
     captions = {s["caption"] for s in shown}
     assert recognitions, "the guide query draws no recognition"
-    assert recognitions <= captions, f"recognitions {recognitions} not among {captions}"
+    # Browser shortens a caption that does not fit its circle (how much depends on the fonts installed).
+    assert all(
+        any(c == r or (c.endswith("…") and len(c) > 1 and r.startswith(c[:-1])) for c in captions)
+        for r in recognitions
+    ), f"recognitions {recognitions} not among {captions}"
 
 
 def test_the_api_serves_the_guide_and_style_to_browser_cross_origin(
