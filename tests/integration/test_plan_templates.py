@@ -168,7 +168,9 @@ def test_pages_walked_by_cursor_share_a_plan(client: Any, dataset_graph: Driver,
     order Cypher gives."""
     expected = [
         r["key"]
-        for r in run_cypher(dataset_graph, settings, "MATCH (c:Cluster) RETURN c.id AS key ORDER BY c.name, c.id")
+        for r in run_cypher(
+            dataset_graph, settings, "MATCH (c:Cluster) RETURN c.id AS key ORDER BY c.name, c.id"
+        )
     ]
     assert len(expected) > 10  # pages of 5: a first page and at least two after it
     assert _walk(client) == expected
