@@ -1288,9 +1288,6 @@ class PlanCache:
             size
         )
 
-    def __len__(self) -> int:
-        return len(self.plans)
-
     @staticmethod
     def key(
         document: tuple[str, str | None], templated: frozenset[str], variables: Mapping[str, Any]
