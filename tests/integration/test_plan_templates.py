@@ -8,11 +8,14 @@ plans are templates for.
 from __future__ import annotations
 
 import base64
+import random
 from typing import Any
 
 import pytest
 from neo4j import Driver
+from starlette.testclient import TestClient
 
+from clustergraph.app import create_app
 from clustergraph.settings import Settings
 from conftest import gql, run_cypher
 
@@ -154,13 +157,14 @@ query ($after: String) {
 def _walk(client: Any) -> list[str]:
     walked: list[str] = []
     after = None
-    while True:
+    for _ in range(100):  # the dataset's pages are far fewer: a cursor that does not advance fails, not hangs
         page = gql(client, PAGES, {"after": after})["data"]["clusters"]
         assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
         walked += [n["key"] for n in page["nodes"]]
         if not page["pageInfo"]["hasNextPage"]:
             return walked
         after = page["pageInfo"]["endCursor"]
+    raise AssertionError(f"no last page after 100 pages: {walked[:20]}")
 
 
 def test_pages_walked_by_cursor_share_a_plan(client: Any, dataset_graph: Driver, settings: Settings) -> None:
@@ -239,3 +243,41 @@ def test_the_cost_of_a_document_follows_its_page_size_variable(client: Any, sett
             (error,) = body["errors"]
             assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
             assert error["extensions"]["cost"] > maximum
+
+
+def test_templated_answers_equal_those_planned_afresh(
+    client: Any, dataset_graph: Driver, settings: Settings
+) -> None:
+    """A shuffled sequence of requests (good, malformed and wrong-typed IDs, cursors, search texts) answered
+    through the plan cache equals the same sequence answered by an app that plans every request."""
+    clusters = [r["key"] for r in run_cypher(dataset_graph, settings, "MATCH (c:Cluster) RETURN c.id AS key")]
+    cities = [r["key"] for r in run_cypher(dataset_graph, settings, "MATCH (c:City) RETURN c.id AS key")]
+    cursors = [None]
+    for _ in range(100):
+        page = gql(client, PAGES, {"after": cursors[-1]})["data"]["clusters"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        cursors.append(page["pageInfo"]["endCursor"])
+    else:
+        raise AssertionError("no last page after 100 pages")
+    requests: list[tuple[str, dict[str, Any]]] = [
+        *((CLUSTER, {"id": k}) for k in clusters),
+        *((CLUSTER, {"id": _global_id("Cluster", k)}) for k in clusters[:5]),
+        *((CLUSTER, {"id": _global_id("City", k)}) for k in cities[:3]),
+        (CLUSTER, {"id": "no-such-cluster"}),
+        *((NODE, {"id": _global_id("Cluster", k)}) for k in clusters[:5]),
+        *((NODE, {"id": _global_id("City", k)}) for k in cities[:5]),
+        (NODE, {"id": "bm90LWFuLWlk"}),
+        *((PAGES, {"after": c}) for c in cursors),
+        (PAGES, {"after": "not-a-cursor"}),
+        (PAGES, {"after": cursors[-1][:-2] if cursors[-1] else "x"}),
+        *(
+            (SEARCH, {"text": t})
+            for t in ["cluster", "park", "food", "电子", " ", "x" * 201, "a AND b", "(x"]
+        ),
+    ]
+    random.Random(7).shuffle(requests)  # noqa: S311 -- a fixed order, not a secret
+    uncached = settings.model_copy(update={"plan_cache_size": 0})
+    with TestClient(create_app(uncached)) as fresh:
+        for query, variables in requests * 2:
+            assert gql(client, query, variables) == gql(fresh, query, variables), (query, variables)
